@@ -1,0 +1,5 @@
+"""Allow ``python -m soptui``."""
+
+from soptui.cli import main
+
+raise SystemExit(main())

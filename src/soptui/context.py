@@ -1,0 +1,125 @@
+"""Everything one soptui invocation needs, built once from paths, settings and options.
+
+The CLI builds a :class:`Context`; commands and the app take what they need from it.
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from soptui.config import Language, Settings, language_from_locale, load_settings
+from soptui.paths import Paths, resolve_paths
+from soptui.playbooks.library import Library, Source, bundled_source, load_library
+from soptui.playbooks.problems import Problem
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit status 2."""
+
+
+class CommandError(Exception):
+    """A clear, one-line failure for a person: exit status 1."""
+
+
+@dataclass
+class Context:
+    """Resolved settings and lazily loaded collaborators for one invocation."""
+
+    paths: Paths
+    settings: Settings
+    config_problems: list[Problem] = field(default_factory=list)
+    extra_playbooks: list[Path] = field(default_factory=list)
+    journal_option: Path | None = None
+    operator_option: str | None = None
+    language_option: Language | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        playbooks: list[Path] | None = None,
+        journal: Path | None = None,
+        operator: str | None = None,
+        language: Language | None = None,
+    ) -> Context:
+        paths = resolve_paths()
+        settings, problems = load_settings(paths.config_file)
+        return cls(paths, settings, problems, playbooks or [], journal, operator, language)
+
+    @cached_property
+    def language(self) -> Language:
+        return self.language_option or self.settings.language or language_from_locale()
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The team's time zone: config, else the system's local zone."""
+        if self.settings.timezone:
+            return ZoneInfo(self.settings.timezone)
+        tz = os.environ.get("TZ", "").lstrip(":")
+        if tz:
+            try:
+                return ZoneInfo(tz)
+            except (ValueError, OSError, KeyError):
+                pass
+        return _system_zone()
+
+    @cached_property
+    def login(self) -> str:
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return f"uid{os.getuid()}"
+
+    @cached_property
+    def operator(self) -> str:
+        return (
+            self.operator_option
+            or os.environ.get("SOPTUI_OPERATOR")
+            or self.settings.operator
+            or self.login
+        )
+
+    @cached_property
+    def journal_path(self) -> Path:
+        if self.journal_option is not None:
+            return self.journal_option
+        if os.environ.get("SOPTUI_JOURNAL") or not self.settings.journal:
+            return self.paths.journal
+        return Path(self.settings.journal).expanduser()
+
+    def sources(self) -> list[Source]:
+        """The playbook search path, in order."""
+        sources = [bundled_source(self.language), Source(self.paths.user_playbooks, "user")]
+        for directory in [*self.settings.playbooks]:
+            sources.append(Source(Path(directory).expanduser(), str(directory)))
+        for directory in [*self.paths.extra_playbooks, *self.extra_playbooks]:
+            sources.append(Source(directory, str(directory)))
+        return sources
+
+    def today(self) -> date:
+        return datetime.now(self.zone).date()
+
+    @cached_property
+    def library(self) -> Library:
+        library = load_library(self.sources(), self.today())
+        library.problems[:0] = self.config_problems
+        return library
+
+
+def _system_zone() -> ZoneInfo:
+    """The system's zone from /etc/localtime, else UTC."""
+    try:
+        target = os.path.realpath("/etc/localtime")
+        marker = "zoneinfo/"
+        if marker in target:
+            return ZoneInfo(target.split(marker, 1)[1])
+    except (OSError, ValueError, KeyError):
+        pass
+    return ZoneInfo("UTC")

@@ -1,0 +1,1 @@
+"""The playbook format: models, loading with positioned problems, and the library."""

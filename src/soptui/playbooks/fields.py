@@ -1,0 +1,88 @@
+"""Field types shared by the playbook and goal models: ids, durations, times of day.
+
+Each type validates the text an operator writes and carries a JSON Schema that says the
+same thing, so editors that read ``#:schema`` complain about the same mistakes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+_DURATION_PART = re.compile(r"(\d+)([dhms])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=ID_PATTERN, max_length=64),
+]
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Turn ``"90s"``, ``"25m"``, ``"1h30m"`` or ``"90d"`` into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('expected a duration such as "90s", "25m", "1h30m" or "90d"')
+    text = value.strip()
+    if not text or not re.fullmatch(DURATION_PATTERN, text):
+        raise ValueError(f'{value!r} is not a duration; write e.g. "90s", "25m", "1h30m" or "90d"')
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    if seconds == 0:
+        raise ValueError("a duration must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The inverse of :func:`parse_duration` (``timedelta(minutes=90)`` -> ``"1h30m"``)."""
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit, size in _UNIT_SECONDS.items():
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN.replace("^", "^(?=.)", 1),
+            "description": 'A duration: "90s", "25m", "1h30m", "90d".',
+        }
+    ),
+]
+
+
+def parse_time_of_day(value: Any) -> time:
+    """Accept ``"10:00"`` (a string) or a TOML local time ``10:00:00``."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        hours, minutes = (int(p) for p in value.strip().split(":"))
+        if hours < 24 and minutes < 60:
+            return time(hours, minutes)
+    raise ValueError(f'{value!r} is not a time of day; write e.g. "10:00" or "17:30"')
+
+
+TimeOfDay = Annotated[
+    time,
+    BeforeValidator(parse_time_of_day),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$",
+            "description": 'Local time of day, "HH:MM".',
+        }
+    ),
+]

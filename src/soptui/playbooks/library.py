@@ -1,0 +1,154 @@
+"""The playbook library: every playbook on the search path, later directories winning.
+
+Search order: the bundled set (in the chosen language), the user's directory, then
+directories from ``SOPTUI_PLAYBOOKS`` and ``--playbooks``. One bad file never hides the
+good ones: it becomes a problem and the rest still load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from soptui.playbooks.loader import GOALS_FILE, LoadedPlaybook, load_goals, load_playbook
+from soptui.playbooks.models import Goal, InputSpec, Playbook, Step
+from soptui.playbooks.problems import Problem
+
+CADENCE_ORDER = {"daily": 0, "weekly": 1, "monthly": 2, "incident": 3}
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A directory on the search path and how to describe where its playbooks came from."""
+
+    directory: Path
+    origin: str
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """Where a metric is recorded: the playbook, the step and its input."""
+
+    metric: str
+    playbook: Playbook
+    step: Step
+    spec: InputSpec
+
+
+@dataclass
+class Library:
+    """The playbooks that loaded, their goals, and every problem met on the way."""
+
+    entries: dict[str, LoadedPlaybook] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    goals: list[Goal] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, playbook_id: str) -> Playbook | None:
+        entry = self.entries.get(playbook_id)
+        return entry.playbook if entry else None
+
+    def __iter__(self) -> Iterator[LoadedPlaybook]:
+        """Playbooks in agenda order: daily, weekly, monthly, incident; then by id."""
+        return iter(
+            sorted(
+                self.entries.values(),
+                key=lambda e: (CADENCE_ORDER[e.playbook.cadence], e.playbook.id),
+            )
+        )
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def metrics(self) -> dict[str, MetricDefinition]:
+        """Every metric a step records, first definition wins."""
+        found: dict[str, MetricDefinition] = {}
+        for entry in self:
+            for step in entry.playbook.steps:
+                if step.input is not None and step.input.metric:
+                    found.setdefault(
+                        step.input.metric,
+                        MetricDefinition(step.input.metric, entry.playbook, step, step.input),
+                    )
+        return found
+
+
+def bundled_root() -> Path:
+    """The bundled playbooks: inside the wheel when installed, else the source tree's."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "_bundled"
+    return installed if installed.is_dir() else here.parents[1] / "playbooks"
+
+
+def bundled_source(language: str) -> Source:
+    root = bundled_root()
+    return Source(root / "en" if language == "en" else root, "bundled")
+
+
+def playbook_files(directory: Path) -> list[Path]:
+    """The playbook files of a directory (not recursive; goals.toml is not a playbook)."""
+    try:
+        files = sorted(p for p in directory.iterdir() if p.suffix == ".toml")
+    except OSError:
+        return []
+    return [p for p in files if p.name != GOALS_FILE]
+
+
+def load_library(sources: Iterable[Source], today: date | None = None) -> Library:
+    """Load every source in order; a later playbook with the same id replaces an earlier one."""
+    library = Library()
+    goal_files: list[Path] = []
+    for source in sources:
+        if not source.directory.is_dir():
+            continue
+        _load_directory(library, source, today)
+        goals = source.directory / GOALS_FILE
+        if goals.is_file():
+            goal_files.append(goals)
+    add_goals(library, goal_files)
+    return library
+
+
+def _load_directory(library: Library, source: Source, today: date | None) -> None:
+    in_this_directory: dict[str, Path] = {}
+    for path in playbook_files(source.directory):
+        add_file(library, path, source.origin, today, in_this_directory)
+
+
+def add_file(
+    library: Library,
+    path: Path,
+    origin: str,
+    today: date | None,
+    siblings: dict[str, Path] | None = None,
+) -> None:
+    """Load one file into the library, recording its problems."""
+    loaded, problems = load_playbook(path, today)
+    library.problems.extend(problems)
+    if loaded is None:
+        return
+    library.problems.extend(loaded.warnings)
+    playbook_id = loaded.playbook.id
+    if siblings is not None:
+        if playbook_id in siblings:
+            message = f"duplicate playbook id {playbook_id!r} (also in {siblings[playbook_id].name})"
+            library.problems.append(Problem(path, 1, 1, message, "id"))
+            return
+        siblings[playbook_id] = path
+    library.entries[playbook_id] = loaded
+    library.origins[playbook_id] = origin
+
+
+def add_goals(library: Library, goal_files: Iterable[Path]) -> None:
+    """Load goals files in order (a later goal with the same id replaces an earlier one)."""
+    metrics = library.metrics()
+    goals: dict[str, Goal] = {}
+    for path in goal_files:
+        loaded, problems = load_goals(path, metrics)
+        library.problems.extend(problems)
+        goals.update((goal.id, goal) for goal in loaded)
+    library.goals = list(goals.values())

@@ -1,0 +1,223 @@
+"""Reading one playbook or goals file: limits, TOML, validation, positioned problems.
+
+Nothing here raises for bad file content: every failure becomes a :class:`Problem` with
+file, line and column, because a playbook is text anyone on the team may have edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from soptui.playbooks.models import FORMAT_VERSION, Goal, GoalsFile, Playbook
+from soptui.playbooks.positions import Path as KeyPath
+from soptui.playbooks.positions import Position, key_positions, locate
+from soptui.playbooks.problems import Problem, dotted
+from soptui.playbooks.rules import goal_errors, playbook_errors, stale_review
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_LINE_CHARS = 10_000
+MAX_DOTTED_PARTS = 32
+GOALS_FILE = "goals.toml"
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_DOTS = re.compile(r"^\s*\[*\s*[\w\"'-]+(\s*\.\s*[\w\"'-]+){%d,}" % MAX_DOTTED_PARTS)
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class LoadedPlaybook:
+    """A valid playbook, where it came from and the hash of its content."""
+
+    playbook: Playbook
+    path: Path
+    content_hash: str
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def content_hash(playbook: Playbook) -> str:
+    """A stable hash of what the playbook says (not how the file is formatted)."""
+    canonical = playbook.model_dump_json(exclude_defaults=False).encode()
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+class _Document:
+    """The decoded text of one file and the positions of its keys (computed on demand)."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self._positions: dict[KeyPath, Position] | None = None
+
+    def at(self, key: KeyPath, message: str, severity: str = "error") -> Problem:
+        if self._positions is None:
+            self._positions = key_positions(self.text)
+        line, column = locate(self._positions, key)
+        return Problem(self.path, line, column, message, dotted(key), severity)  # type: ignore[arg-type]
+
+
+def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
+    """Read and decode a file within the limits, or explain why not."""
+    def fail(message: str, line: int = 1, column: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, line, column, message)]
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        return fail("is a directory, not a playbook file")
+    except OSError as error:
+        return fail(f"cannot read: {error.strerror or error}")
+    if len(data) > MAX_FILE_BYTES:
+        return fail(f"file is larger than {MAX_FILE_BYTES // 1024} KiB; a playbook must be smaller")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = data[error.start : error.start + 1].hex()
+        return fail(f"not UTF-8: invalid byte 0x{bad} at byte {error.start}", line, column)
+    text = text.removeprefix("\ufeff")
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        return fail(f"NUL byte at character {nul}", line, nul - text.rfind("\n", 0, nul))
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        if len(line_text) > MAX_LINE_CHARS:
+            return fail(f"line is longer than {MAX_LINE_CHARS} characters", number, 1)
+        if _DOTS.match(line_text):
+            return fail(f"dotted key has more than {MAX_DOTTED_PARTS} parts", number, 1)
+    return _Document(path, text), []
+
+
+def _parse(document: _Document) -> tuple[dict[str, Any] | None, list[Problem]]:
+    try:
+        return tomllib.loads(document.text), []
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        match = _TOML_POSITION.search(message)
+        line, column = (int(match[1]), int(match[2])) if match else _end(document.text)
+        reason = _TOML_POSITION.sub("", message).replace("(at end of document)", "").strip()
+        return None, [Problem(document.path, line, column, f"TOML syntax: {reason}")]
+    except RecursionError:
+        return None, [Problem(document.path, 1, 1, "tables or arrays are nested too deeply")]
+
+
+def _end(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _validate(model: type[M], data: dict[str, Any], doc: _Document) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        problems: dict[tuple[int, int, str], Problem] = {}
+        for item in error.errors(include_url=False):
+            problem = _pydantic_problem(doc, data, item)
+            key = (problem.line, problem.column, problem.key)
+            if key in problems:  # a union's members each complain: say it once, joined
+                earlier = problems[key]
+                problem = Problem(earlier.file, earlier.line, earlier.column,
+                                  f"{earlier.message}, or {problem.message}", earlier.key)
+            problems[key] = problem
+        return None, list(problems.values())
+    except RecursionError:
+        return None, [doc.at((), "tables or arrays are nested too deeply")]
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
+    """The part of a pydantic ``loc`` that exists in the data.
+
+    Unions add member names ("int", "literal['last']") to ``loc``; they are not keys.
+    """
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict | list) and part == loc[-1] and isinstance(part, str | int):
+            path.append(part)  # a missing or unknown key: keep it to name it
+            break
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _pydantic_problem(doc: _Document, data: dict[str, Any], error: Any) -> Problem:
+    loc = _data_path(data, tuple(error["loc"]))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return doc.at(loc, f"unknown key {loc[-1]!r}")
+    if kind == "missing":
+        return doc.at(loc[:-1], f"missing required key {loc[-1]!r}")
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return doc.at(loc, message[:1].lower() + message[1:])
+
+
+def load_playbook(path: Path, today: date | None = None) -> tuple[LoadedPlaybook | None, list[Problem]]:
+    """Load one playbook file; return it (or None) and every problem found."""
+    document, problems = _read(path)
+    if document is None:
+        return None, problems
+    data, problems = _parse(document)
+    if data is None:
+        return None, problems
+    version = data.get("format", FORMAT_VERSION)
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        message = f"this playbook needs a newer soptui (format {version}; this one reads {FORMAT_VERSION})"
+        return None, [document.at(("format",), message)]
+    data.setdefault("id", path.stem)
+    if isinstance(data.get("steps"), list) and len(data["steps"]) > 200:
+        return None, [document.at(("steps",), f"too many steps ({len(data['steps'])}); the limit is 200")]
+    playbook, problems = _validate(Playbook, data, document)
+    if playbook is None:
+        return None, problems
+    problems = [document.at(key, message) for key, message in playbook_errors(playbook)]
+    if problems:
+        return None, problems
+    loaded = LoadedPlaybook(playbook, path, content_hash(playbook))
+    stale = stale_review(playbook, today) if today else None
+    if stale:
+        loaded.warnings.append(document.at(("reviewed",), stale, "warning"))
+    return loaded, []
+
+
+def load_model(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Read, parse and validate any TOML file against ``model`` (config, goals)."""
+    document, problems = _read(path)
+    if document is None:
+        return None, problems
+    data, problems = _parse(document)
+    if data is None:
+        return None, problems
+    return _validate(model, data, document)
+
+
+def load_goals(path: Path, metrics: Iterable[str]) -> tuple[list[Goal], list[Problem]]:
+    """Load goals.toml, checking each goal's metric against ``metrics``."""
+    document, problems = _read(path)
+    if document is None:
+        return [], problems
+    data, problems = _parse(document)
+    if data is None:
+        return [], problems
+    goals_file, problems = _validate(GoalsFile, data, document)
+    if goals_file is None:
+        return [], problems
+    known = dict.fromkeys(metrics)
+    problems = [document.at(key, message) for key, message in goal_errors(goals_file.goals, known)]
+    return ([] if problems else goals_file.goals), problems

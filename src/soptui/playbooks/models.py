@@ -1,0 +1,190 @@
+"""The playbook format, version 1, as pydantic models.
+
+These models check the *shape* of a playbook (keys, types, ranges); the rules that look
+across fields (unique step ids, ``when`` references, cadence-specific keys) live in
+:mod:`soptui.playbooks.rules` so each problem can point at its own key in the file.
+Field docstrings become the JSON Schema's descriptions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from soptui.playbooks.conditions import Condition, parse_condition
+from soptui.playbooks.fields import Duration, Identifier, TimeOfDay
+
+FORMAT_VERSION = 1
+
+Cadence = Literal["daily", "weekly", "monthly", "incident"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+InputType = Literal["number", "integer", "text", "choice", "yes-no"]
+Aggregate = Literal["sum", "mean", "last", "min", "max"]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class _Strict(BaseModel):
+    # A typo must not pass silently: every model refuses unknown keys.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Due(_Strict):
+    """When a routine is due inside its period. Omitted parts default to the period's end."""
+
+    time: TimeOfDay | None = None
+    """Local time of day in the team's time zone, "HH:MM"."""
+    weekday: Weekday | None = None
+    """Weekly routines: the day of the ISO week (mon..sun)."""
+    day: Annotated[int, Field(ge=1, le=28)] | Literal["last"] | None = None
+    """Monthly routines: the day of the month, 1..28, or "last"."""
+
+
+class InputSpec(_Strict):
+    """A value the operator records when completing the step."""
+
+    type: InputType
+    """number, integer, text, choice (with choices) or yes-no."""
+    label: ShortText | None = None
+    """The field's label; defaults to the step title."""
+    unit: Annotated[str, Field(max_length=20)] | None = None
+    """Shown after the value, e.g. "人" or "%"."""
+    min: float | None = None
+    """Smallest accepted value (number and integer)."""
+    max: float | None = None
+    """Largest accepted value (number and integer)."""
+    choices: list[ShortText] | None = None
+    """The accepted answers of a choice input."""
+    required: bool = True
+    """Whether completing the step needs a value."""
+    metric: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", max_length=64)] | None = None
+    """Track the value as this metric in reviews and goals, e.g. "members.new"."""
+    aggregate: Aggregate = "last"
+    """How a week's values combine in reviews: sum, mean, last, min or max."""
+
+
+class Snippet(_Strict):
+    """A ready-made text the operator copies and sends from this step."""
+
+    label: ShortText
+    """What the snippet is, e.g. "Welcome message"."""
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    """The text; {placeholders} are filled from earlier inputs or asked for."""
+
+
+class Step(_Strict):
+    """One step of a playbook."""
+
+    id: Identifier
+    """Unique in the playbook: lowercase letters, digits and '-'."""
+    title: ShortText
+    """What to do, in a few words."""
+    role: ShortText | None = None
+    """Who does it (a role name such as "community manager")."""
+    estimate: Duration | None = None
+    """How long it usually takes."""
+    details: LongText | None = None
+    """Markdown: how and why."""
+    checklist: list[ShortText] = []
+    """Short items the operator ticks while doing the step."""
+    links: list[HttpUrl] = []
+    """Useful pages (http or https URLs)."""
+    optional: bool = False
+    """May be skipped without giving a reason."""
+    input: InputSpec | None = None
+    """A value asked when the step is completed."""
+    when: ShortText | None = None
+    """The step applies only if this condition on an earlier step's input holds."""
+    snippets: list[Snippet] = []
+    """Ready-made texts to copy from this step."""
+    escalate_after: Duration | None = None
+    """Incident playbooks: should be done within this time of the incident opening."""
+
+    @cached_property
+    def condition(self) -> Condition | None:
+        """The parsed ``when`` (the rules have already refused one that does not parse)."""
+        return parse_condition(self.when) if self.when else None
+
+
+class Playbook(_Strict):
+    """One playbook: a routine (daily, weekly, monthly) or an incident-response playbook."""
+
+    format: Annotated[int, Field(ge=1)] = FORMAT_VERSION
+    """Format version; this soptui reads version 1."""
+    id: Identifier
+    """Unique in the library; defaults to the file name without .toml."""
+    title: ShortText
+    """The playbook's name."""
+    summary: Annotated[str, Field(max_length=500)] | None = None
+    """One line that says what it is for."""
+    description: LongText | None = None
+    """Markdown: purpose, when to run it, who."""
+    owner: ShortText | None = None
+    """The role that owns the playbook."""
+    tags: list[ShortText] = []
+    """Free-form tags."""
+    estimate: Duration | None = None
+    """How long a whole run usually takes."""
+    cadence: Cadence
+    """daily, weekly, monthly or incident."""
+    due: Due | None = None
+    """Routines: when the run is due inside its period."""
+    reviewed: date | None = None
+    """When the SOP was last reviewed (a TOML date)."""
+    review_every: Duration | None = None
+    """How often it should be reviewed; `soptui check` warns once overdue."""
+    severities: Annotated[list[Annotated[str, Field(min_length=1, max_length=20)]], Field(min_length=1)] = [
+        "P1",
+        "P2",
+        "P3",
+    ]
+    """Incident playbooks: severity names, most severe first."""
+    steps: Annotated[list[Step], Field(min_length=1)]
+    """The steps, in order."""
+
+    @property
+    def is_incident(self) -> bool:
+        return self.cadence == "incident"
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with this id, if any."""
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    @property
+    def planned(self) -> timedelta:
+        """The playbook's estimate, else the sum of its steps' estimates."""
+        if self.estimate is not None:
+            return self.estimate
+        return sum((s.estimate for s in self.steps if s.estimate), timedelta())
+
+
+class Goal(_Strict):
+    """A SMART goal in goals.toml."""
+
+    id: Identifier
+    """Unique among goals."""
+    title: ShortText
+    """What the team wants, e.g. "+1000 members in three months"."""
+    metric: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", max_length=64)]
+    """A metric defined by some step's input."""
+    target: float
+    """The value to reach."""
+    by: date
+    """The deadline."""
+    start: date | None = None
+    """When counting starts; defaults to the deadline's quarter before."""
+    baseline: float | None = None
+    """The value at the start (for "latest" goals); defaults to 0."""
+    measure: Literal["total", "latest"] = "total"
+    """total: the sum of all values since start; latest: the most recent value."""
+
+
+class GoalsFile(_Strict):
+    """goals.toml: the team's SMART goals."""
+
+    goals: list[Goal] = []
+    """The goals."""

@@ -1,0 +1,43 @@
+"""Shared fixtures: every test runs with its own config, data and journal locations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+MINIMAL = """\
+title = "Minimal"
+cadence = "daily"
+
+[[steps]]
+id = "one"
+title = "Step one"
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Keep a developer's own config, playbooks and journal out of every test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SOPTUI_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("SOPTUI_DATA_DIR", str(home / "data"))
+    for name in ("SOPTUI_JOURNAL", "SOPTUI_PLAYBOOKS", "SOPTUI_OPERATOR", "SOPTUI_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    yield home
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    """Write ``text`` as ``directory/name`` and return the path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
