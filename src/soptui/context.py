@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -15,9 +16,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from soptui.config import Language, Settings, language_from_locale, load_settings
+from soptui.journal import Journal, JournalError
 from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
 from soptui.playbooks.problems import Problem
+from soptui.recorder import Identity, Recorder
 
 
 class UsageError(Exception):
@@ -123,3 +126,19 @@ def _system_zone() -> ZoneInfo:
     except (OSError, ValueError, KeyError):
         pass
     return ZoneInfo("UTC")
+
+
+def open_journal(context: Context, *, readonly: bool = False) -> Journal:
+    """Open the context's journal, turning any failure into a CommandError."""
+    try:
+        journal = Journal.open(context.journal_path, readonly=readonly)
+    except JournalError as error:
+        raise CommandError(str(error)) from None
+    for warning in journal.warnings:
+        print(f"soptui: warning: {warning}", file=sys.stderr)
+    return journal
+
+
+def make_recorder(context: Context, journal: Journal) -> Recorder:
+    identity = Identity.of(context.operator, context.login)
+    return Recorder(journal, context.library, context.zone, identity)

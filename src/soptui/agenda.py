@@ -1,0 +1,86 @@
+"""Today's agenda: each routine's current run, due time, overdue and missed periods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from soptui.journal import Event
+from soptui.playbooks.loader import LoadedPlaybook
+from soptui.recorder import Recorder, routine_run_id
+from soptui.runs import RunState
+from soptui.schedule import due_at, local_midnight, next_period, period_of, periods_between
+
+MISSED_LIMIT = 60
+
+
+@dataclass
+class AgendaItem:
+    """One routine on the agenda."""
+
+    entry: LoadedPlaybook
+    period: str
+    due: datetime
+    run: RunState | None
+    overdue: bool
+    missed: list[str] = field(default_factory=list)
+
+    @property
+    def state_word(self) -> str:
+        if self.run is None or (self.run.done_count == 0 and not self.run.is_closed):
+            return "not started"
+        return "done" if self.run.is_closed else "in progress"
+
+
+@dataclass
+class Agenda:
+    """What is due now, what is open, and the day's free notes."""
+
+    day: date
+    now: datetime
+    routines: list[AgendaItem]
+    incidents: list[RunState]
+    day_notes: list[Event]
+
+
+def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
+    """The agenda at ``now`` in the recorder's zone (reads only, except first sightings)."""
+    now = (now or recorder.clock()).astimezone(recorder.zone)
+    journal = recorder.journal
+    routines = [e for e in recorder.library if not e.playbook.is_incident]
+    seen = journal.first_seen()
+    unseen = [e.playbook.id for e in routines if e.playbook.id not in seen]
+    if unseen and not journal.readonly:
+        with journal.writing():
+            journal.mark_seen(unseen, now)
+        seen = journal.first_seen()
+    items = [_item(recorder, entry, now, seen.get(entry.playbook.id)) for entry in routines]
+    incidents = [recorder.fold_row(row) for row in journal.open_incidents()]
+    start = local_midnight(now.date(), recorder.zone)
+    notes = journal.day_notes(start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone))
+    return Agenda(now.date(), now, items, incidents, notes)
+
+
+def _item(recorder: Recorder, entry: LoadedPlaybook, now: datetime, first_seen: datetime | None) -> AgendaItem:
+    playbook = entry.playbook
+    period = period_of(playbook.cadence, now.date())
+    row = recorder.journal.run(routine_run_id(playbook.id, period))
+    run = recorder.fold_row(row) if row else None
+    due = due_at(playbook, period, recorder.zone)
+    overdue = now > due and not (run and run.is_closed)
+    missed: list[str] = []
+    if first_seen is not None:
+        # Periods after the one in which the routine was first seen, before the current one.
+        first = next_period(period_of(playbook.cadence, first_seen.astimezone(recorder.zone).date()))
+        span = periods_between(playbook.cadence, _start(first), now.date()) if _start(first) <= now.date() else []
+        earlier = [p for p in span if p < period]
+        earlier = earlier[-MISSED_LIMIT:]
+        runs = recorder.journal.runs_for_periods(playbook.id, earlier)
+        missed = [p for p in earlier if p not in runs or runs[p].closed_at is None]
+    return AgendaItem(entry, period, due, run, overdue, missed)
+
+
+def _start(period: str) -> date:
+    from soptui.schedule import period_start
+
+    return period_start(period)

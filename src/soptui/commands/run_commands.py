@@ -1,0 +1,199 @@
+"""Quick capture from the shell: ``done``, ``skip``, ``note``, ``incident``, ``due``."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from soptui.agenda import Agenda, AgendaItem, build_agenda
+from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
+from soptui.journal import JournalError
+from soptui.playbooks.inputs import show_value
+from soptui.recorder import ActionError, Recorder
+from soptui.runs import RunState
+from soptui.text import table, visible
+
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+def parse_at(text: str | None, context: Context) -> datetime | None:
+    """``--at``: ISO 8601; team-local time when it has no offset; a bare date means noon."""
+    if text is None:
+        return None
+    cleaned = text.strip().replace(" ", "T", 1)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned):
+            moment = datetime.combine(date.fromisoformat(cleaned), time(12))
+        else:
+            moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise UsageError(f"--at {text!r}: use ISO 8601, e.g. 2026-11-23T09:30 or 2026-11-23") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=context.zone)
+    if moment > datetime.now(UTC) + FUTURE_SLACK:
+        raise UsageError(f"--at {text!r} is in the future; --at records what already happened")
+    return moment
+
+
+def _with_recorder(context: Context) -> Recorder:
+    return make_recorder(context, open_journal(context))
+
+
+def _run_for(recorder: Recorder, playbook: str | None, run: str | None, at: datetime | None) -> RunState:
+    if run:
+        rows = recorder.journal.find_runs(run)
+        exact = [r for r in rows if r.run_id == run]
+        if exact or len(rows) == 1:
+            return recorder.fold_row((exact or rows)[0])
+        raise CommandError(f"no run {run!r}" if not rows else f"run {run!r} is ambiguous")
+    if playbook is None:
+        raise UsageError("name a PLAYBOOK or give --run ID")
+    return recorder.routine_run(playbook, at)
+
+
+def _act(context: Context, action: Any) -> int:
+    try:
+        state: RunState | None = action(_with_recorder(context))
+    except (ActionError, JournalError) as error:
+        raise CommandError(str(error)) from None
+    if state is not None:
+        print(visible(f"{state.run_id}: {state.done_count}/{state.total} steps", newlines=False))
+    return 0
+
+
+def done(context: Context, playbook: str | None, step: str, value: str | None, note: str | None,
+         at_text: str | None, run: str | None) -> int:
+    at = parse_at(at_text, context)
+
+    def action(recorder: Recorder) -> RunState:
+        state = _run_for(recorder, playbook, run, at)
+        state = recorder.complete(state.run_id, step, value, at)
+        if note:
+            state = recorder.note(state.run_id, note, step, at) or state
+        return state
+    return _act(context, action)
+
+
+def skip(context: Context, playbook: str | None, step: str, reason: str | None,
+         at_text: str | None, run: str | None) -> int:
+    at = parse_at(at_text, context)
+    return _act(context, lambda r: r.skip(_run_for(r, playbook, run, at).run_id, step, reason, at))
+
+
+def note(context: Context, words: list[str], step: str | None, at_text: str | None, run: str | None) -> int:
+    if len(words) not in (1, 2):
+        raise UsageError("usage: soptui note [PLAYBOOK] TEXT")
+    playbook, text = (words[0], words[1]) if len(words) == 2 else (None, words[0])
+    at = parse_at(at_text, context)
+
+    def action(recorder: Recorder) -> RunState | None:
+        if playbook is None and run is None:
+            if step:
+                raise UsageError("--step needs a PLAYBOOK or --run")
+            recorder.note(None, text, None, at)
+            print("noted in the day's log")
+            return None
+        return recorder.note(_run_for(recorder, playbook, run, at).run_id, text, step, at)
+    return _act(context, action)
+
+
+def incident_open(context: Context, playbook: str, title: str, severity: str | None) -> int:
+    return _act(context, lambda r: r.open_incident(playbook, title, severity))
+
+
+def incident_resolve(context: Context, run: str, summary: str | None) -> int:
+    return _act(context, lambda r: r.resolve(_run_for(r, None, run, None).run_id, summary or "resolved"))
+
+
+# -- due ----------------------------------------------------------------------------
+
+def due(context: Context, day_text: str | None, as_json: bool) -> int:
+    now: datetime | None = None
+    if day_text:
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            raise UsageError(f"--date {day_text!r}: use YYYY-MM-DD") from None
+        now = datetime.combine(day, time(12), context.zone)
+    try:
+        agenda = build_agenda(_with_recorder(context), now)
+    except (ActionError, JournalError) as error:
+        raise CommandError(str(error)) from None
+    if as_json:
+        print(json.dumps(agenda_json(agenda), ensure_ascii=False, indent=2))
+    else:
+        print(agenda_text(agenda))
+    return 0
+
+
+def _item_json(item: AgendaItem) -> dict[str, Any]:
+    run = item.run
+    return {
+        "playbook": item.entry.playbook.id,
+        "title": item.entry.playbook.title,
+        "cadence": item.entry.playbook.cadence,
+        "period": item.period,
+        "state": item.state_word,
+        "done": run.done_count if run else 0,
+        "total": run.total if run else len(item.entry.playbook.steps),
+        "closed_by": run.closed_by if run and run.is_closed else None,
+        "closed_at": run.closed_at.isoformat() if run and run.closed_at else None,
+        "due": item.due.isoformat(),
+        "overdue": item.overdue,
+        "missed": item.missed,
+        "run": run.run_id if run else None,
+    }
+
+
+def agenda_json(agenda: Agenda) -> dict[str, Any]:
+    return {
+        "date": agenda.day.isoformat(),
+        "routines": [_item_json(i) for i in agenda.routines],
+        "incidents": [
+            {"run": s.run_id, "playbook": s.playbook.id, "title": s.title, "severity": s.severity,
+             "opened_at": s.opened_at.isoformat(), "done": s.done_count, "total": s.total}
+            for s in agenda.incidents
+        ],
+        "notes": [{"at": n.at.isoformat(), "operator": n.operator, "text": n.payload.get("text")}
+                  for n in agenda.day_notes],
+    }
+
+
+def agenda_text(agenda: Agenda) -> str:
+    rows = [["", "ROUTINE", "CADENCE", "STEPS", "STATE", "DUE", "MISSED"]]
+    for item in agenda.routines:
+        run = item.run
+        mark = "✓" if item.state_word == "done" else ("!" if item.overdue else
+                                                     ("▶" if item.state_word == "in progress" else "·"))
+        steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
+        state = item.state_word
+        if run and run.is_closed and run.closed_at:
+            state = f"done by {run.closed_by} {run.closed_at.astimezone(agenda.now.tzinfo):%a %H:%M}"
+        elif item.overdue:
+            state += " (overdue)"
+        due_text = item.due.strftime("%a %m-%d %H:%M")
+        rows.append([mark, visible(item.entry.playbook.title, newlines=False), item.entry.playbook.cadence,
+                     steps, visible(state, newlines=False), due_text, str(len(item.missed) or "")])
+    lines = [f"{agenda.day.isoformat()} · {agenda.day:%A}", table(rows)]
+    if agenda.incidents:
+        lines.append("")
+        for incident in agenda.incidents:
+            elapsed = incident.elapsed(agenda.now)
+            lines.append(visible(
+                f"● {incident.severity} {incident.title} · {incident.playbook.title} · "
+                f"{_hms(elapsed)} · {incident.done_count}/{incident.total} · {incident.run_id}",
+                newlines=False))
+    for item in agenda.day_notes:
+        lines.append(visible(f"note {item.at.astimezone(agenda.now.tzinfo):%H:%M} {item.operator}: "
+                             f"{item.payload.get('text', '')}", newlines=False))
+    return "\n".join(lines)
+
+
+def _hms(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+__all__ = ["agenda_json", "agenda_text", "show_value"]

@@ -1,0 +1,108 @@
+"""Journal events: the append-only facts everything else is derived from.
+
+The JSON form of an event is a public format (``soptui journal export``), documented in
+docs/journal.md; change it only by adding optional fields.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Kind = Literal[
+    "run.opened",
+    "step.done",
+    "step.skipped",
+    "checklist.ticked",
+    "note",
+    "undo",
+    "run.finished",
+    "incident.resolved",
+]
+KINDS: frozenset[str] = frozenset(Kind.__args__)  # type: ignore[attr-defined]
+UNDOABLE: frozenset[str] = frozenset(
+    {"step.done", "step.skipped", "checklist.ticked", "note", "run.finished"}
+)
+
+
+def utc_text(moment: datetime) -> str:
+    """An aware datetime as UTC ISO 8601 with microseconds and a Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recorded action."""
+
+    kind: str
+    at: datetime
+    operator: str
+    login: str
+    host: str
+    playbook_id: str | None = None
+    playbook_hash: str | None = None
+    run_id: str | None = None
+    step_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seq: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "event",
+            "uuid": self.uuid,
+            "at": utc_text(self.at),
+            "recorded_at": utc_text(self.recorded_at),
+            "operator": self.operator,
+            "login": self.login,
+            "host": self.host,
+            "playbook": self.playbook_id,
+            "playbook_hash": self.playbook_hash,
+            "run": self.run_id,
+            "step": self.step_id,
+            "kind": self.kind,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        """Rebuild an event from its JSON form; raises ValueError with a reason."""
+        try:
+            kind = str(data["kind"])
+            if kind not in KINDS:
+                raise ValueError(f"unknown event kind {kind!r}")
+            payload = data.get("payload") or {}
+            if not isinstance(payload, dict):
+                raise ValueError("payload must be an object")
+            return cls(
+                kind=kind,
+                at=parse_utc(str(data["at"])),
+                recorded_at=parse_utc(str(data.get("recorded_at") or data["at"])),
+                operator=str(data["operator"]),
+                login=str(data.get("login") or data["operator"]),
+                host=str(data.get("host") or ""),
+                playbook_id=_optional(data.get("playbook")),
+                playbook_hash=_optional(data.get("playbook_hash")),
+                run_id=_optional(data.get("run")),
+                step_id=_optional(data.get("step")),
+                payload=payload,
+                uuid=str(uuid.UUID(str(data["uuid"]))),
+            )
+        except KeyError as missing:
+            raise ValueError(f"missing field {missing.args[0]!r}") from None
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,481 @@
+"""The journal file: the only module that speaks SQL.
+
+Append-only events are the source of truth; ``runs``, ``playbook_versions`` and
+``playbooks_seen`` are derived or supporting tables kept in the same transaction.
+
+Durability and sharing rules this module follows (see docs/reliability.md):
+WAL with ``synchronous=FULL``; every write is one ``BEGIN IMMEDIATE`` transaction (a
+deferred read-then-write transaction fails with SQLITE_BUSY under contention whatever the
+busy timeout); the database file is never opened except through sqlite3 (a plain
+open()/close() drops SQLite's POSIX locks); errors become :class:`JournalError` with a
+sentence for a person.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from soptui.journal.events import Event, dumps, parse_utc, utc_text
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p",
+     "afs", "ceph", "glusterfs", "fuse.glusterfs", "lustre", "davfs", "fuse.davfs2"}
+)
+
+_SCHEMA = """
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    login TEXT NOT NULL,
+    host TEXT NOT NULL,
+    playbook_id TEXT,
+    playbook_hash TEXT,
+    run_id TEXT,
+    step_id TEXT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_run ON events(run_id, seq);
+CREATE INDEX events_at ON events(at);
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    playbook_id TEXT NOT NULL,
+    playbook_hash TEXT NOT NULL,
+    period TEXT,
+    opened_at TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    title TEXT,
+    severity TEXT,
+    closed_at TEXT
+);
+CREATE INDEX runs_playbook_period ON runs(playbook_id, period);
+CREATE INDEX runs_open_incidents ON runs(closed_at) WHERE period IS NULL;
+CREATE INDEX runs_opened_at ON runs(opened_at);
+CREATE TABLE playbook_versions (
+    hash TEXT PRIMARY KEY,
+    playbook_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    first_used TEXT NOT NULL
+);
+CREATE TABLE playbooks_seen (
+    playbook_id TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL
+);
+"""
+
+
+class JournalError(Exception):
+    """A journal problem explained for a person (the action was not recorded)."""
+
+
+class JournalReadOnly(JournalError):
+    """The journal can be read but not written."""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """The derived summary of one run."""
+
+    run_id: str
+    playbook_id: str
+    playbook_hash: str
+    period: str | None
+    opened_at: datetime
+    opened_by: str
+    title: str | None
+    severity: str | None
+    closed_at: datetime | None
+
+    @property
+    def is_incident(self) -> bool:
+        return self.period is None
+
+
+def _run_row(row: sqlite3.Row) -> RunRow:
+    return RunRow(
+        row["run_id"], row["playbook_id"], row["playbook_hash"], row["period"],
+        parse_utc(row["opened_at"]), row["opened_by"], row["title"], row["severity"],
+        parse_utc(row["closed_at"]) if row["closed_at"] else None,
+    )
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(
+        kind=row["kind"], at=parse_utc(row["at"]), recorded_at=parse_utc(row["recorded_at"]),
+        operator=row["operator"], login=row["login"], host=row["host"],
+        playbook_id=row["playbook_id"], playbook_hash=row["playbook_hash"], run_id=row["run_id"],
+        step_id=row["step_id"], payload=_loads(row["payload"]), uuid=row["uuid"], seq=row["seq"],
+    )
+
+
+def _loads(text: str) -> dict[str, Any]:
+    import json
+
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def explain(error: sqlite3.Error, path: Path) -> JournalError:
+    """Turn an sqlite3 error into a sentence that says what happened and what to do."""
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text:
+        return JournalReadOnly(f"the journal {path} is read-only; nothing can be recorded")
+    if "full" in text:
+        return JournalError(f"the disk holding {path} is full; free some space and try again")
+    if "disk i/o" in text:
+        return JournalError(f"disk I/O error writing {path} (is the disk full or failing?)")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return JournalError(
+            f"the journal {path} is damaged ({error}); it was not changed. "
+            "Keep a copy, then try: sqlite3 FILE '.recover' | sqlite3 NEW.sqlite3"
+        )
+    if "locked" in text or "busy" in text:
+        return JournalError(f"the journal {path} stayed busy for {BUSY_TIMEOUT_MS // 1000}s; try again")
+    if "unable to open" in text:
+        return JournalError(f"cannot open the journal {path}: check the directory exists and is writable")
+    return JournalError(f"journal error on {path}: {error}")
+
+
+def network_filesystem(path: Path) -> str | None:
+    """The network filesystem type holding ``path``, if any (from /proc/mounts)."""
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, kind = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, kind = point, parts[2]
+    return kind if kind in NETWORK_FILESYSTEMS else None
+
+
+def _create_file(path: Path) -> None:
+    """Create an empty journal file with private permissions (group too when shared)."""
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shared = bool(directory.stat().st_mode & stat.S_ISGID)
+    mode = 0o660 if shared else 0o600
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, mode)  # the umask must not widen or narrow what we chose
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """An open journal. Use :meth:`open`; close with :meth:`close` (or as a context manager)."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.readonly = readonly
+        self.warnings: list[str] = []
+        self._db = connection
+        self._lock = threading.RLock()
+
+    # -- opening ---------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False) -> Journal:
+        """Open (creating if needed) the journal at ``path``; raise JournalError if impossible."""
+        path = path.expanduser()
+        if path.is_symlink():
+            raise JournalError(f"the journal {path} is a symbolic link; refusing to follow it")
+        if path.is_dir():
+            raise JournalError(f"the journal path {path} is a directory")
+        exists = path.exists()
+        if not exists and readonly:
+            raise JournalError(f"no journal at {path}")
+        can_write = not readonly and _writable(path, exists)
+        try:
+            if not exists:
+                if not can_write:
+                    raise JournalError(f"cannot create the journal: {path.parent} is not writable")
+                _create_file(path)
+            connection = _connect(path, can_write)
+            journal = cls(path, connection, readonly=not can_write)
+            journal._prepare()
+        except sqlite3.Error as error:
+            raise explain(error, path) from None
+        except OSError as error:
+            raise JournalError(f"cannot open the journal {path}: {error.strerror or error}") from None
+        if not can_write and not readonly:
+            journal.warnings.append(
+                f"the journal {path} is read-only here: you can look, but actions cannot be saved"
+            )
+        kind = network_filesystem(path.parent)
+        if kind:
+            journal.warnings.append(
+                f"the journal is on a network filesystem ({kind}); SQLite's locking is unreliable "
+                "there: keep the journal on a local disk"
+            )
+        return journal
+
+    def _prepare(self) -> None:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"the journal {self.path} was written by a newer soptui (schema {version}, this "
+                f"one knows {SCHEMA_VERSION}); upgrade soptui. The file was not changed."
+            )
+        if self.readonly:
+            if version < SCHEMA_VERSION:
+                raise JournalReadOnly(f"the journal {self.path} is read-only and needs an upgrade")
+            return
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        with self.writing():
+            # Re-read inside the write lock: another process may have just migrated.
+            current = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if current == 0:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[Journal]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT); everything or nothing."""
+        if self.readonly:
+            raise JournalReadOnly(f"the journal {self.path} is read-only; nothing can be recorded")
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise explain(error, self.path) from None
+            try:
+                yield self
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._rollback()
+                raise explain(error, self.path) from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the transaction may already be gone (e.g. after SQLITE_FULL)
+
+    def insert_event(self, event: Event) -> bool:
+        """Append ``event`` (inside :meth:`writing`); False if its UUID is already there."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO events (uuid, at, recorded_at, operator, login, host, "
+            "playbook_id, playbook_hash, run_id, step_id, kind, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event.uuid, utc_text(event.at), utc_text(event.recorded_at), event.operator,
+             event.login, event.host, event.playbook_id, event.playbook_hash, event.run_id,
+             event.step_id, event.kind, dumps(event.payload)),
+        )
+        return cursor.rowcount == 1
+
+    def insert_run(self, row: RunRow) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO runs (run_id, playbook_id, playbook_hash, period, opened_at, "
+            "opened_by, title, severity, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.run_id, row.playbook_id, row.playbook_hash, row.period, utc_text(row.opened_at),
+             row.opened_by, row.title, row.severity,
+             utc_text(row.closed_at) if row.closed_at else None),
+        )
+
+    def set_run_closed(self, run_id: str, closed_at: datetime | None) -> None:
+        self._db.execute(
+            "UPDATE runs SET closed_at = ? WHERE run_id = ?",
+            (utc_text(closed_at) if closed_at else None, run_id),
+        )
+
+    def store_version(self, content_hash: str, playbook_id: str, body: str, at: datetime) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO playbook_versions (hash, playbook_id, body, first_used) "
+            "VALUES (?, ?, ?, ?)",
+            (content_hash, playbook_id, body, utc_text(at)),
+        )
+
+    def mark_seen(self, playbook_ids: list[str], at: datetime) -> None:
+        self._db.executemany(
+            "INSERT OR IGNORE INTO playbooks_seen (playbook_id, first_seen) VALUES (?, ?)",
+            [(pid, utc_text(at)) for pid in playbook_ids],
+        )
+
+    # -- reading ---------------------------------------------------------------
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as error:
+                raise explain(error, self.path) from None
+
+    def run_events(self, run_id: str) -> list[Event]:
+        rows = self._query("SELECT * FROM events WHERE run_id = ? ORDER BY seq", (run_id,))
+        return [_event(r) for r in rows]
+
+    def run(self, run_id: str) -> RunRow | None:
+        rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        return _run_row(rows[0]) if rows else None
+
+    def find_runs(self, run_prefix: str) -> list[RunRow]:
+        rows = self._query(
+            "SELECT * FROM runs WHERE run_id = ? OR run_id LIKE ? ESCAPE '\\' LIMIT 5",
+            (run_prefix, run_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+        )
+        return [_run_row(r) for r in rows]
+
+    def runs_for_periods(self, playbook_id: str, periods: list[str]) -> dict[str, RunRow]:
+        if not periods:
+            return {}
+        marks = ",".join("?" * len(periods))
+        rows = self._query(
+            f"SELECT * FROM runs WHERE playbook_id = ? AND period IN ({marks})",
+            (playbook_id, *periods),
+        )
+        return {r["period"]: _run_row(r) for r in rows}
+
+    def open_incidents(self) -> list[RunRow]:
+        rows = self._query(
+            "SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL ORDER BY opened_at"
+        )
+        return [_run_row(r) for r in rows]
+
+    def runs_opened_between(self, start: datetime, end: datetime) -> list[RunRow]:
+        rows = self._query(
+            "SELECT * FROM runs WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at",
+            (utc_text(start), utc_text(end)),
+        )
+        return [_run_row(r) for r in rows]
+
+    def events_between(self, start: datetime | None = None, end: datetime | None = None) -> Iterator[Event]:
+        """Events by instant, oldest first (streamed: the journal may hold millions)."""
+        sql = "SELECT * FROM events WHERE at >= ? AND at < ? ORDER BY at, seq"
+        params = (utc_text(start) if start else "", utc_text(end) if end else "~")
+        with self._lock:
+            try:
+                cursor = self._db.execute(sql, params)
+                while rows := cursor.fetchmany(1000):
+                    yield from (_event(r) for r in rows)
+            except sqlite3.Error as error:
+                raise explain(error, self.path) from None
+
+    def day_notes(self, start: datetime, end: datetime) -> list[Event]:
+        rows = self._query(
+            "SELECT * FROM events WHERE run_id IS NULL AND kind = 'note' AND at >= ? AND at < ? "
+            "ORDER BY at, seq",
+            (utc_text(start), utc_text(end)),
+        )
+        return [_event(r) for r in rows]
+
+    def version(self, content_hash: str) -> str | None:
+        rows = self._query("SELECT body FROM playbook_versions WHERE hash = ?", (content_hash,))
+        return str(rows[0]["body"]) if rows else None
+
+    def versions(self) -> list[tuple[str, str, str]]:
+        """Every stored playbook version as (hash, playbook id, JSON body)."""
+        rows = self._query("SELECT hash, playbook_id, body FROM playbook_versions ORDER BY first_used")
+        return [(r["hash"], r["playbook_id"], r["body"]) for r in rows]
+
+    def last_hash_used_by(self, operator: str, playbook_id: str) -> str | None:
+        """The playbook version of the operator's most recent run of ``playbook_id``."""
+        rows = self._query(
+            "SELECT r.playbook_hash FROM runs r WHERE r.playbook_id = ? AND r.run_id IN "
+            "(SELECT DISTINCT run_id FROM events WHERE operator = ? AND playbook_id = ?) "
+            "ORDER BY r.opened_at DESC LIMIT 1",
+            (playbook_id, operator, playbook_id),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def first_seen(self) -> dict[str, datetime]:
+        rows = self._query("SELECT playbook_id, first_seen FROM playbooks_seen")
+        return {r["playbook_id"]: parse_utc(r["first_seen"]) for r in rows}
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (cheap: no table is read)."""
+        return int(self._query("PRAGMA data_version")[0][0])
+
+    def event_count(self) -> int:
+        return int(self._query("SELECT count(*) FROM events")[0][0])
+
+    def integrity_problems(self) -> list[str]:
+        rows = self._query("PRAGMA quick_check")
+        return [str(r[0]) for r in rows if r[0] != "ok"]
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the live journal, written through the SQLite backup API."""
+        with self._lock:
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                os.close(fd)
+            except OSError as error:
+                raise JournalError(f"cannot create {target}: {error.strerror or error}") from None
+            try:
+                destination = sqlite3.connect(target)
+                try:
+                    self._db.backup(destination)
+                finally:
+                    destination.close()
+            except sqlite3.Error as error:
+                raise explain(error, target) from None
+
+
+def _writable(path: Path, exists: bool) -> bool:
+    directory = path.parent if path.parent != Path("") else Path(".")
+    if exists:
+        # WAL needs to create -wal and -shm files beside the journal.
+        return os.access(path, os.W_OK) and os.access(directory, os.W_OK)
+    probe = directory
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return os.access(probe, os.W_OK)
+
+
+def _connect(path: Path, writable: bool) -> sqlite3.Connection:
+    if writable:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                     timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        uri = f"file:{path}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                     timeout=BUSY_TIMEOUT_MS / 1000)
+    connection.row_factory = sqlite3.Row
+    # Reading the schema here makes a damaged header fail now, not at the first action.
+    connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return connection

@@ -1,0 +1,316 @@
+"""Recording actions: each one a single committed journal transaction, checked first.
+
+The recorder is the domain's write side. Every method takes the journal's write lock
+(``BEGIN IMMEDIATE``), re-reads the run, checks the action against the run as it stands
+*now* (another operator may have acted a moment ago), appends one event, updates the
+derived ``runs`` row, commits, and returns the new state. Nothing is shown as done by a
+caller until this returns.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from soptui.journal import Event, Journal, RunRow
+from soptui.playbooks.inputs import InputError, InputValue, parse_value
+from soptui.playbooks.library import Library
+from soptui.playbooks.loader import LoadedPlaybook, content_hash
+from soptui.playbooks.models import Playbook
+from soptui.runs import RunState, StepState, fold
+from soptui.schedule import period_of
+
+MAX_NOTE_CHARS = 64 * 1024
+Clock = Callable[[], datetime]
+
+
+class ActionError(ValueError):
+    """An action that cannot be recorded as asked, with the reason for a person."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is acting: the chosen operator name, the Unix login and the host."""
+
+    operator: str
+    login: str
+    host: str
+
+    @classmethod
+    def of(cls, operator: str, login: str) -> Identity:
+        return cls(operator, login, socket.gethostname())
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def routine_run_id(playbook_id: str, period: str) -> str:
+    """Routine runs have a stable id, so two operators opening one period share one run."""
+    return f"{playbook_id}@{period}"
+
+
+class Recorder:
+    """Opens runs and records actions in the journal."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        library: Library,
+        zone: ZoneInfo,
+        identity: Identity,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.journal = journal
+        self.library = library
+        self.zone = zone
+        self.identity = identity
+        self.clock = clock
+        self._versions: dict[str, Playbook] = {}
+
+    # -- reading -----------------------------------------------------------------
+    def playbook_version(self, content_hash_: str, playbook_id: str) -> Playbook:
+        """The playbook as it was when a run used it (from the journal's stored copy)."""
+        if content_hash_ not in self._versions:
+            body = self.journal.version(content_hash_)
+            if body is not None:
+                self._versions[content_hash_] = Playbook.model_validate_json(body)
+            else:
+                current = self.library.get(playbook_id)
+                if current is None:
+                    raise ActionError(f"no stored version of playbook {playbook_id!r}")
+                self._versions[content_hash_] = current
+        return self._versions[content_hash_]
+
+    def state(self, run_id: str) -> RunState:
+        row = self.journal.run(run_id)
+        if row is None:
+            raise ActionError(f"no run {run_id!r} in the journal")
+        return self.fold_row(row)
+
+    def fold_row(self, row: RunRow) -> RunState:
+        playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
+        return fold(row.run_id, playbook, self.journal.run_events(row.run_id))
+
+    def current_period(self, playbook: Playbook, at: datetime | None = None) -> str:
+        moment = (at or self.clock()).astimezone(self.zone)
+        return period_of(playbook.cadence, moment.date())
+
+    def _entry(self, playbook_id: str) -> LoadedPlaybook:
+        entry = self.library.entries.get(playbook_id)
+        if entry is None:
+            known = ", ".join(sorted(self.library.entries)) or "none"
+            raise ActionError(f"no playbook {playbook_id!r} (known: {known})")
+        return entry
+
+    # -- opening runs ----------------------------------------------------------------
+    def routine_run(self, playbook_id: str, at: datetime | None = None) -> RunState:
+        """The run of the period containing ``at`` (default now), opened if needed."""
+        entry = self._entry(playbook_id)
+        if entry.playbook.is_incident:
+            raise ActionError(f"{playbook_id!r} is an incident playbook: open it with a title")
+        period = self.current_period(entry.playbook, at)
+        run_id = routine_run_id(playbook_id, period)
+        row = self.journal.run(run_id)
+        if row is not None:
+            return self.fold_row(row)
+        with self.journal.writing():
+            row = self.journal.run(run_id)
+            if row is None:  # still absent under the write lock: we open it
+                row = self._open(entry, run_id, period, at, {"period": period})
+        return self.fold_row(row)
+
+    def open_incident(self, playbook_id: str, title: str, severity: str | None = None,
+                      at: datetime | None = None) -> RunState:
+        entry = self._entry(playbook_id)
+        playbook = entry.playbook
+        if not playbook.is_incident:
+            raise ActionError(f"{playbook_id!r} is a {playbook.cadence} routine, not an incident playbook")
+        title = _clean(title, "title", limit=200)
+        severity = severity or playbook.severities[-1]
+        if severity not in playbook.severities:
+            raise ActionError(f"severity must be one of {', '.join(playbook.severities)}")
+        run_id = f"{playbook_id}#{uuid.uuid4().hex[:8]}"
+        with self.journal.writing():
+            row = self._open(entry, run_id, None, at, {"title": title, "severity": severity})
+        return self.fold_row(row)
+
+    def _open(self, entry: LoadedPlaybook, run_id: str, period: str | None,
+              at: datetime | None, payload: dict[str, Any]) -> RunRow:
+        moment = at or self.clock()
+        playbook = entry.playbook
+        digest = content_hash(playbook)
+        self.journal.store_version(digest, playbook.id, playbook.model_dump_json(), moment)
+        self._versions[digest] = playbook
+        self.journal.insert_event(self._event("run.opened", moment, playbook.id, digest, run_id, None, payload))
+        row = RunRow(run_id, playbook.id, digest, period, moment, self.identity.operator,
+                     payload.get("title"), payload.get("severity"), None)
+        self.journal.insert_run(row)
+        return row
+
+    # -- actions -------------------------------------------------------------------
+    def complete(self, run_id: str, step_id: str, value: str | InputValue | None = None,
+                 at: datetime | None = None) -> RunState:
+        """Mark a step done, validating its input value."""
+        def check(state: RunState) -> dict[str, Any]:
+            step = _open_step(state, step_id, self.zone)
+            parsed: InputValue | None = None
+            if step.step.input is not None:
+                raw = value if isinstance(value, str) or value is None else _raw(value)
+                try:
+                    parsed = parse_value(step.step.input, raw)
+                except InputError as error:
+                    label = step.step.input.label or step.step.title
+                    raise ActionError(f"{label}: {error}") from None
+            elif value not in (None, ""):
+                raise ActionError(f"step {step_id!r} takes no value")
+            return {} if parsed is None else {"value": parsed}
+        return self._act(run_id, "step.done", step_id, at, check)
+
+    def skip(self, run_id: str, step_id: str, reason: str | None = None,
+             at: datetime | None = None) -> RunState:
+        """Skip a step; a reason is required unless the step is optional."""
+        def check(state: RunState) -> dict[str, Any]:
+            step = _open_step(state, step_id, self.zone)
+            text = (reason or "").strip()
+            if not text and not step.step.optional:
+                raise ActionError(f"skipping {step.step.title!r} needs a reason")
+            return {"reason": _clean(text, "reason", limit=2000)} if text else {}
+        return self._act(run_id, "step.skipped", step_id, at, check)
+
+    def tick(self, run_id: str, step_id: str, item: int, ticked: bool = True) -> RunState:
+        def check(state: RunState) -> dict[str, Any]:
+            step = state.steps.get(step_id)
+            if step is None or not 0 <= item < len(step.step.checklist):
+                raise ActionError(f"no checklist item {item + 1} in step {step_id!r}")
+            return {"item": item, "ticked": ticked}
+        return self._act(run_id, "checklist.ticked", step_id, None, check)
+
+    def note(self, run_id: str | None, text: str, step_id: str | None = None,
+             at: datetime | None = None) -> RunState | None:
+        """Attach a note to a step, a run, or (without a run) the day's log."""
+        clean = _clean(text, "note", limit=MAX_NOTE_CHARS)
+        if run_id is None:
+            moment = at or self.clock()
+            with self.journal.writing():
+                self.journal.insert_event(self._event("note", moment, None, None, None, None, {"text": clean}))
+            return None
+
+        def check(state: RunState) -> dict[str, Any]:
+            if step_id is not None and step_id not in state.steps:
+                raise ActionError(f"no step {step_id!r} in {state.playbook.id!r}")
+            return {"text": clean}
+        return self._act(run_id, "note", step_id, at, check, closed_ok=True)
+
+    def undo(self, run_id: str) -> tuple[RunState, Event]:
+        """Cancel the operator's own last action in this run (an appended event)."""
+        undone: list[Event] = []
+
+        def check(state: RunState) -> dict[str, Any]:
+            target = state.undoable_by(self.identity.operator)
+            if target is None:
+                raise ActionError("nothing of yours to undo in this run")
+            undone.append(target)
+            return {"target": target.uuid, "undone": target.kind}
+        state = self._act(run_id, "undo", None, None, check, closed_ok=True,
+                          step_of=lambda: undone[0].step_id if undone else None)
+        return state, undone[0]
+
+    def finish(self, run_id: str, at: datetime | None = None) -> RunState:
+        """Finish a routine run now; pending steps are recorded as left."""
+        def check(state: RunState) -> dict[str, Any]:
+            if state.is_incident:
+                raise ActionError("an incident is resolved, not finished")
+            return {"left": [s.step.id for s in state.steps.values() if s.status == "pending"]}
+        return self._act(run_id, "run.finished", None, at, check)
+
+    def resolve(self, run_id: str, summary: str, at: datetime | None = None) -> RunState:
+        def check(state: RunState) -> dict[str, Any]:
+            if not state.is_incident:
+                raise ActionError("only incidents are resolved; finish a routine instead")
+            return {"summary": _clean(summary, "summary", limit=MAX_NOTE_CHARS)}
+        return self._act(run_id, "incident.resolved", None, at, check)
+
+    # -- the one write path --------------------------------------------------------
+    def _act(
+        self,
+        run_id: str,
+        kind: str,
+        step_id: str | None,
+        at: datetime | None,
+        check: Callable[[RunState], dict[str, Any]],
+        closed_ok: bool = False,
+        step_of: Callable[[], str | None] | None = None,
+    ) -> RunState:
+        moment = at or self.clock()
+        with self.journal.writing():
+            row = self.journal.run(run_id)
+            if row is None:
+                raise ActionError(f"no run {run_id!r} in the journal")
+            state = self.fold_row(row)
+            payload = check(state)
+            if state.is_closed and not closed_ok:
+                raise ActionError(_closed_message(state))
+            event = self._event(kind, moment, row.playbook_id, row.playbook_hash, run_id,
+                                step_of() if step_of else step_id, payload)
+            self.journal.insert_event(event)
+            state = fold(run_id, state.playbook, [*state.events, event])
+            self.journal.set_run_closed(run_id, state.closed_at)
+        return state
+
+    def _event(self, kind: str, at: datetime, playbook_id: str | None, digest: str | None,
+               run_id: str | None, step_id: str | None, payload: dict[str, Any]) -> Event:
+        ident = self.identity
+        if ident.operator != ident.login:
+            payload = {**payload, "operator_override": True}
+        return Event(kind=kind, at=at.astimezone(UTC), operator=ident.operator, login=ident.login,
+                     host=ident.host, playbook_id=playbook_id, playbook_hash=digest, run_id=run_id,
+                     step_id=step_id, payload=payload, recorded_at=self.clock().astimezone(UTC))
+
+
+def _open_step(state: RunState, step_id: str, zone: ZoneInfo) -> StepState:
+    step = state.steps.get(step_id)
+    if step is None:
+        known = ", ".join(state.steps)
+        raise ActionError(f"no step {step_id!r} in {state.playbook.id!r} (steps: {known})")
+    if step.status == "done":
+        raise ActionError(f"{step.step.title!r} was already done by {step.by} at {_hm(step.at, zone)}")
+    if step.status == "skipped":
+        raise ActionError(f"{step.step.title!r} was already skipped by {step.by} at {_hm(step.at, zone)}")
+    if step.status == "n/a":
+        raise ActionError(f"{step.step.title!r} does not apply in this run ({step.step.when})")
+    return step
+
+
+def _closed_message(state: RunState) -> str:
+    what = "resolved" if state.is_incident else "finished"
+    return f"this run was already {what}; add a note instead"
+
+
+def _hm(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M") if moment else "?"
+
+
+def _raw(value: InputValue) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _clean(text: str, what: str, limit: int) -> str:
+    stripped = text.strip()
+    if not stripped:
+        raise ActionError(f"the {what} is empty")
+    if len(stripped.encode()) > limit:
+        raise ActionError(f"the {what} is longer than {limit // 1024} KiB")
+    return stripped
+
+
+def default_identity(operator: str, login: str | None = None) -> Identity:
+    return Identity.of(operator, login or os.environ.get("USER") or operator)

@@ -1,0 +1,181 @@
+"""The run state machine: a run's state is a fold over its events, oldest first.
+
+Pure Python: give it a playbook and events, get the state. Undo is an event that cancels
+an earlier one, so replaying "the events that were not undone" gives the state after undo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from soptui.journal.events import UNDOABLE, Event
+from soptui.playbooks.inputs import InputValue
+from soptui.playbooks.models import Playbook, Step
+
+Status = Literal["pending", "done", "skipped", "n/a"]
+
+
+@dataclass
+class StepState:
+    """Where one step stands in a run."""
+
+    step: Step
+    status: Status = "pending"
+    value: InputValue | None = None
+    reason: str | None = None
+    by: str | None = None
+    at: datetime | None = None
+    ticked: set[int] = field(default_factory=set)
+    notes: list[Event] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        """Done, skipped or not applicable: nothing more to do here."""
+        return self.status != "pending"
+
+
+@dataclass
+class RunState:
+    """Everything known about one run, derived from its events."""
+
+    run_id: str
+    playbook: Playbook
+    period: str | None
+    opened_at: datetime
+    opened_by: str
+    title: str | None = None
+    severity: str | None = None
+    steps: dict[str, StepState] = field(default_factory=dict)
+    notes: list[Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    finished_at: datetime | None = None
+    finished_by: str | None = None
+    left: list[str] = field(default_factory=list)
+    resolved_at: datetime | None = None
+    summary: str | None = None
+    last_change: datetime | None = None
+
+    @property
+    def is_incident(self) -> bool:
+        return self.period is None
+
+    @property
+    def applicable(self) -> list[StepState]:
+        return [s for s in self.steps.values() if s.status != "n/a"]
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for s in self.steps.values() if s.status in ("done", "skipped"))
+
+    @property
+    def total(self) -> int:
+        return len(self.applicable)
+
+    @property
+    def all_resolved(self) -> bool:
+        return all(s.resolved for s in self.steps.values())
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the run stopped needing work: finished, resolved, or every step resolved."""
+        if self.is_incident:
+            return self.resolved_at
+        if self.finished_at is not None:
+            return self.finished_at
+        return self.last_change if self.all_resolved else None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def closed_by(self) -> str | None:
+        if self.finished_by:
+            return self.finished_by
+        resolved = [s for s in self.steps.values() if s.at is not None]
+        return max(resolved, key=lambda s: s.at or self.opened_at).by if resolved else None
+
+    def current(self) -> StepState | None:
+        """The first step still pending, if any."""
+        return next((s for s in self.steps.values() if s.status == "pending"), None)
+
+    def values(self) -> dict[str, InputValue]:
+        return {k: s.value for k, s in self.steps.items() if s.value is not None}
+
+    def elapsed(self, now: datetime) -> timedelta:
+        end = self.closed_at or now
+        return max(end - self.opened_at, timedelta())
+
+    def undoable_by(self, operator: str) -> Event | None:
+        """The operator's own most recent action that can still be undone."""
+        undone = {e.payload.get("target") for e in self.events if e.kind == "undo"}
+        for event in reversed(self.events):
+            if event.kind in UNDOABLE and event.operator == operator and event.uuid not in undone:
+                return event
+        return None
+
+
+def fold(run_id: str, playbook: Playbook, events: list[Event]) -> RunState:
+    """The state of run ``run_id`` after ``events`` (in journal order)."""
+    opened = next((e for e in events if e.kind == "run.opened"), None)
+    payload: dict[str, Any] = opened.payload if opened else {}
+    state = RunState(
+        run_id=run_id,
+        playbook=playbook,
+        period=payload.get("period"),
+        opened_at=opened.at if opened else (events[0].at if events else datetime.min),
+        opened_by=opened.operator if opened else "?",
+        title=payload.get("title"),
+        severity=payload.get("severity"),
+        steps={s.id: StepState(s) for s in playbook.steps},
+        events=list(events),
+    )
+    undone = {e.payload.get("target") for e in events if e.kind == "undo"}
+    for event in events:
+        if event.uuid in undone or event.kind == "undo":
+            continue
+        _apply(state, event)
+        if event.kind != "run.opened":
+            state.last_change = max(state.last_change or event.at, event.at)
+    _apply_conditions(state)
+    return state
+
+
+def _apply(state: RunState, event: Event) -> None:
+    step = state.steps.get(event.step_id or "")
+    kind = event.kind
+    if kind == "step.done" and step:
+        step.status, step.value, step.reason = "done", event.payload.get("value"), None
+        step.by, step.at = event.operator, event.at
+    elif kind == "step.skipped" and step:
+        step.status, step.value, step.reason = "skipped", None, event.payload.get("reason")
+        step.by, step.at = event.operator, event.at
+    elif kind == "checklist.ticked" and step:
+        item = int(event.payload.get("item", -1))
+        if event.payload.get("ticked", True):
+            step.ticked.add(item)
+        else:
+            step.ticked.discard(item)
+    elif kind == "note":
+        (step.notes if step else state.notes).append(event)
+    elif kind == "run.finished":
+        state.finished_at, state.finished_by = event.at, event.operator
+        state.left = list(event.payload.get("left", []))
+    elif kind == "incident.resolved":
+        state.resolved_at, state.finished_by = event.at, event.operator
+        state.summary = event.payload.get("summary")
+
+
+def _apply_conditions(state: RunState) -> None:
+    """Mark steps whose ``when`` is false as not applicable (in order: a chain may cascade)."""
+    for step_state in state.steps.values():
+        condition = step_state.step.condition
+        if condition is None or step_state.status in ("done", "skipped"):
+            continue
+        source = state.steps.get(condition.step)
+        if source is None or source.status == "pending":
+            continue  # not known yet: the step stays pending
+        if source.status == "n/a" or not condition.evaluate(source.value):
+            step_state.status = "n/a"

@@ -1,0 +1,93 @@
+"""Periods and due times: plain date arithmetic in the team's time zone.
+
+A routine has one run per period: daily ``2026-11-23``, weekly ISO week ``2026-W48``,
+monthly ``2026-11``. Instants are stored in UTC; periods are computed in the team's zone.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from soptui.playbooks.models import WEEKDAYS, Playbook
+
+Routine = str  # "daily" | "weekly" | "monthly"
+
+
+def period_of(cadence: Routine, day: date) -> str:
+    """The period containing ``day``."""
+    if cadence == "daily":
+        return day.isoformat()
+    if cadence == "weekly":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if cadence == "monthly":
+        return f"{day.year}-{day.month:02d}"
+    raise ValueError(f"{cadence!r} has no periods")
+
+
+def period_start(period: str) -> date:
+    """The first day of a period text."""
+    if "-W" in period:
+        year, week = period.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    parts = [int(p) for p in period.split("-")]
+    return date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+
+
+def period_end(period: str) -> date:
+    """The day after the last day of a period (exclusive end)."""
+    start = period_start(period)
+    if "-W" in period:
+        return start + timedelta(days=7)
+    if period.count("-") == 2:
+        return start + timedelta(days=1)
+    days = calendar.monthrange(start.year, start.month)[1]
+    return start + timedelta(days=days)
+
+
+def next_period(period: str) -> str:
+    cadence = "weekly" if "-W" in period else ("daily" if period.count("-") == 2 else "monthly")
+    return period_of(cadence, period_end(period))
+
+
+def previous_period(period: str) -> str:
+    cadence = "weekly" if "-W" in period else ("daily" if period.count("-") == 2 else "monthly")
+    return period_of(cadence, period_start(period) - timedelta(days=1))
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
+def due_at(playbook: Playbook, period: str, zone: ZoneInfo) -> datetime:
+    """When the routine's run for ``period`` is due (aware, in ``zone``).
+
+    Without ``due`` the run is due at the end of the period; without ``due.time`` at
+    the end of the due day.
+    """
+    start, end = period_start(period), period_end(period)
+    due = playbook.due
+    day = end - timedelta(days=1)
+    if due is not None:
+        if playbook.cadence == "weekly" and due.weekday:
+            day = start + timedelta(days=WEEKDAYS.index(due.weekday))
+        elif playbook.cadence == "monthly" and due.day is not None:
+            day = day if due.day == "last" else start.replace(day=int(due.day))
+        if due.time is not None:
+            return datetime.combine(day, due.time, zone)
+    return local_midnight(day + timedelta(days=1), zone)
+
+
+def periods_between(cadence: Routine, first: date, last: date, limit: int = 400) -> list[str]:
+    """Periods from the one containing ``first`` to the one containing ``last`` (inclusive)."""
+    found: list[str] = []
+    period = period_of(cadence, first)
+    final = period_of(cadence, last)
+    while len(found) < limit:
+        found.append(period)
+        if period == final:
+            break
+        period = next_period(period)
+    return found
