@@ -1,0 +1,148 @@
+"""The journal file: permissions, refusals that never alter the file, exchange, backup."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from soptui.journal import Journal, JournalError
+from soptui.journal.exchange import export_jsonl, import_events, parse_lines
+from soptui.journal.store import network_filesystem
+from tests.helpers import DAILY, library_from, recorder_for
+
+needs_non_root = pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+
+
+def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "journal.sqlite3"
+    with Journal.open(path) as journal:
+        assert not journal.readonly
+        assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_group_shared_directory_gives_group_access(tmp_path: Path) -> None:
+    shared = tmp_path / "team"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    with Journal.open(shared / "journal.sqlite3"):
+        pass
+    assert stat.S_IMODE((shared / "journal.sqlite3").stat().st_mode) == 0o660
+
+
+def test_newer_schema_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    with Journal.open(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 9")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match="written by a newer soptui .schema 9"):
+        Journal.open(path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_corrupt_file_is_refused_and_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "journal.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(JournalError, match="damaged|not a database|cannot open"):
+        Journal.open(path)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sqlite3"]
+
+
+def test_symlink_and_directory_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "real.sqlite3").write_bytes(b"")
+    (tmp_path / "link.sqlite3").symlink_to(tmp_path / "real.sqlite3")
+    with pytest.raises(JournalError, match="symbolic link"):
+        Journal.open(tmp_path / "link.sqlite3")
+    with pytest.raises(JournalError, match="is a directory"):
+        Journal.open(tmp_path)
+
+
+@needs_non_root
+def test_read_only_journal_opens_read_only(tmp_path: Path) -> None:
+    library = library_from(tmp_path, morning=DAILY)
+    recorder = recorder_for(tmp_path, library)
+    recorder.routine_run("morning")
+    recorder.journal.close()
+    path = tmp_path / "journal.sqlite3"
+    path.chmod(0o400)
+    journal = Journal.open(path)
+    assert journal.readonly
+    assert "read-only" in journal.warnings[0]
+    with pytest.raises(JournalError, match="read-only"):
+        with journal.writing():
+            pass
+
+
+def test_explicit_read_only_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    Journal.open(path).close()
+    journal = Journal.open(path, readonly=True)
+    with pytest.raises(JournalError, match="read-only"):
+        with journal.writing():
+            pass
+
+
+def test_network_filesystem_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"/dev/sda1 / ext4 rw 0 0\nserver:/x {tmp_path} nfs4 rw 0 0\n")
+    real = Path.read_text
+
+    def fake(self: Path, *args: object, **kwargs: object) -> str:
+        return real(mounts) if str(self) == "/proc/mounts" else real(self, *args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(Path, "read_text", fake)
+    assert network_filesystem(tmp_path / "journal.sqlite3") == "nfs4"
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    assert any("network filesystem (nfs4)" in w for w in journal.warnings)
+
+
+def test_export_import_round_trip_is_idempotent(tmp_path: Path) -> None:
+    library = library_from(tmp_path, morning=DAILY)
+    source = recorder_for(tmp_path / "a", library, journal=Journal.open(tmp_path / "a.sqlite3"))
+    run_id = source.routine_run("morning").run_id
+    source.complete(run_id, "welcome")
+    source.note(run_id, "第一条 note")
+    lines = list(export_jsonl(source.journal, None, None))
+    assert json.loads(lines[0])["type"] == "playbook-version"
+    assert [json.loads(line)["kind"] for line in lines[1:]] == ["run.opened", "step.done", "note"]
+    target = recorder_for(tmp_path / "b", library, journal=Journal.open(tmp_path / "b.sqlite3"))
+    versions, events = parse_lines(lines, "export.jsonl")
+    first = import_events(target.journal, versions, events, lambda r: target.state(r).closed_at)
+    again = import_events(target.journal, versions, events, lambda r: target.state(r).closed_at)
+    assert (first.added, first.already) == (3, 0)
+    assert (again.added, again.already) == (0, 3)
+    assert target.state(run_id).steps["welcome"].status == "done"
+    assert list(export_jsonl(target.journal, None, None)) == lines
+
+
+def test_import_refuses_a_bad_line_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="in.jsonl:2: unknown event kind 'boom'"):
+        parse_lines(['{"type":"event"}\n' if False else "", '{"kind":"boom"}'], "in.jsonl")
+    with pytest.raises(ValueError, match="in.jsonl:1: "):
+        parse_lines(["{not json"], "in.jsonl")
+
+
+def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    library = library_from(tmp_path, morning=DAILY)
+    recorder = recorder_for(tmp_path, library)
+    run_id = recorder.routine_run("morning").run_id
+    recorder.complete(run_id, "welcome")
+    target = tmp_path / "backup.sqlite3"
+    recorder.journal.backup(target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with Journal.open(target) as copy:
+        assert copy.event_count() == 2
+        assert copy.integrity_problems() == []
+    with pytest.raises(JournalError, match="cannot create"):
+        recorder.journal.backup(target)

@@ -1,0 +1,45 @@
+"""Child processes for the concurrency tests: ``python -m tests.workers MODE JOURNAL PLAYBOOKS NAME [N]``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from soptui.journal import Journal
+from soptui.playbooks.library import Source, load_library
+from soptui.recorder import ActionError, Identity, Recorder
+
+FIXED = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+def main() -> int:
+    mode, journal_path, playbooks, name = sys.argv[1:5]
+    count = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    library = load_library([Source(Path(playbooks), "test")])
+    journal = Journal.open(Path(journal_path))
+    recorder = Recorder(journal, library, ZoneInfo("Asia/Shanghai"), Identity(name, name, "h"),
+                        clock=lambda: FIXED if mode != "kill" else datetime.now(UTC))
+    run_id = recorder.routine_run("morning").run_id
+    if mode == "append":
+        for i in range(count):
+            recorder.note(run_id, f"{name} note {i}")
+    elif mode == "race":
+        try:
+            recorder.complete(run_id, "welcome")
+            print("won")
+        except ActionError as error:
+            print(f"lost: {error}")
+    elif mode == "kill":
+        i = 0
+        while True:
+            state = recorder.note(run_id, f"note {i}")
+            assert state is not None
+            print(state.notes[-1].uuid, flush=True)
+            i += 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
