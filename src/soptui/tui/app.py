@@ -1,0 +1,191 @@
+"""The soptui Textual app: Today, runs, incidents. Build it with :func:`make_app`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.events import Resize
+from textual.screen import Screen
+
+from soptui.files import write_private
+from soptui.journal import JournalError
+from soptui.playbooks.diff import describe_changes
+from soptui.playbooks.inputs import show_value
+from soptui.playbooks.models import Playbook
+from soptui.recorder import ActionError
+from soptui.runs import RunState
+from soptui.timeline import incident_report
+from soptui.tui.screens.help import HelpScreen, TooSmallScreen
+from soptui.tui.screens.modals import Pick, Prompt, ShowText
+from soptui.tui.screens.run import RunScreen, minutes
+from soptui.tui.screens.today import TodayScreen
+from soptui.tui.services import Services
+
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+class SoptuiApp(App[int]):
+    """Run the team's SOPs: the agenda, guided runs, incidents."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "soptui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, id="app.quit")]
+
+    def __init__(self, services: Services, start_playbook: str | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.start_playbook = start_playbook
+        self._too_small: TooSmallScreen | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(TodayScreen(self.services))
+        for warning in self.services.warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=10)
+        if self.services.recorder.journal.readonly:
+            self.notify(self.services.t("readonly"), severity="warning", markup=False, timeout=10)
+        if self.start_playbook:
+            self.open_playbook(self.start_playbook)
+        self._check_size(self.size.width, self.size.height)
+
+    def on_resize(self, event: Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        message = self.services.t("too-small", w=width, h=height)
+        if small and self._too_small is None:
+            self._too_small = TooSmallScreen(message)
+            self.push_screen(self._too_small)
+        elif small and self._too_small is not None:
+            self._too_small.update(message)
+        elif not small and self._too_small is not None:
+            if self.screen is self._too_small:
+                self.pop_screen()
+            self._too_small = None
+
+    # -- commands shared by keys and the palette -----------------------------------
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for entry in self.services.library:
+            playbook = entry.playbook
+            verb = "Incident" if playbook.is_incident else "Run"
+            yield SystemCommand(f"{verb}: {playbook.title}", playbook.summary or playbook.id,
+                                lambda pid=playbook.id: self.open_playbook(pid))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.services.language))
+
+    def open_playbook(self, playbook_id: str) -> None:
+        playbook = self.services.library.get(playbook_id)
+        if playbook is None:
+            self.notify(f"no playbook {playbook_id!r}", severity="error", markup=False)
+        elif playbook.is_incident:
+            self.start_incident(playbook_id)
+        else:
+            self.open_routine(playbook_id)
+
+    def open_routine(self, playbook_id: str) -> None:
+        recorder = self.services.recorder
+        previous = self._previous_version(playbook_id)
+        try:
+            state = recorder.routine_run(playbook_id)
+        except (ActionError, JournalError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        changes = describe_changes(previous, state.playbook) if previous else []
+        self._show_run(state, changes)
+
+    def _previous_version(self, playbook_id: str) -> Playbook | None:
+        recorder = self.services.recorder
+        try:
+            digest = recorder.journal.last_hash_used_by(self.services.operator, playbook_id)
+            return recorder.playbook_version(digest, playbook_id) if digest else None
+        except (ActionError, JournalError):
+            return None
+
+    def open_run(self, run_id: str) -> None:
+        try:
+            state = self.services.recorder.state(run_id)
+        except (ActionError, JournalError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self._show_run(state, [])
+
+    def _show_run(self, state: RunState, changes: list[str]) -> None:
+        self.push_screen(RunScreen(self.services, state, changes))
+        if state.is_closed and not state.is_incident:
+            self.show_summary(state)
+
+    def start_incident(self, playbook_id: str | None = None) -> None:
+        s = self.services
+        incidents = [e.playbook for e in s.library if e.playbook.is_incident]
+        if not incidents:
+            self.notify("no incident playbooks in the library", severity="warning", markup=False)
+            return
+
+        def with_playbook(chosen: str | None) -> None:
+            playbook = s.library.get(chosen or "")
+            if playbook is None:
+                return
+
+            def with_title(title: str | None) -> None:
+                if not title:
+                    return
+
+                def with_severity(severity: str | None) -> None:
+                    if severity is None:
+                        return
+                    try:
+                        state = s.recorder.open_incident(playbook.id, title, severity)
+                    except (ActionError, JournalError) as error:
+                        self.notify(str(error), severity="error", markup=False)
+                        return
+                    self._show_run(state, [])
+                self.push_screen(Pick(s.t("severity"), [(v, v) for v in playbook.severities]), with_severity)
+            self.push_screen(Prompt(s.t("incident-title")), with_title)
+
+        if playbook_id is not None:
+            with_playbook(playbook_id)
+        else:
+            self.push_screen(Pick(s.t("playbook"), [(p.id, p.title) for p in incidents]), with_playbook)
+
+    def show_summary(self, state: RunState) -> None:
+        s = self.services
+        lines = [f"{state.playbook.title} · {state.period}",
+                 f"{state.closed_by or ''} · {minutes(state.elapsed(s.clock()))}"]
+        for step in state.steps.values():
+            if step.status == "skipped":
+                lines.append(f"✗ {step.step.title}: {step.reason or ''}")
+            if step.value is not None:
+                lines.append(f"= {step.step.title}: {show_value(step.value)}")
+            lines += [f"✎ {step.step.title}: {n.payload.get('text', '')}" for n in step.notes]
+        lines += [f"✎ {n.payload.get('text', '')}" for n in state.notes]
+        if state.left:
+            lines.append("left: " + ", ".join(state.left))
+        self.push_screen(ShowText(s.t("run-finished"), "\n".join(lines)))
+
+    def show_incident_report(self, state: RunState) -> None:
+        s = self.services
+        report = incident_report(state, s.zone, s.clock())
+
+        def save(wanted: bool | None) -> None:
+            if not wanted:
+                return
+            target = s.reports_dir / f"incident-{date.today():%Y%m%d}-{state.run_id.replace('#', '-')}.md"
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_private(target, report)
+            except OSError as error:
+                self.notify(f"cannot save {target}: {error.strerror or error}", severity="error", markup=False)
+                return
+            self.notify(s.t("saved", path=target), markup=False, timeout=10)
+        self.push_screen(ShowText(s.t("report"), report, can_save=True), save)
+
+
+def make_app(services: Services, start_playbook: str | None = None) -> SoptuiApp:
+    """The one way to build the app, for the CLI and the tests alike."""
+    return SoptuiApp(services, start_playbook)

@@ -1,0 +1,17 @@
+"""Turning untrusted text into Textual content that is never parsed as markup."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from soptui.text import visible
+
+
+def plain(text: str, *, newlines: bool = True) -> Content:
+    """Content that shows ``text`` literally, with control characters made visible."""
+    return Content(visible(text, newlines=newlines))
+
+
+def styled(text: str, style: str) -> Content:
+    """Literal text in one style (the style is ours, the text may be anyone's)."""
+    return Content.styled(visible(text, newlines=False), style)

@@ -1,0 +1,142 @@
+"""Small dialogs: ask for text, confirm, pick one, show text. Keyboard first, mouse welcome."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from soptui.text import has_unsafe, strip_unsafe
+from soptui.tui.plain import plain
+
+CANCEL = [Binding("escape,ctrl+g", "dismiss_none", "cancel", id="modal.cancel", tooltip="Close without saving")]
+
+
+class Prompt(ModalScreen[str | None]):
+    """Ask for one line of text; enter submits, escape cancels."""
+
+    BINDINGS = CANCEL
+
+    def __init__(self, title: str, *, value: str = "", required: bool = True, max_bytes: int = 64 * 1024,
+                 notice: str = "Control characters were removed from the pasted text") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.required = required
+        self.max_bytes = max_bytes
+        self.notice = notice
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Input(value=self.value, id="prompt-input")
+            yield Static("", id="prompt-error", classes="error")
+
+    @on(Input.Changed, "#prompt-input")
+    def _clean_paste(self, event: Input.Changed) -> None:
+        # What is stored is what was shown: strip controls and bidi overrides as they arrive.
+        if has_unsafe(event.value):
+            event.input.value = strip_unsafe(event.value)
+            self.notify(self.notice, severity="warning", markup=False)
+
+    @on(Input.Submitted, "#prompt-input")
+    def _submit(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        error = self.query_one("#prompt-error", Static)
+        if self.required and not text:
+            error.update("⚠ required")
+            return
+        if len(text.encode()) > self.max_bytes:
+            error.update(f"⚠ longer than {self.max_bytes // 1024} KiB")
+            return
+        self.dismiss(text)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question: y or enter for yes, n or escape for no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "no", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.question), classes="dialog-title")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class Pick(ModalScreen[str | None]):
+    """Pick one of several options (id, label)."""
+
+    BINDINGS = CANCEL
+
+    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(plain(label, newlines=False), id=key) for key, label in self.options],
+                             id="pick-list")
+
+    @on(OptionList.OptionSelected, "#pick-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ShowText(ModalScreen[bool]):
+    """Show a text (a copied snippet, a report); ``s`` saves when the caller allows it."""
+
+    BINDINGS = [
+        *CANCEL,
+        Binding("enter,q", "dismiss_none", "close", id="show.close"),
+        Binding("s", "save", "save", id="show.save"),
+    ]
+
+    def __init__(self, title: str, text: str, can_save: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.text, self.can_save = title, text, can_save
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            with VerticalScroll(classes="show-text"):
+                yield Static(plain(self.text), id="shown-text")
+            hint = "enter close · s save Markdown" if self.can_save else "enter close"
+            yield Label(hint, classes="hint")
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        if self.can_save:
+            self.dismiss(True)

@@ -1,0 +1,400 @@
+"""A run: the step list, the current step, and (for incidents) a live timeline.
+
+Every action goes through the recorder first; the screen changes only after the journal
+committed it. A refusal or a journal error is shown as a notification and nothing moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from soptui.journal import JournalError
+from soptui.playbooks.inputs import InputError, parse_value, show_value
+from soptui.playbooks.snippets import fill, placeholders
+from soptui.recorder import ActionError
+from soptui.runs import RunState, StepState
+from soptui.text import visible
+from soptui.timeline import escalations, timeline
+from soptui.tui.plain import plain, styled
+from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
+from soptui.tui.screens.today import hms
+from soptui.tui.services import Services
+
+MARKS = {"done": "✓", "skipped": "✗", "n/a": "–", "pending": "·"}
+
+
+def minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)} min"
+
+
+class RunScreen(Screen[None]):
+    """Walk through one run, step by step."""
+
+    BINDINGS = [
+        Binding("space", "complete", "done", id="run.done", tooltip="Complete the current step"),
+        Binding("s", "skip", "skip", id="run.skip", tooltip="Skip the step (asks for a reason)"),
+        Binding("n", "note", "note", id="run.note", tooltip="Add a note to the step"),
+        Binding("c", "copy", "copy", id="run.copy", tooltip="Copy the step's ready-made text"),
+        Binding("u", "undo", "undo", id="run.undo", tooltip="Undo your last action"),
+        Binding("f", "finish", "finish", id="run.finish", tooltip="Finish the run now"),
+        Binding("R", "resolve", "resolve", id="run.resolve", tooltip="Resolve the incident"),
+        Binding("escape,b", "back", "back", id="run.back", tooltip="Back to Today; the run stays open"),
+        Binding("j", "move(1)", show=False, id="run.down"),
+        Binding("k", "move(-1)", show=False, id="run.up"),
+        *[Binding(str(n), f"tick({n - 1})", show=False, id=f"run.tick{n}") for n in range(1, 10)],
+    ]
+
+    def __init__(self, services: Services, state: RunState, changes: list[str] | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.state = state
+        self.changes = changes or []
+        self.selected: str | None = None
+        self.rung: set[str] = set()
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        incident = self.state.is_incident
+        yield Static(id="run-header", classes="header")
+        with Horizontal(id="run-body"):
+            yield OptionList(id="steps")
+            with Vertical(id="right"):
+                with VerticalScroll(id="detail"):
+                    yield Static(id="step-title", classes="step-title")
+                    yield Static(id="step-meta", classes="subtle")
+                    yield Markdown(id="step-details")
+                    yield Static(id="step-checklist")
+                    yield Static(id="step-extra", classes="subtle")
+                    yield Input(id="value-input")
+                    yield Static(id="value-error", classes="error")
+                if incident:
+                    yield Static(id="timeline")
+                    yield Input(placeholder=self.services.t("type-note"), id="note-input")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return self.state.is_incident
+        if action == "finish":
+            return not self.state.is_incident
+        return True
+
+    def on_mount(self) -> None:
+        self.redraw()
+        first = self.state.current()
+        self._select(first.step.id if first else next(iter(self.state.steps), None))
+        if self.state.is_incident:
+            self.query_one("#note-input", Input).focus()
+            self.set_interval(1.0, self._tick)
+        else:
+            self.query_one("#steps", OptionList).focus()
+        if self.changes:
+            self.notify(self.services.t("changed") + " · ".join(self.changes), markup=False, timeout=8)
+
+    def _tick(self) -> None:
+        self._header()
+        late = escalations(self.state, self.services.clock())
+        fresh = set(late) - self.rung
+        if fresh:
+            self.rung |= fresh
+            self.app.bell()
+        if fresh or late:
+            self._step_list()
+
+    # -- drawing -------------------------------------------------------------------
+    def redraw(self) -> None:
+        self._header()
+        self._step_list()
+        self._detail()
+        if self.state.is_incident:
+            self._timeline()
+
+    def _header(self) -> None:
+        s, state = self.services, self.state
+        now = s.clock()
+        if state.is_incident:
+            people = sorted({e.operator for e in state.events})
+            text = (f" ● {state.severity} {state.playbook.title} · {state.title} · "
+                    f"{hms(state.elapsed(now))} · {', '.join(people)}")
+        else:
+            planned = state.playbook.planned
+            text = (f" {state.playbook.title} · {state.period} · {state.done_count}/{state.total} · "
+                    f"{minutes(state.elapsed(now))} {s.t('elapsed')}")
+            if planned:
+                text += f" · ~{minutes(planned)} {s.t('planned')}"
+        if state.is_closed:
+            text += f" · {s.t('run-finished')}"
+        self.query_one("#run-header", Static).update(plain(text, newlines=False))
+
+    def _step_list(self) -> None:
+        options = self.query_one("#steps", OptionList)
+        late = escalations(self.state, self.services.clock()) if self.state.is_incident else {}
+        current = self.state.current()
+        rows = []
+        for number, (step_id, step) in enumerate(self.state.steps.items(), start=1):
+            mark = MARKS[step.status]
+            style = {"done": "green", "skipped": "yellow", "n/a": "dim"}.get(step.status, "")
+            if current is not None and step_id == current.step.id:
+                mark, style = "▶", "bold"
+            suffix = ""
+            if step_id in late:
+                mark, style, suffix = "!", "bold red", f" +{minutes(late[step_id])}"
+            if step.status == "skipped" and step.reason:
+                suffix = f" ({step.reason})"
+            label = f"{mark} {number} {visible(step.step.title, newlines=False)}{visible(suffix, newlines=False)}"
+            rows.append(Option(Content.styled(label, style) if style else Content(label), id=step_id))
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(rows)
+        if self.selected in self.state.steps:
+            options.highlighted = list(self.state.steps).index(self.selected)
+        elif highlighted is not None:
+            options.highlighted = highlighted
+
+    def _detail(self) -> None:
+        s = self.services
+        step = self.state.steps.get(self.selected or "")
+        title = self.query_one("#step-title", Static)
+        value_input = self.query_one("#value-input", Input)
+        if step is None:
+            title.update("")
+            value_input.display = False
+            return
+        definition = step.step
+        number = list(self.state.steps).index(definition.id) + 1
+        title.update(plain(f"{number} · {definition.title}", newlines=False))
+        meta = [definition.role or "", f"~{minutes(definition.estimate)}" if definition.estimate else ""]
+        if definition.escalate_after:
+            meta.append(f"{s.t('escalate')} {minutes(definition.escalate_after)}")
+        meta.append(self._status_text(step))
+        self.query_one("#step-meta", Static).update(plain(" · ".join(m for m in meta if m), newlines=False))
+        self.query_one("#step-details", Markdown).update(visible(definition.details or ""))
+        checklist = [f" [{'x' if i in step.ticked else ' '}] {i + 1}. {item}"
+                     for i, item in enumerate(definition.checklist)]
+        self.query_one("#step-checklist", Static).update(plain("\n".join(checklist)))
+        extra = [f"🔗 {link}" for link in definition.links]
+        extra += [f"✎ {n.operator} {n.at.astimezone(s.zone):%H:%M}: {n.payload.get('text', '')}" for n in step.notes]
+        if definition.snippets:
+            extra.append(f"c: {', '.join(sn.label for sn in definition.snippets)}")
+        self.query_one("#step-extra", Static).update(plain("\n".join(str(e) for e in extra)))
+        spec = definition.input
+        value_input.display = spec is not None and step.status == "pending"
+        if spec is not None:
+            label = spec.label or definition.title
+            unit = f" ({spec.unit})" if spec.unit else ""
+            hint = "/".join(spec.choices or []) if spec.type == "choice" else (
+                "yes/no" if spec.type == "yes-no" else spec.type)
+            value_input.placeholder = visible(f"{label}{unit} · {hint}", newlines=False)
+            value_input.border_title = visible(label, newlines=False)
+        self.query_one("#value-error", Static).update("")
+
+    def _status_text(self, step: StepState) -> str:
+        s = self.services
+        if step.status == "done":
+            value = f" = {show_value(step.value)}" if step.value is not None else ""
+            return f"✓ {step.by} {step.at.astimezone(s.zone):%H:%M}{value}" if step.at else "✓"
+        if step.status == "skipped":
+            return f"✗ {step.by}: {step.reason or ''}"
+        if step.status == "n/a":
+            return f"– {s.t('not-applicable')}"
+        return ""
+
+    def _timeline(self) -> None:
+        s = self.services
+        lines = [f"{e.at.astimezone(s.zone):%H:%M} {e.operator} {e.mark} {e.text}" for e in timeline(self.state)]
+        late = escalations(self.state, s.clock())
+        for step_id, over in late.items():
+            lines.append(f"! {self.state.steps[step_id].step.title} +{minutes(over)}")
+        widget = self.query_one("#timeline", Static)
+        widget.update(plain("\n".join(lines[-12:])))
+        widget.border_title = s.t("timeline")
+
+    def _select(self, step_id: str | None) -> None:
+        self.selected = step_id
+        self._step_list()
+        self._detail()
+
+    # -- recording -----------------------------------------------------------------
+    def record(self, action: Callable[[], RunState | None]) -> bool:
+        """Run one recorder action; redraw only if the journal committed it."""
+        try:
+            state = action()
+        except (ActionError, JournalError) as error:
+            self.notify(str(error), severity="error", markup=False, timeout=6)
+            return False
+        if state is not None:
+            self.state = state
+        self.redraw()
+        return True
+
+    @property
+    def step(self) -> StepState | None:
+        return self.state.steps.get(self.selected or "")
+
+    def _advance(self) -> None:
+        nxt = self.state.current()
+        self._select(nxt.step.id if nxt else self.selected)
+        if nxt is None and not self.state.is_incident and self.state.is_closed:
+            self.app.show_summary(self.state)  # type: ignore[attr-defined]
+
+    # -- actions -------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#steps")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id != self.selected:
+            self.selected = event.option.id
+            self._detail()
+
+    @on(OptionList.OptionSelected, "#steps")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.action_complete()
+
+    def action_move(self, delta: int) -> None:
+        ids = list(self.state.steps)
+        if self.selected in ids:
+            self._select(ids[max(0, min(len(ids) - 1, ids.index(self.selected) + delta))])
+
+    def action_complete(self) -> None:
+        step = self.step
+        if step is None:
+            return
+        value_input = self.query_one("#value-input", Input)
+        if step.step.input is not None and step.status == "pending" and not value_input.has_focus:
+            value_input.focus()
+            return
+        self._complete_with(value_input.value if step.step.input else None)
+
+    def _complete_with(self, raw: str | None) -> None:
+        step = self.step
+        if step is None:
+            return
+        if step.step.input is not None:
+            try:
+                parse_value(step.step.input, raw)
+            except InputError as error:
+                self.query_one("#value-error", Static).update(plain(f"⚠ {error}"))
+                return
+        if self.record(lambda: self.services.recorder.complete(self.state.run_id, step.step.id, raw)):
+            self.query_one("#value-input", Input).value = ""
+            self._refocus()
+            self._advance()
+
+    def _refocus(self) -> None:
+        target = "#note-input" if self.state.is_incident else "#steps"
+        self.query_one(target).focus()
+
+    @on(Input.Submitted, "#value-input")
+    def _value_submitted(self, event: Input.Submitted) -> None:
+        self._complete_with(event.value)
+
+    @on(Input.Submitted, "#note-input")
+    def _note_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.action_complete()
+            return
+        if self.record(lambda: self.services.recorder.note(self.state.run_id, text)):
+            event.input.value = ""
+
+    def action_skip(self) -> None:
+        step = self.step
+        if step is None:
+            return
+        if step.step.optional:
+            self.record(lambda: self.services.recorder.skip(self.state.run_id, step.step.id))
+            self._advance()
+            return
+
+        def skip(reason: str | None) -> None:
+            if reason and self.record(lambda: self.services.recorder.skip(self.state.run_id, step.step.id, reason)):
+                self._advance()
+        self.app.push_screen(Prompt(self.services.t("skip-reason")), skip)
+
+    def action_note(self) -> None:
+        step_id = self.selected
+
+        def add(text: str | None) -> None:
+            if text:
+                self.record(lambda: self.services.recorder.note(self.state.run_id, text, step_id))
+        self.app.push_screen(Prompt(self.services.t("note-prompt")), add)
+
+    def action_undo(self) -> None:
+        undone: list[str | None] = []
+
+        def undo() -> RunState:
+            state, event = self.services.recorder.undo(self.state.run_id)
+            undone.append(event.step_id)
+            return state
+        if self.record(undo) and undone[0] in self.state.steps:
+            self._select(undone[0])  # back to where the undone action happened
+
+    def action_tick(self, item: int) -> None:
+        step = self.step
+        if step is None or item >= len(step.step.checklist):
+            return
+        ticked = item not in step.ticked
+        self.record(lambda: self.services.recorder.tick(self.state.run_id, step.step.id, item, ticked))
+
+    def action_finish(self) -> None:
+        pending = [s for s in self.state.steps.values() if s.status == "pending"]
+
+        def finish(confirmed: bool | None) -> None:
+            if confirmed and self.record(lambda: self.services.recorder.finish(self.state.run_id)):
+                self.app.show_summary(self.state)  # type: ignore[attr-defined]
+        if pending:
+            s = self.services
+            self.app.push_screen(Confirm(s.t("confirm-finish", n=len(pending)), s.t("yes"), s.t("no")), finish)
+        else:
+            finish(True)
+
+    def action_resolve(self) -> None:
+        def resolve(summary: str | None) -> None:
+            if summary and self.record(lambda: self.services.recorder.resolve(self.state.run_id, summary)):
+                self.app.show_incident_report(self.state)  # type: ignore[attr-defined]
+        self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_copy(self) -> None:
+        step = self.step
+        if step is None or not step.step.snippets:
+            self.notify(self.services.t("no-snippet"), markup=False)
+            return
+        snippets = step.step.snippets
+        if len(snippets) == 1:
+            self._fill_and_copy(snippets[0].text)
+            return
+
+        def picked(key: str | None) -> None:
+            if key is not None:
+                self._fill_and_copy(snippets[int(key)].text)
+        self.app.push_screen(Pick(self.services.t("copy"), [(str(i), sn.label) for i, sn in enumerate(snippets)]),
+                             picked)
+
+    def _fill_and_copy(self, text: str, known: dict[str, str] | None = None) -> None:
+        values = {k: show_value(v) for k, v in self.state.values().items()} | (known or {})
+        missing = [name for name in placeholders(text) if name not in values]
+        if missing:
+            name = missing[0]
+
+            def answered(value: str | None) -> None:
+                if value is not None:
+                    self._fill_and_copy(text, {**(known or {}), name: value})
+            self.app.push_screen(Prompt(self.services.t("placeholder", name=name)), answered)
+            return
+        filled = fill(text, values)
+        self.app.copy_to_clipboard(visible(filled))
+        self.app.push_screen(ShowText(self.services.t("copied"), filled))
+
+
+__all__ = ["RunScreen", "styled"]

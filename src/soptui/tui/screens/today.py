@@ -1,0 +1,161 @@
+"""Today: routines due this day, week and month, and open incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.cells import cell_len
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from soptui.agenda import Agenda, AgendaItem, build_agenda
+from soptui.journal import JournalError
+from soptui.recorder import ActionError
+from soptui.runs import RunState
+from soptui.text import pad, visible
+from soptui.tui.plain import plain, styled
+from soptui.tui.services import Services
+
+
+def hms(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class TodayScreen(Screen[None]):
+    """The home screen."""
+
+    BINDINGS = [
+        Binding("enter", "open", "open", id="today.open", tooltip="Open or resume the selected run",
+                priority=True),
+        Binding("i", "incident", "incident", id="today.incident", tooltip="Open an incident"),
+        Binding("question_mark", "app.help", "help", id="today.help", tooltip="Keys and concepts"),
+        Binding("q", "app.quit", "quit", id="today.quit", tooltip="Quit soptui"),
+        Binding("j", "cursor_down", show=False, id="today.down"),
+        Binding("k", "cursor_up", show=False, id="today.up"),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.agenda: Agenda | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="today-header", classes="header")
+        yield OptionList(id="agenda")
+        yield Static(id="today-missed", classes="subtle")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_agenda()
+        self.set_interval(1.0, self._tick)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_agenda()
+
+    def _tick(self) -> None:
+        if self.agenda and self.agenda.incidents:
+            self.refresh_agenda()
+
+    def refresh_agenda(self) -> None:
+        """Re-read the agenda and redraw, keeping the highlighted row."""
+        s = self.services
+        try:
+            self.agenda = agenda = build_agenda(s.recorder)
+        except (JournalError, ActionError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        now = s.now()
+        year, week, _ = now.isocalendar()
+        header = (f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}"
+                  f"{'':4}{s.operator}")
+        self.query_one("#today-header", Static).update(plain(header, newlines=False))
+        options = self.query_one("#agenda", OptionList)
+        highlighted = options.highlighted_option.id if options.highlighted_option else None
+        rows: list[Option | None] = [Option(styled(f"{s.t('routines')}", "bold"), id="h:routines", disabled=True)]
+        rows += [Option(self._routine_line(item, now), id=f"routine:{item.entry.playbook.id}")
+                 for item in agenda.routines]
+        rows.append(Option(styled(f"{s.t('incidents')}", "bold"), id="h:incidents", disabled=True))
+        if agenda.incidents:
+            rows += [Option(self._incident_line(run, now), id=f"incident:{run.run_id}")
+                     for run in agenda.incidents]
+        else:
+            rows.append(Option(plain(f"  {s.t('no-incidents')}"), id="h:none", disabled=True))
+        options.clear_options()
+        options.add_options(rows)
+        ids = [o.id for o in rows if o is not None]
+        if highlighted in ids:
+            options.highlighted = ids.index(highlighted)
+        elif len(ids) > 1:
+            options.highlighted = 1
+        missed = [f"{visible(i.entry.playbook.title, newlines=False)} ×{len(i.missed)}"
+                  for i in agenda.routines if i.missed]
+        self.query_one("#today-missed", Static).update(
+            plain(f" {s.t('missed')}: " + " · ".join(missed)) if missed else "")
+
+    def _routine_line(self, item: AgendaItem, now: datetime) -> Content:
+        s = self.services
+        run = item.run
+        word = item.state_word
+        if word == "done":
+            mark, style = "✓", "green"
+        elif item.overdue:
+            mark, style = "!", "bold red"
+        elif word == "in progress":
+            mark, style = "▶", "yellow"
+        else:
+            mark, style = "·", ""
+        steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
+        if run and run.is_closed and run.closed_at:
+            state = f"{run.closed_by} · {run.closed_at.astimezone(s.zone):%a %H:%M}"
+        else:
+            state = s.t(word)
+            if item.overdue:
+                late = now - item.due
+                days = late.days
+                state = f"{s.t('overdue')} {days}d" if days else f"{s.t('overdue')} {hms(late)[:5]}"
+            else:
+                due = item.due.astimezone(s.zone)
+                when = f"{due:%H:%M}" if due.date() == now.date() else f"{due:%a %H:%M}"
+                state = f"{state} · {s.t('due')} {when}"
+        title = pad(visible(item.entry.playbook.title, newlines=False), 26)
+        text = f"{mark} {title} {item.entry.playbook.cadence:<8} {steps:>5}  {state}"
+        return Content.styled(text, style) if style else Content(text)
+
+    def _incident_line(self, run: RunState, now: datetime) -> Content:
+        title = pad(visible(run.title or "", newlines=False), 26)
+        elapsed = hms(run.elapsed(now))
+        text = f"● {run.severity or ''} {title} {elapsed}  {run.done_count}/{run.total}"
+        return Content.styled(text, "bold red" if cell_len(text) else "")
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#agenda", OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#agenda", OptionList).action_cursor_up()
+
+    @on(OptionList.OptionSelected, "#agenda")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option.id)
+
+    def action_open(self) -> None:
+        option = self.query_one("#agenda", OptionList).highlighted_option
+        if option is not None:
+            self._open(option.id)
+
+    def _open(self, option_id: str | None) -> None:
+        if not option_id or ":" not in option_id:
+            return
+        kind, key = option_id.split(":", 1)
+        if kind == "routine":
+            self.app.open_routine(key)  # type: ignore[attr-defined]
+        elif kind == "incident":
+            self.app.open_run(key)  # type: ignore[attr-defined]
+
+    def action_incident(self) -> None:
+        self.app.start_incident()  # type: ignore[attr-defined]

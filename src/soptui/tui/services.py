@@ -1,0 +1,45 @@
+"""What the app needs from the rest of soptui, passed in so tests can build their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from soptui.i18n import Language, t
+from soptui.playbooks.library import Library
+from soptui.recorder import Recorder
+
+
+@dataclass
+class Services:
+    """The recorder (journal + library), language, clock and where files go."""
+
+    recorder: Recorder
+    language: Language
+    reports_dir: Path
+    warnings: list[str]
+
+    @property
+    def library(self) -> Library:
+        return self.recorder.library
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.recorder.zone
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.recorder.clock
+
+    @property
+    def operator(self) -> str:
+        return self.recorder.identity.operator
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(self.zone)
+
+    def t(self, key: str, **values: object) -> str:
+        return t(self.language, key, **values)

@@ -1,0 +1,216 @@
+"""Pilot tests: the app driven the way an operator drives it, keyboard only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from soptui.journal import JournalError
+from soptui.tui.screens.help import HelpScreen, TooSmallScreen
+from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
+from soptui.tui.screens.run import RunScreen
+from soptui.tui.screens.today import TodayScreen
+from tests.helpers import Clock
+from tests.ui_support import MONDAY_9AM, build_app
+
+RUN = "morning@2026-11-23"
+
+
+def text_of(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    widget = app.screen.query_one(selector, Static)
+    return str(widget.render())
+
+
+def options_text(app, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
+    options = app.screen.query_one(selector, OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_today_lists_routines_and_opens_a_run(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, TodayScreen)
+        rows = options_text(app, "#agenda")
+        assert any("· Morning round" in r and "0/5" in r and "not started · due 10:00" in r for r in rows)
+        assert any("No open incidents" in r for r in rows)
+        await pilot.press("enter")
+        assert isinstance(app.screen, RunScreen)
+        assert recorder.journal.run(RUN) is not None
+        await pilot.press("escape")
+        assert isinstance(app.screen, TodayScreen)
+        assert any("Morning round" in r and "not started" in r for r in options_text(app, "#agenda"))
+
+
+async def test_complete_steps_with_inputs_skip_note_undo(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # open the morning round
+        await pilot.press("1", "space")  # tick the first checklist item, complete the step
+        state = recorder.state(RUN)
+        assert state.steps["welcome"].status == "done" and state.steps["welcome"].ticked == {0}
+        await pilot.press("space")  # the yes-no step: focus goes to its field
+        assert app.focused is app.screen.query_one("#value-input", Input)
+        await pilot.press("m", "a", "y", "b", "e", "enter")
+        assert "answer yes or no" in text_of(app, "#value-error")
+        assert recorder.state(RUN).steps["found-negative"].status == "pending"  # nothing recorded
+        app.screen.query_one("#value-input", Input).value = ""
+        await pilot.press("n", "o", "enter")
+        state = recorder.state(RUN)
+        assert state.steps["found-negative"].value is False
+        assert state.steps["escalate"].status == "n/a"
+        assert any(r.startswith("– 3") for r in options_text(app, "#steps"))
+        await pilot.press("s")  # optional topic: skipped without a reason
+        assert recorder.state(RUN).steps["topic"].status == "skipped"
+        await pilot.press("u")  # undo the skip
+        assert recorder.state(RUN).steps["topic"].status == "pending"
+        await pilot.press("s")
+        await pilot.press("n")
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"[bold]x[/]", "enter")
+        notes = recorder.state(RUN).steps["new-members"].notes
+        assert notes[0].payload["text"] == "[bold]x[/]"
+        assert "[bold]x[/]" in text_of(app, "#step-extra")  # shown literally
+        await pilot.press("space", "1", "2", "enter")
+        state = recorder.state(RUN)
+        assert state.steps["new-members"].value == 12
+        assert state.is_closed
+        assert isinstance(app.screen, ShowText)  # the finished run's summary
+        summary = str(app.screen.query_one("#shown-text", Static).render())
+        assert "Count new members: 12" in summary and "[bold]x[/]" in summary
+
+
+async def test_skip_asks_for_a_reason(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "s")
+        assert isinstance(app.screen, Prompt)
+        await pilot.press("enter")  # empty: refused in place
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"nobody new", "enter")
+        step = recorder.state(RUN).steps["welcome"]
+        assert (step.status, step.reason) == ("skipped", "nobody new")
+        assert any(r.startswith("✗ 1") and "(nobody new)" in r for r in options_text(app, "#steps"))
+
+
+async def test_finish_early_confirms_then_records_left(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "space", "f")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        assert not recorder.state(RUN).is_closed
+        await pilot.press("f", "y")
+        state = recorder.state(RUN)
+        assert state.is_closed and "found-negative" in state.left
+
+
+async def test_crash_mid_run_then_resume(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "space")
+    recorder.journal.close()  # the process is gone; only the journal remains
+    again, _ = build_app(tmp_path, start="morning")
+    async with again.run_test(size=(80, 24)):
+        screen = again.screen
+        assert isinstance(screen, RunScreen)
+        assert screen.state.steps["welcome"].status == "done"
+        assert screen.selected == "found-negative"
+        assert options_text(again, "#steps")[1].startswith("▶ 2")
+
+
+async def test_journal_write_failure_is_shown_and_not_marked_done(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+
+        def broken() -> None:
+            raise JournalError("disk I/O error writing journal.sqlite3 (is the disk full or failing?)")
+        monkeypatch.setattr(recorder.journal, "writing", broken)
+        await pilot.press("space")
+        assert recorder.state(RUN).steps["welcome"].status == "pending"
+        assert options_text(app, "#steps")[0].startswith("▶ 1")
+        assert any("disk I/O error" in str(n.message) for n in app._notifications)
+
+
+async def test_incident_flow_with_escalation_and_report(tmp_path: Path) -> None:
+    clock = Clock(MONDAY_9AM)
+    app, recorder = build_app(tmp_path, clock=clock)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("i")
+        assert isinstance(app.screen, Pick)
+        await pilot.press("enter")  # the only incident playbook
+        await pilot.press(*"bots in group 3", "enter")
+        await pilot.press("enter")  # P1
+        screen = app.screen
+        assert isinstance(screen, RunScreen) and screen.state.is_incident
+        assert app.focused is screen.query_one("#note-input", Input)
+        await pilot.press(*"muted the group", "enter")
+        await pilot.press("enter")  # empty line: completes "Contain the flood"
+        state = screen.state
+        assert state.steps["contain"].status == "done"
+        assert [n.payload["text"] for n in state.notes] == ["muted the group"]
+        assert "muted the group" in text_of(app, "#timeline")
+        clock.advance(minutes=45)  # "Remove spam" was due within 30 minutes
+        await pilot.pause(1.3)
+        assert any(r.startswith("! 2") and "+15 min" in r for r in options_text(app, "#steps"))
+        await pilot.pause(1.2)
+        assert bells == [1]  # rung once, not every second
+        await pilot.press("tab", "R")
+        await pilot.press(*"30 bots banned", "enter")
+        assert isinstance(app.screen, ShowText)
+        report = str(app.screen.query_one("#shown-text", Static).render())
+        assert "# P1 bots in group 3" in report and "30 bots banned" in report
+        await pilot.press("s")
+        saved = list((tmp_path / "reports").glob("incident-*.md"))
+        assert len(saved) == 1 and "## Timeline" in saved[0].read_text()
+        assert recorder.journal.open_incidents() == []
+
+
+async def test_copy_snippet_fills_placeholders(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "c")
+        assert isinstance(app.screen, Prompt)  # {name}
+        await pilot.press(*"Ann", "enter")
+        assert isinstance(app.screen, Prompt)  # {new-members}: not recorded yet
+        await pilot.press("7", "enter")
+        assert copied == ["Welcome Ann! We have 7 new friends today."]
+        assert isinstance(app.screen, ShowText)
+
+
+async def test_help_and_too_small(tmp_path: Path) -> None:
+    app, _ = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, TodayScreen)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+
+
+async def test_playbook_change_is_announced(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "space")
+    old = recorder.state(RUN).playbook
+    changed = old.model_copy(update={"steps": [*old.steps[:-1]], "title": old.title})
+    recorder.journal.close()
+    again, rec2 = build_app(tmp_path, clock=Clock(MONDAY_9AM.replace(day=24)))
+    entry = rec2.library.entries["morning"]
+    entry.playbook = changed
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        messages = [str(n.message) for n in again._notifications]
+        assert any("Changed since you last ran it" in m and "− Count new members" in m for m in messages)
