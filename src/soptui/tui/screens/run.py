@@ -48,6 +48,8 @@ class RunScreen(Screen[None]):
         Binding("u", "undo", "undo", id="run.undo", tooltip="Undo your last action"),
         Binding("f", "finish", "finish", id="run.finish", tooltip="Finish the run now"),
         Binding("R", "resolve", "resolve", id="run.resolve", tooltip="Resolve the incident"),
+        Binding("ctrl+r", "resolve", "resolve", id="run.resolve-ctrl", tooltip="Resolve (works while typing)"),
+        Binding("ctrl+o", "copy", "copy", show=False, id="run.copy-ctrl", tooltip="Copy (works while typing)"),
         Binding("escape,b", "back", "back", id="run.back", tooltip="Back to Today; the run stays open"),
         Binding("j", "move(1)", show=False, id="run.down"),
         Binding("k", "move(-1)", show=False, id="run.up"),
@@ -195,7 +197,6 @@ class RunScreen(Screen[None]):
             hint = "/".join(spec.choices or []) if spec.type == "choice" else (
                 "yes/no" if spec.type == "yes-no" else spec.type)
             value_input.placeholder = visible(f"{label}{unit} · {hint}", newlines=False)
-            value_input.border_title = visible(label, newlines=False)
         self.query_one("#value-error", Static).update("")
 
     def _status_text(self, step: StepState) -> str:

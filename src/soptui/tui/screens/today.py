@@ -53,6 +53,7 @@ class TodayScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_agenda()
+        self.query_one("#agenda", OptionList).focus()
         self.set_interval(1.0, self._tick)
 
     def on_screen_resume(self) -> None:
