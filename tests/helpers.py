@@ -98,8 +98,13 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def recorder_for(tmp_path: Path, library: Library, operator: str = "alice",
-                 clock: Clock | None = None, journal: Journal | None = None) -> Recorder:
+def recorder_for(
+    tmp_path: Path,
+    library: Library,
+    operator: str = "alice",
+    clock: Clock | None = None,
+    journal: Journal | None = None,
+) -> Recorder:
     journal = journal or Journal.open(tmp_path / "journal.sqlite3")
     clock = clock or Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
     return Recorder(journal, library, SHANGHAI, Identity(operator, operator, "test-host"), clock)

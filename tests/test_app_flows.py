@@ -120,14 +120,16 @@ async def test_crash_mid_run_then_resume(tmp_path: Path) -> None:
         assert options_text(again, "#steps")[1].startswith("▶ 2")
 
 
-async def test_journal_write_failure_is_shown_and_not_marked_done(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_journal_write_failure_is_shown_and_not_marked_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app, recorder = build_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
 
         def broken() -> None:
             raise JournalError("disk I/O error writing journal.sqlite3 (is the disk full or failing?)")
+
         monkeypatch.setattr(recorder.journal, "writing", broken)
         await pilot.press("space")
         assert recorder.state(RUN).steps["welcome"].status == "pending"
@@ -172,7 +174,7 @@ async def test_incident_flow_with_escalation_and_report(tmp_path: Path) -> None:
 
 
 async def test_copy_snippet_fills_placeholders(tmp_path: Path) -> None:
-    app, recorder = build_app(tmp_path)
+    app, _recorder = build_app(tmp_path)
     copied: list[str] = []
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:

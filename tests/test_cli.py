@@ -32,6 +32,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
             code = int(exit_.code or 0)
         out, err = capsys.readouterr()
         return code, out, err
+
     return run
 
 
@@ -56,13 +57,17 @@ def test_version_and_usage_errors(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_check_list_schema(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = cli("list", "--json")
+    code, out, _ = cli("list", "--json")
     assert code == 0
     ids = {p["id"]: p for p in json.loads(out)["playbooks"]}
     assert ids["morning"]["origin"] == str(tmp_path / "pbs")
     assert ids["morning"]["steps"] == 5
-    bad = write(tmp_path / "bad", "broken.toml", 'title = "x"\ncadence = "hourly"\n[[steps]]\nid="a"\ntitle="b"\n')
-    code, out, err = cli("check", str(bad))
+    bad = write(
+        tmp_path / "bad",
+        "broken.toml",
+        'title = "x"\ncadence = "hourly"\n[[steps]]\nid="a"\ntitle="b"\n',
+    )
+    code, out, _err = cli("check", str(bad))
     assert code == 1
     assert f"{bad}:2:1: cadence: input should be" in out
     code, out, _ = cli("check", str(tmp_path / "pbs"))
@@ -135,7 +140,10 @@ def test_bad_journal_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     bad.write_bytes(b"garbage" * 1000)
     result = subprocess.run(
         [sys.executable, "-m", "soptui", "--journal", str(bad), "due"],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -20,16 +20,27 @@ def spawn(tmp_path: Path, mode: str, name: str, count: int = 0) -> subprocess.Po
     playbooks.mkdir(exist_ok=True)
     (playbooks / "morning.toml").write_text(DAILY, encoding="utf-8")
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.workers", mode, str(tmp_path / "journal.sqlite3"),
-         str(playbooks), name, str(count)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.workers",
+            mode,
+            str(tmp_path / "journal.sqlite3"),
+            str(playbooks),
+            name,
+            str(count),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
 def test_eight_processes_append_concurrently(tmp_path: Path) -> None:
     workers = [spawn(tmp_path, "append", f"op{i}", 40) for i in range(8)]
     for worker in workers:
-        out, err = worker.communicate(timeout=120)
+        _out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
         assert "locked" not in err
     with Journal.open(tmp_path / "journal.sqlite3") as journal:

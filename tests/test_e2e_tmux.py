@@ -24,8 +24,9 @@ class Tmux:
         self.socket = socket
 
     def __call__(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True, text=True,
-                                timeout=30)
+        result = subprocess.run(
+            ["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, timeout=30
+        )
         return result.stdout
 
     def screen(self) -> str:
@@ -59,14 +60,19 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     assert SOPTUI, "the soptui command is not installed"
     journal = tmp_path / "journal.sqlite3"
     env = {
-        "SOPTUI_JOURNAL": str(journal), "SOPTUI_CONFIG_DIR": str(tmp_path / "cfg"),
-        "SOPTUI_DATA_DIR": str(tmp_path / "data"), "SOPTUI_OPERATOR": "erin", "LANG": "C.UTF-8",
-        "TERM": "xterm-256color", "TZ": "Asia/Shanghai",
+        "SOPTUI_JOURNAL": str(journal),
+        "SOPTUI_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOPTUI_DATA_DIR": str(tmp_path / "data"),
+        "SOPTUI_OPERATOR": "erin",
+        "LANG": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "TZ": "Asia/Shanghai",
     }
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     status = tmp_path / "status"
-    command = (f"env {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'}; "
-               f"echo $? > {status}; sleep 60")
+    command = (
+        f"env {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'}; echo $? > {status}; sleep 60"
+    )
     tmux("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", command)
     tmux.wait_for("Routines")
     tmux.keys("Enter")
@@ -92,12 +98,23 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     while not status.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert status.read_text().strip() == "0"
-    export = subprocess.run([SOPTUI, "--journal", str(journal), "journal", "export"], capture_output=True,
-                            text=True, timeout=60, env={**os.environ, **env})
+    export = subprocess.run(
+        [SOPTUI, "--journal", str(journal), "journal", "export"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
     events = [json.loads(line) for line in export.stdout.splitlines()]
     kinds = [(e.get("kind"), e.get("step")) for e in events if e["type"] == "event"]
-    assert kinds == [("run.opened", None), ("step.done", "welcome"), ("step.done", "found-negative"),
-                     ("note", "topic"), ("step.skipped", "topic"), ("step.done", "new-members")]
+    assert kinds == [
+        ("run.opened", None),
+        ("step.done", "welcome"),
+        ("step.done", "found-negative"),
+        ("note", "topic"),
+        ("step.skipped", "topic"),
+        ("step.done", "new-members"),
+    ]
     values = {e["step"]: e["payload"].get("value") for e in events if e.get("kind") == "step.done"}
     assert values == {"welcome": None, "found-negative": False, "new-members": 12}
     assert all(e["operator"] == "erin" for e in events if e["type"] == "event")

@@ -80,18 +80,16 @@ def test_read_only_journal_opens_read_only(tmp_path: Path) -> None:
     journal = Journal.open(path)
     assert journal.readonly
     assert "read-only" in journal.warnings[0]
-    with pytest.raises(JournalError, match="read-only"):
-        with journal.writing():
-            pass
+    with pytest.raises(JournalError, match="read-only"), journal.writing():
+        pass
 
 
 def test_explicit_read_only_refuses_writes(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     Journal.open(path).close()
     journal = Journal.open(path, readonly=True)
-    with pytest.raises(JournalError, match="read-only"):
-        with journal.writing():
-            pass
+    with pytest.raises(JournalError, match="read-only"), journal.writing():
+        pass
 
 
 def test_network_filesystem_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,6 +99,7 @@ def test_network_filesystem_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     def fake(self: Path, *args: object, **kwargs: object) -> str:
         return real(mounts) if str(self) == "/proc/mounts" else real(self, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Path, "read_text", fake)
     assert network_filesystem(tmp_path / "journal.sqlite3") == "nfs4"
     journal = Journal.open(tmp_path / "journal.sqlite3")

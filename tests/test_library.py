@@ -39,7 +39,8 @@ def test_same_id_twice_in_one_directory_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "two.toml", 'id = "same"\n' + MINIMAL)
     library = load_library([Source(tmp_path, "user")])
     assert [str(p) for p in library.errors] == [
-        f"{tmp_path}/two.toml:1:1: id: duplicate playbook id 'same' (also in one.toml)"]
+        f"{tmp_path}/two.toml:1:1: id: duplicate playbook id 'same' (also in one.toml)"
+    ]
     assert list(library.entries) == ["same"]
 
 
@@ -54,7 +55,11 @@ def test_one_bad_file_never_hides_the_good_ones(tmp_path: Path) -> None:
 
 def test_goals_must_name_a_defined_metric(tmp_path: Path) -> None:
     write(tmp_path, "data.toml", WITH_METRIC)
-    write(tmp_path, "goals.toml", GOALS + GOALS.replace("members-1000", "g2").replace("members.new", "nope"))
+    write(
+        tmp_path,
+        "goals.toml",
+        GOALS + GOALS.replace("members-1000", "g2").replace("members.new", "nope"),
+    )
     library = load_library([Source(tmp_path, "user")])
     assert [g.id for g in library.goals] == []
     [problem] = library.errors
@@ -70,7 +75,11 @@ def test_search_path_order_and_language(tmp_path: Path, monkeypatch: pytest.Monk
     sources = context.sources()
     assert sources[0] == Source(bundled_root() / "en", "bundled")
     assert sources[1].origin == "user"
-    assert [s.directory for s in sources[2:]] == [tmp_path / "env1", tmp_path / "env2", tmp_path / "opt"]
+    assert [s.directory for s in sources[2:]] == [
+        tmp_path / "env1",
+        tmp_path / "env2",
+        tmp_path / "opt",
+    ]
     assert Context.create(language="zh").sources()[0].directory == bundled_root()
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert Context.create().language == "zh"
@@ -109,14 +118,35 @@ def test_corpus_beside_good_playbooks_still_loads_the_good(tmp_path: Path) -> No
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.text(max_size=300),
-    st.lists(st.sampled_from(['title = "x"', 'cadence = "daily"', "[[steps]]", 'id = "a"', 'title = "t"',
-                              "[steps.input]", 'type = "integer"', "when = 'a'", "[due]", 'time = "10:00"',
-                              "x = {", "]", '"', "steps = 3", "[[steps.snippets]]", 'text = "{a}"']),
-             max_size=15).map("\n".join),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300),
+        st.lists(
+            st.sampled_from(
+                [
+                    'title = "x"',
+                    'cadence = "daily"',
+                    "[[steps]]",
+                    'id = "a"',
+                    'title = "t"',
+                    "[steps.input]",
+                    'type = "integer"',
+                    "when = 'a'",
+                    "[due]",
+                    'time = "10:00"',
+                    "x = {",
+                    "]",
+                    '"',
+                    "steps = 3",
+                    "[[steps.snippets]]",
+                    'text = "{a}"',
+                ]
+            ),
+            max_size=15,
+        ).map("\n".join),
+    )
+)
 def test_no_file_content_raises(tmp_path: Path, content: bytes | str) -> None:
     path = tmp_path / "fuzz.toml"
     if isinstance(content, str):
@@ -132,4 +162,9 @@ def test_no_file_content_raises(tmp_path: Path, content: bytes | str) -> None:
 def test_schema_file_is_in_sync() -> None:
     committed = (REPO / "schema" / "playbook.schema.json").read_text(encoding="utf-8")
     assert committed == playbook_schema_json(), "run: soptui schema > schema/playbook.schema.json"
-    assert json.loads(committed)["properties"]["cadence"]["enum"] == ["daily", "weekly", "monthly", "incident"]
+    assert json.loads(committed)["properties"]["cadence"]["enum"] == [
+        "daily",
+        "weekly",
+        "monthly",
+        "incident",
+    ]

@@ -69,11 +69,14 @@ def test_syntax_error_position_comes_from_tomllib(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("snippet", "expected"),
     [
-        ('cadence = "hourly"', "cadence: input should be 'daily', 'weekly', 'monthly' or 'incident'"),
+        (
+            'cadence = "hourly"',
+            "cadence: input should be 'daily', 'weekly', 'monthly' or 'incident'",
+        ),
         ("estimate = 5", "estimate: expected a duration"),
         ('estimate = "5x"', "estimate: '5x' is not a duration"),
         ("format = 2", "format: this playbook needs a newer soptui (format 2; this one reads 1)"),
-        ("tags = \"x\"", "tags: input should be a valid list"),
+        ('tags = "x"', "tags: input should be a valid list"),
     ],
 )
 def test_top_level_values(tmp_path: Path, snippet: str, expected: str) -> None:
@@ -83,7 +86,9 @@ def test_top_level_values(tmp_path: Path, snippet: str, expected: str) -> None:
 
 
 def test_bad_id(tmp_path: Path) -> None:
-    assert "2:1: id: string should match pattern" in one(tmp_path, 'title = "x"\nid = "Bad_Id"\ncadence = "daily"\n' + STEP.format(id="a"))
+    assert "2:1: id: string should match pattern" in one(
+        tmp_path, 'title = "x"\nid = "Bad_Id"\ncadence = "daily"\n' + STEP.format(id="a")
+    )
 
 
 def test_file_stem_that_is_not_an_id(tmp_path: Path) -> None:
@@ -98,27 +103,49 @@ def routine(extra_top: str = "", steps: str = "") -> str:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (routine(steps=STEP.format(id="a") + STEP.format(id="a")), "steps[1].id: duplicate step id 'a'"),
-        (routine(steps=STEP.format(id="a") + 'escalate_after = "5m"\n'),
-         "steps[0].escalate_after: escalate_after applies to incident playbooks only"),
+        (
+            routine(steps=STEP.format(id="a") + STEP.format(id="a")),
+            "steps[1].id: duplicate step id 'a'",
+        ),
+        (
+            routine(steps=STEP.format(id="a") + 'escalate_after = "5m"\n'),
+            "steps[0].escalate_after: escalate_after applies to incident playbooks only",
+        ),
         (routine('severities = ["P1"]'), "severities: only incident playbooks have severities"),
-        (routine('[due]\nweekday = "fri"'), "due.weekday: due.weekday applies to weekly playbooks only"),
+        (
+            routine('[due]\nweekday = "fri"'),
+            "due.weekday: due.weekday applies to weekly playbooks only",
+        ),
         (routine("[due]\nday = 3"), "due.day: due.day applies to monthly playbooks only"),
         (routine('review_every = "90d"'), "review_every: review_every needs reviewed"),
-        (routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "choice"\nchoices = ["x"]\n'),
-         "steps[0].input.choices: a choice input needs at least two choices"),
-        (routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "text"\nchoices = ["x", "y"]\n'),
-         "choices apply to type = \"choice\" only"),
-        (routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "text"\nmin = 1\n'),
-         "steps[0].input.min: min applies to number and integer inputs only"),
-        (routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "number"\nmin = 5\nmax = 1\n'),
-         "steps[0].input.min: min (5) is greater than max (1)"),
-        (routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "text"\nmetric = "m"\n'),
-         "steps[0].input.metric: a metric needs a number or integer input"),
-        (routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "number"\naggregate = "sum"\n'),
-         "steps[0].input.aggregate: aggregate applies to metrics only"),
-        (routine(steps=STEP.format(id="a") + '[[steps.snippets]]\nlabel = "l"\ntext = "hi } {x}"\n'),
-         "steps[0].snippets[0].text: stray brace at character 4"),
+        (
+            routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "choice"\nchoices = ["x"]\n'),
+            "steps[0].input.choices: a choice input needs at least two choices",
+        ),
+        (
+            routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "text"\nchoices = ["x", "y"]\n'),
+            'choices apply to type = "choice" only',
+        ),
+        (
+            routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "text"\nmin = 1\n'),
+            "steps[0].input.min: min applies to number and integer inputs only",
+        ),
+        (
+            routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "number"\nmin = 5\nmax = 1\n'),
+            "steps[0].input.min: min (5) is greater than max (1)",
+        ),
+        (
+            routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "text"\nmetric = "m"\n'),
+            "steps[0].input.metric: a metric needs a number or integer input",
+        ),
+        (
+            routine(steps=STEP.format(id="a") + '[steps.input]\ntype = "number"\naggregate = "sum"\n'),
+            "steps[0].input.aggregate: aggregate applies to metrics only",
+        ),
+        (
+            routine(steps=STEP.format(id="a") + '[[steps.snippets]]\nlabel = "l"\ntext = "hi } {x}"\n'),
+            "steps[0].snippets[0].text: stray brace at character 4",
+        ),
     ],
 )
 def test_cross_field_rules(tmp_path: Path, text: str, expected: str) -> None:
@@ -173,14 +200,16 @@ def test_when_may_not_look_ahead_or_at_itself(tmp_path: Path) -> None:
 
 
 def test_stale_review_is_a_warning_not_an_error(tmp_path: Path) -> None:
-    text = routine("reviewed = 2026-01-01\nreview_every = \"90d\"")
+    text = routine('reviewed = 2026-01-01\nreview_every = "90d"')
     loaded, problems = load_playbook(write(tmp_path, "pb.toml", text), date(2026, 11, 23))
     assert problems == []
     assert loaded is not None
     [warning] = loaded.warnings
     assert warning.severity == "warning"
-    assert str(warning).endswith("3:1: warning: reviewed: due for review since 2026-04-01 (reviewed 2026-01-01)")
-    fresh = routine("reviewed = 2026-11-01\nreview_every = \"90d\"")
+    assert str(warning).endswith(
+        "3:1: warning: reviewed: due for review since 2026-04-01 (reviewed 2026-01-01)"
+    )
+    fresh = routine('reviewed = 2026-11-01\nreview_every = "90d"')
     loaded, _ = load_playbook(write(tmp_path, "pb.toml", fresh), date(2026, 11, 23))
     assert loaded is not None and loaded.warnings == []
 

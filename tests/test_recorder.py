@@ -180,7 +180,8 @@ def test_resume_after_reopen_equals_state(tmp_path: Path) -> None:
     again = recorder_for(tmp_path, library)
     after = again.state(run_id)
     assert {k: (s.status, s.value) for k, s in after.steps.items()} == {
-        k: (s.status, s.value) for k, s in before.steps.items()}
+        k: (s.status, s.value) for k, s in before.steps.items()
+    }
     assert [e.uuid for e in after.events] == [e.uuid for e in before.events]
 
 

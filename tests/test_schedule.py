@@ -4,7 +4,13 @@ from datetime import date, datetime
 
 from soptui.playbooks.models import Playbook
 from soptui.schedule import (
-    due_at, next_period, period_end, period_of, period_start, periods_between, previous_period,
+    due_at,
+    next_period,
+    period_end,
+    period_of,
+    period_start,
+    periods_between,
+    previous_period,
 )
 from tests.helpers import SHANGHAI
 
@@ -28,8 +34,12 @@ def test_period_bounds() -> None:
 
 
 def playbook(cadence: str, due: dict[str, object] | None) -> Playbook:
-    data: dict[str, object] = {"id": "p", "title": "P", "cadence": cadence,
-                               "steps": [{"id": "s", "title": "S"}]}
+    data: dict[str, object] = {
+        "id": "p",
+        "title": "P",
+        "cadence": cadence,
+        "steps": [{"id": "s", "title": "S"}],
+    }
     if due is not None:
         data["due"] = due
     return Playbook.model_validate(data)
@@ -43,10 +53,20 @@ def test_due_times() -> None:
     assert due_at(weekly, "2026-W48", SHANGHAI) == at(2026, 11, 27, 17)
     assert due_at(playbook("weekly", None), "2026-W48", SHANGHAI) == at(2026, 11, 30)
     assert due_at(playbook("monthly", {"day": "last"}), "2026-02", SHANGHAI) == at(2026, 3, 1)
-    assert due_at(playbook("monthly", {"day": 5, "time": "09:30"}), "2026-11", SHANGHAI) == at(2026, 11, 5, 9, 30)
+    assert due_at(playbook("monthly", {"day": 5, "time": "09:30"}), "2026-11", SHANGHAI) == at(
+        2026, 11, 5, 9, 30
+    )
 
 
 def test_periods_between() -> None:
     assert periods_between("daily", date(2026, 11, 20), date(2026, 11, 23)) == [
-        "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23"]
-    assert periods_between("monthly", date(2026, 11, 5), date(2027, 1, 2)) == ["2026-11", "2026-12", "2027-01"]
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-22",
+        "2026-11-23",
+    ]
+    assert periods_between("monthly", date(2026, 11, 5), date(2027, 1, 2)) == [
+        "2026-11",
+        "2026-12",
+        "2027-01",
+    ]

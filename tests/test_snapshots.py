@@ -48,8 +48,7 @@ def test_run(snap_compare: Any, tmp_path: Path, language: Language) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_incident(snap_compare: Any, tmp_path: Path, language: Language) -> None:
-    assert snap_compare(prepared(tmp_path, language), press=["down", "enter"],
-                        terminal_size=(80, 24))
+    assert snap_compare(prepared(tmp_path, language), press=["down", "enter"], terminal_size=(80, 24))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

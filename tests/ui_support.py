@@ -17,13 +17,20 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MONDAY_9AM = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
 
-def build_app(tmp_path: Path, language: Language = "en", *, clock: Clock | None = None,
-              operator: str = "alice", start: str | None = None,
-              journal: Journal | None = None) -> tuple[SoptuiApp, Recorder]:
+def build_app(
+    tmp_path: Path,
+    language: Language = "en",
+    *,
+    clock: Clock | None = None,
+    operator: str = "alice",
+    start: str | None = None,
+    journal: Journal | None = None,
+) -> tuple[SoptuiApp, Recorder]:
     library = load_library([Source(FIXTURES / language, "test")])
     assert not library.problems
     journal = journal or Journal.open(tmp_path / "journal.sqlite3")
-    recorder = Recorder(journal, library, SHANGHAI, Identity(operator, operator, "host"),
-                        clock or Clock(MONDAY_9AM))
+    recorder = Recorder(
+        journal, library, SHANGHAI, Identity(operator, operator, "host"), clock or Clock(MONDAY_9AM)
+    )
     services = Services(recorder, language, tmp_path / "reports", [])
     return make_app(services, start), recorder

@@ -19,8 +19,13 @@ def main() -> int:
     count = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     library = load_library([Source(Path(playbooks), "test")])
     journal = Journal.open(Path(journal_path))
-    recorder = Recorder(journal, library, ZoneInfo("Asia/Shanghai"), Identity(name, name, "h"),
-                        clock=lambda: FIXED if mode != "kill" else datetime.now(UTC))
+    recorder = Recorder(
+        journal,
+        library,
+        ZoneInfo("Asia/Shanghai"),
+        Identity(name, name, "h"),
+        clock=lambda: FIXED if mode != "kill" else datetime.now(UTC),
+    )
     run_id = recorder.routine_run("morning").run_id
     if mode == "append":
         for i in range(count):

@@ -57,11 +57,15 @@ def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
     items = [_item(recorder, entry, now, seen.get(entry.playbook.id)) for entry in routines]
     incidents = [recorder.fold_row(row) for row in journal.open_incidents()]
     start = local_midnight(now.date(), recorder.zone)
-    notes = journal.day_notes(start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone))
+    notes = journal.day_notes(
+        start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone)
+    )
     return Agenda(now.date(), now, items, incidents, notes)
 
 
-def _item(recorder: Recorder, entry: LoadedPlaybook, now: datetime, first_seen: datetime | None) -> AgendaItem:
+def _item(
+    recorder: Recorder, entry: LoadedPlaybook, now: datetime, first_seen: datetime | None
+) -> AgendaItem:
     playbook = entry.playbook
     period = period_of(playbook.cadence, now.date())
     row = recorder.journal.run(routine_run_id(playbook.id, period))
@@ -72,7 +76,11 @@ def _item(recorder: Recorder, entry: LoadedPlaybook, now: datetime, first_seen: 
     if first_seen is not None:
         # Periods after the one in which the routine was first seen, before the current one.
         first = next_period(period_of(playbook.cadence, first_seen.astimezone(recorder.zone).date()))
-        span = periods_between(playbook.cadence, _start(first), now.date()) if _start(first) <= now.date() else []
+        span = (
+            periods_between(playbook.cadence, _start(first), now.date())
+            if _start(first) <= now.date()
+            else []
+        )
         earlier = [p for p in span if p < period]
         earlier = earlier[-MISSED_LIMIT:]
         runs = recorder.journal.runs_for_periods(playbook.id, earlier)

@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TypeAlias
 
 from soptui import __version__
 from soptui.context import CommandError, Context, UsageError
@@ -32,10 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"soptui {__version__}")
-    parser.add_argument("--journal", type=Path, metavar="PATH",
-                        help="journal file (default: SOPTUI_JOURNAL, config, or the user data dir)")
-    parser.add_argument("--playbooks", type=Path, action="append", default=[], metavar="DIR",
-                        help="extra playbook directory, searched last (repeatable)")
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        metavar="PATH",
+        help="journal file (default: SOPTUI_JOURNAL, config, or the user data dir)",
+    )
+    parser.add_argument(
+        "--playbooks",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra playbook directory, searched last (repeatable)",
+    )
     parser.add_argument("--operator", metavar="NAME", help="name recorded with your actions")
     parser.add_argument("--language", choices=["zh", "en"], help="language of playbooks and app")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -46,51 +58,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _playbook_commands(commands: Subparsers) -> None:
-    check = commands.add_parser("check", help="validate playbooks and goals",
-                                description="Validate the playbook library, or the given files and "
-                                "directories. Prints FILE:LINE:COL: problems; exit 1 on any error.")
+    check = commands.add_parser(
+        "check",
+        help="validate playbooks and goals",
+        description="Validate the playbook library, or the given files and "
+        "directories. Prints FILE:LINE:COL: problems; exit 1 on any error.",
+    )
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     check.add_argument("--json", action="store_true", help="print problems as JSON")
     check.set_defaults(handler=lambda c, a: _playbooks().check(c, a.paths, a.json))
 
-    listing = commands.add_parser("list", help="list the playbooks in the library",
-                                  description="List id, title, cadence, steps and origin of every playbook.")
+    listing = commands.add_parser(
+        "list",
+        help="list the playbooks in the library",
+        description="List id, title, cadence, steps and origin of every playbook.",
+    )
     listing.add_argument("--json", action="store_true", help="print as JSON")
     listing.set_defaults(handler=lambda c, a: _playbooks().list_playbooks(c, a.json))
 
-    schema = commands.add_parser("schema", help="print the playbook JSON Schema",
-                                 description="Print the JSON Schema of the playbook format.")
+    schema = commands.add_parser(
+        "schema",
+        help="print the playbook JSON Schema",
+        description="Print the JSON Schema of the playbook format.",
+    )
     schema.set_defaults(handler=lambda c, a: _playbooks().schema())
 
-    new = commands.add_parser("new", help="write a starter playbook",
-                              description="Write a valid, commented starter playbook "
-                              "(never overwrites). Default directory: your user playbooks.")
+    new = commands.add_parser(
+        "new",
+        help="write a starter playbook",
+        description="Write a valid, commented starter playbook "
+        "(never overwrites). Default directory: your user playbooks.",
+    )
     new.add_argument("id", metavar="ID", help="lowercase letters, digits and '-'")
     new.add_argument("--cadence", required=True, choices=["daily", "weekly", "monthly", "incident"])
     new.add_argument("--title", help="playbook title")
     new.add_argument("--dir", type=Path, dest="directory", help="directory to write into")
     new.set_defaults(handler=lambda c, a: _playbooks().new(c, a.id, a.cadence, a.title, a.directory))
 
-    paths = commands.add_parser("paths", help="print where soptui keeps its files",
-                                description="Print the config file, playbook directories and journal.")
+    paths = commands.add_parser(
+        "paths",
+        help="print where soptui keeps its files",
+        description="Print the config file, playbook directories and journal.",
+    )
     paths.set_defaults(handler=_print_paths)
 
 
-Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _capture_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--at", metavar="TIME",
-                         help="when it happened (ISO 8601; team-local if no offset): backfill")
+    command.add_argument(
+        "--at",
+        metavar="TIME",
+        help="when it happened (ISO 8601; team-local if no offset): backfill",
+    )
     command.add_argument("--run", metavar="ID", help="record on this run instead of the current one")
 
 
 def _run_commands(commands: Subparsers) -> None:
     from soptui.commands import run_commands as rc  # light: no Textual
 
-    done = commands.add_parser("done", help="mark a step done",
-                               description="Mark STEP of PLAYBOOK done on the current period's run "
-                               "(opened if needed), validating --value against the step's input.")
+    done = commands.add_parser(
+        "done",
+        help="mark a step done",
+        description="Mark STEP of PLAYBOOK done on the current period's run "
+        "(opened if needed), validating --value against the step's input.",
+    )
     done.add_argument("playbook", metavar="PLAYBOOK")
     done.add_argument("step", metavar="STEP")
     done.add_argument("--value", help="the step's input value (yes-no takes yes/no, y/n, 是/否)")
@@ -98,24 +131,33 @@ def _run_commands(commands: Subparsers) -> None:
     _capture_options(done)
     done.set_defaults(handler=lambda c, a: rc.done(c, a.playbook, a.step, a.value, a.note, a.at, a.run))
 
-    skip = commands.add_parser("skip", help="skip a step (with a reason)",
-                               description="Skip STEP; a reason is required unless the step is optional.")
+    skip = commands.add_parser(
+        "skip",
+        help="skip a step (with a reason)",
+        description="Skip STEP; a reason is required unless the step is optional.",
+    )
     skip.add_argument("playbook", metavar="PLAYBOOK")
     skip.add_argument("step", metavar="STEP")
     skip.add_argument("--reason", help="why it was skipped")
     _capture_options(skip)
     skip.set_defaults(handler=lambda c, a: rc.skip(c, a.playbook, a.step, a.reason, a.at, a.run))
 
-    note = commands.add_parser("note", help="add a note",
-                               description="Add a note to PLAYBOOK's current run (or its --step), or, "
-                               "without PLAYBOOK, to the day's log.")
+    note = commands.add_parser(
+        "note",
+        help="add a note",
+        description="Add a note to PLAYBOOK's current run (or its --step), or, "
+        "without PLAYBOOK, to the day's log.",
+    )
     note.add_argument("words", nargs="+", metavar="[PLAYBOOK] TEXT")
     note.add_argument("--step", help="attach to this step")
     _capture_options(note)
     note.set_defaults(handler=lambda c, a: rc.note(c, a.words, a.step, a.at, a.run))
 
-    incident = commands.add_parser("incident", help="open or resolve an incident",
-                                   description="Open or resolve an incident run.")
+    incident = commands.add_parser(
+        "incident",
+        help="open or resolve an incident",
+        description="Open or resolve an incident run.",
+    )
     sub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
     opening = sub.add_parser("open", help="open an incident", description="Open an incident run.")
     opening.add_argument("playbook", metavar="PLAYBOOK")
@@ -127,55 +169,72 @@ def _run_commands(commands: Subparsers) -> None:
     resolving.add_argument("--summary", help="what was done and the outcome")
     resolving.set_defaults(handler=lambda c, a: rc.incident_resolve(c, a.run, a.summary))
 
-    due = commands.add_parser("due", help="print the agenda",
-                              description="Print each routine's state for the current period, "
-                              "due times, overdue and missed periods, and open incidents.")
+    due = commands.add_parser(
+        "due",
+        help="print the agenda",
+        description="Print each routine's state for the current period, "
+        "due times, overdue and missed periods, and open incidents.",
+    )
     due.add_argument("--date", help="show the agenda as of this day (YYYY-MM-DD)")
     due.add_argument("--json", action="store_true", help="print as JSON")
     due.set_defaults(handler=lambda c, a: rc.due(c, a.date, a.json))
 
-    run = commands.add_parser("run", help="open the app on a playbook's current run",
-                              description="Open the app straight into PLAYBOOK's current run "
-                              "(resuming it if open).")
+    run = commands.add_parser(
+        "run",
+        help="open the app on a playbook's current run",
+        description="Open the app straight into PLAYBOOK's current run (resuming it if open).",
+    )
     run.add_argument("playbook", metavar="PLAYBOOK")
     run.set_defaults(handler=lambda c, a: _app().open_app(c, a.playbook))
 
 
 def _journal_commands(commands: Subparsers) -> None:
-    journal = commands.add_parser("journal", help="export, import or back up the journal",
-                                  description="Export, import or back up the journal.")
+    journal = commands.add_parser(
+        "journal",
+        help="export, import or back up the journal",
+        description="Export, import or back up the journal.",
+    )
     sub = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
-    export = sub.add_parser("export", help="print every event",
-                            description="Print every event, one per line (JSONL, see docs/journal.md).")
+    export = sub.add_parser(
+        "export",
+        help="print every event",
+        description="Print every event, one per line (JSONL, see docs/journal.md).",
+    )
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--since", metavar="DATE", help="first day (team-local, inclusive)")
     export.add_argument("--until", metavar="DATE", help="last day (team-local, inclusive)")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     export.set_defaults(handler=lambda c, a: _journal().export(c, a.format, a.since, a.until, a.output))
-    importing = sub.add_parser("import", help="merge events from a JSONL export",
-                               description="Merge events from a JSONL export; events already present "
-                               "(same UUID) are skipped, so importing twice changes nothing.")
+    importing = sub.add_parser(
+        "import",
+        help="merge events from a JSONL export",
+        description="Merge events from a JSONL export; events already present "
+        "(same UUID) are skipped, so importing twice changes nothing.",
+    )
     importing.add_argument("file", type=Path, metavar="FILE")
     importing.set_defaults(handler=lambda c, a: _journal().import_file(c, a.file))
-    backup = sub.add_parser("backup", help="write a consistent copy of the journal",
-                            description="Copy the live journal with SQLite's backup API.")
+    backup = sub.add_parser(
+        "backup",
+        help="write a consistent copy of the journal",
+        description="Copy the live journal with SQLite's backup API.",
+    )
     backup.add_argument("file", nargs="?", type=Path, metavar="FILE")
     backup.set_defaults(handler=lambda c, a: _journal().backup(c, a.file))
 
 
-def _journal():  # type: ignore[no-untyped-def]
+def _journal() -> ModuleType:
     from soptui.commands import journal_commands
 
     return journal_commands
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> ModuleType:
     from soptui.commands import app_commands
 
     return app_commands
 
 
-def _playbooks():  # type: ignore[no-untyped-def]
+def _playbooks() -> ModuleType:
     from soptui.commands import playbook_commands
 
     return playbook_commands

@@ -43,7 +43,9 @@ class Settings(BaseModel):
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
+                raise ValueError(
+                    f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
+                ) from None
         return value
 
 

@@ -83,10 +83,7 @@ class Context:
     @cached_property
     def operator(self) -> str:
         return (
-            self.operator_option
-            or os.environ.get("SOPTUI_OPERATOR")
-            or self.settings.operator
-            or self.login
+            self.operator_option or os.environ.get("SOPTUI_OPERATOR") or self.settings.operator or self.login
         )
 
     @cached_property
@@ -100,9 +97,8 @@ class Context:
     def sources(self) -> list[Source]:
         """The playbook search path, in order."""
         sources = [bundled_source(self.language), Source(self.paths.user_playbooks, "user")]
-        for directory in [*self.settings.playbooks]:
-            sources.append(Source(Path(directory).expanduser(), str(directory)))
-        for directory in [*self.paths.extra_playbooks, *self.extra_playbooks]:
+        configured = [Path(d).expanduser() for d in self.settings.playbooks]
+        for directory in [*configured, *self.paths.extra_playbooks, *self.extra_playbooks]:
             sources.append(Source(directory, str(directory)))
         return sources
 

@@ -42,17 +42,29 @@ _WORDS: dict[str, tuple[str, str]] = {
     "incident-title": ("事件标题", "Incident title"),
     "severity": ("级别", "Severity"),
     "playbook": ("手册", "Playbook"),
-    "confirm-finish": ("还有 {n} 个步骤未完成，仍然结束？", "{n} step(s) still pending. Finish anyway?"),
+    "confirm-finish": (
+        "还有 {n} 个步骤未完成，仍然结束？",
+        "{n} step(s) still pending. Finish anyway?",
+    ),
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
     "cancel": ("取消", "Cancel"),
     "ok": ("确定", "OK"),
     "saved": ("已保存到 {path}", "Saved to {path}"),
-    "copied": ("已复制到剪贴板（如终端支持）。文本如下：", "Copied to the clipboard (if your terminal allows it). The text:"),
+    "copied": (
+        "已复制到剪贴板（如终端支持）。文本如下：",
+        "Copied to the clipboard (if your terminal allows it). The text:",
+    ),
     "run-finished": ("本次运行已结束", "This run is finished"),
     "changed": ("手册自上次运行后有变化：", "Changed since you last ran it: "),
-    "too-small": ("终端太小：至少需要 60×20，当前 {w}×{h}", "Terminal too small: soptui needs at least 60x20, this is {w}x{h}"),
-    "readonly": ("日志只读：可以查看，但无法保存操作", "The journal is read-only: you can look, but actions cannot be saved"),
+    "too-small": (
+        "终端太小：至少需要 60×20，当前 {w}×{h}",
+        "Terminal too small: soptui needs at least 60x20, this is {w}x{h}",
+    ),
+    "readonly": (
+        "日志只读：可以查看，但无法保存操作",
+        "The journal is read-only: you can look, but actions cannot be saved",
+    ),
     "not-applicable": ("不适用", "not applicable"),
     "no-snippet": ("这个步骤没有可复制的文本", "This step has no text to copy"),
     "placeholder": ("填写 {name}", "Fill in {name}"),
@@ -60,7 +72,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report": ("事件报告", "Incident report"),
     "save": ("保存", "save"),
     "nothing-to-undo": ("没有可撤销的操作", "Nothing of yours to undo"),
-    "type-note": ("输入备注后按回车；空行回车完成当前步骤", "Type a note and press enter; enter on an empty line completes the step"),
+    "type-note": (
+        "输入备注后按回车；空行回车完成当前步骤",
+        "Type a note and press enter; enter on an empty line completes the step",
+    ),
     "value": ("数值", "Value"),
 }
 

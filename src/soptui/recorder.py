@@ -126,8 +126,9 @@ class Recorder:
                 row = self._open(entry, run_id, period, at, {"period": period})
         return self.fold_row(row)
 
-    def open_incident(self, playbook_id: str, title: str, severity: str | None = None,
-                      at: datetime | None = None) -> RunState:
+    def open_incident(
+        self, playbook_id: str, title: str, severity: str | None = None, at: datetime | None = None
+    ) -> RunState:
         entry = self._entry(playbook_id)
         playbook = entry.playbook
         if not playbook.is_incident:
@@ -141,23 +142,46 @@ class Recorder:
             row = self._open(entry, run_id, None, at, {"title": title, "severity": severity})
         return self.fold_row(row)
 
-    def _open(self, entry: LoadedPlaybook, run_id: str, period: str | None,
-              at: datetime | None, payload: dict[str, Any]) -> RunRow:
+    def _open(
+        self,
+        entry: LoadedPlaybook,
+        run_id: str,
+        period: str | None,
+        at: datetime | None,
+        payload: dict[str, Any],
+    ) -> RunRow:
         moment = at or self.clock()
         playbook = entry.playbook
         digest = content_hash(playbook)
         self.journal.store_version(digest, playbook.id, playbook.model_dump_json(), moment)
         self._versions[digest] = playbook
-        self.journal.insert_event(self._event("run.opened", moment, playbook.id, digest, run_id, None, payload))
-        row = RunRow(run_id, playbook.id, digest, period, moment, self.identity.operator,
-                     payload.get("title"), payload.get("severity"), None)
+        self.journal.insert_event(
+            self._event("run.opened", moment, playbook.id, digest, run_id, None, payload)
+        )
+        row = RunRow(
+            run_id,
+            playbook.id,
+            digest,
+            period,
+            moment,
+            self.identity.operator,
+            payload.get("title"),
+            payload.get("severity"),
+            None,
+        )
         self.journal.insert_run(row)
         return row
 
     # -- actions -------------------------------------------------------------------
-    def complete(self, run_id: str, step_id: str, value: str | InputValue | None = None,
-                 at: datetime | None = None) -> RunState:
+    def complete(
+        self,
+        run_id: str,
+        step_id: str,
+        value: str | InputValue | None = None,
+        at: datetime | None = None,
+    ) -> RunState:
         """Mark a step done, validating its input value."""
+
         def check(state: RunState) -> dict[str, Any]:
             step = _open_step(state, step_id, self.zone)
             parsed: InputValue | None = None
@@ -171,17 +195,21 @@ class Recorder:
             elif value not in (None, ""):
                 raise ActionError(f"step {step_id!r} takes no value")
             return {} if parsed is None else {"value": parsed}
+
         return self._act(run_id, "step.done", step_id, at, check)
 
-    def skip(self, run_id: str, step_id: str, reason: str | None = None,
-             at: datetime | None = None) -> RunState:
+    def skip(
+        self, run_id: str, step_id: str, reason: str | None = None, at: datetime | None = None
+    ) -> RunState:
         """Skip a step; a reason is required unless the step is optional."""
+
         def check(state: RunState) -> dict[str, Any]:
             step = _open_step(state, step_id, self.zone)
             text = (reason or "").strip()
             if not text and not step.step.optional:
                 raise ActionError(f"skipping {step.step.title!r} needs a reason")
             return {"reason": _clean(text, "reason", limit=2000)} if text else {}
+
         return self._act(run_id, "step.skipped", step_id, at, check)
 
     def tick(self, run_id: str, step_id: str, item: int, ticked: bool = True) -> RunState:
@@ -190,22 +218,27 @@ class Recorder:
             if step is None or not 0 <= item < len(step.step.checklist):
                 raise ActionError(f"no checklist item {item + 1} in step {step_id!r}")
             return {"item": item, "ticked": ticked}
+
         return self._act(run_id, "checklist.ticked", step_id, None, check)
 
-    def note(self, run_id: str | None, text: str, step_id: str | None = None,
-             at: datetime | None = None) -> RunState | None:
+    def note(
+        self, run_id: str | None, text: str, step_id: str | None = None, at: datetime | None = None
+    ) -> RunState | None:
         """Attach a note to a step, a run, or (without a run) the day's log."""
         clean = _clean(text, "note", limit=MAX_NOTE_CHARS)
         if run_id is None:
             moment = at or self.clock()
             with self.journal.writing():
-                self.journal.insert_event(self._event("note", moment, None, None, None, None, {"text": clean}))
+                self.journal.insert_event(
+                    self._event("note", moment, None, None, None, None, {"text": clean})
+                )
             return None
 
         def check(state: RunState) -> dict[str, Any]:
             if step_id is not None and step_id not in state.steps:
                 raise ActionError(f"no step {step_id!r} in {state.playbook.id!r}")
             return {"text": clean}
+
         return self._act(run_id, "note", step_id, at, check, closed_ok=True)
 
     def undo(self, run_id: str) -> tuple[RunState, Event]:
@@ -218,16 +251,26 @@ class Recorder:
                 raise ActionError("nothing of yours to undo in this run")
             undone.append(target)
             return {"target": target.uuid, "undone": target.kind}
-        state = self._act(run_id, "undo", None, None, check, closed_ok=True,
-                          step_of=lambda: undone[0].step_id if undone else None)
+
+        state = self._act(
+            run_id,
+            "undo",
+            None,
+            None,
+            check,
+            closed_ok=True,
+            step_of=lambda: undone[0].step_id if undone else None,
+        )
         return state, undone[0]
 
     def finish(self, run_id: str, at: datetime | None = None) -> RunState:
         """Finish a routine run now; pending steps are recorded as left."""
+
         def check(state: RunState) -> dict[str, Any]:
             if state.is_incident:
                 raise ActionError("an incident is resolved, not finished")
             return {"left": [s.step.id for s in state.steps.values() if s.status == "pending"]}
+
         return self._act(run_id, "run.finished", None, at, check)
 
     def resolve(self, run_id: str, summary: str, at: datetime | None = None) -> RunState:
@@ -235,6 +278,7 @@ class Recorder:
             if not state.is_incident:
                 raise ActionError("only incidents are resolved; finish a routine instead")
             return {"summary": _clean(summary, "summary", limit=MAX_NOTE_CHARS)}
+
         return self._act(run_id, "incident.resolved", None, at, check)
 
     # -- the one write path --------------------------------------------------------
@@ -257,21 +301,46 @@ class Recorder:
             payload = check(state)
             if state.is_closed and not closed_ok:
                 raise ActionError(_closed_message(state))
-            event = self._event(kind, moment, row.playbook_id, row.playbook_hash, run_id,
-                                step_of() if step_of else step_id, payload)
+            event = self._event(
+                kind,
+                moment,
+                row.playbook_id,
+                row.playbook_hash,
+                run_id,
+                step_of() if step_of else step_id,
+                payload,
+            )
             self.journal.insert_event(event)
             state = fold(run_id, state.playbook, [*state.events, event])
             self.journal.set_run_closed(run_id, state.closed_at)
         return state
 
-    def _event(self, kind: str, at: datetime, playbook_id: str | None, digest: str | None,
-               run_id: str | None, step_id: str | None, payload: dict[str, Any]) -> Event:
+    def _event(
+        self,
+        kind: str,
+        at: datetime,
+        playbook_id: str | None,
+        digest: str | None,
+        run_id: str | None,
+        step_id: str | None,
+        payload: dict[str, Any],
+    ) -> Event:
         ident = self.identity
         if ident.operator != ident.login:
             payload = {**payload, "operator_override": True}
-        return Event(kind=kind, at=at.astimezone(UTC), operator=ident.operator, login=ident.login,
-                     host=ident.host, playbook_id=playbook_id, playbook_hash=digest, run_id=run_id,
-                     step_id=step_id, payload=payload, recorded_at=self.clock().astimezone(UTC))
+        return Event(
+            kind=kind,
+            at=at.astimezone(UTC),
+            operator=ident.operator,
+            login=ident.login,
+            host=ident.host,
+            playbook_id=playbook_id,
+            playbook_hash=digest,
+            run_id=run_id,
+            step_id=step_id,
+            payload=payload,
+            recorded_at=self.clock().astimezone(UTC),
+        )
 
 
 def _open_step(state: RunState, step_id: str, zone: ZoneInfo) -> StepState:

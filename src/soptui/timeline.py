@@ -32,7 +32,8 @@ def timeline(state: RunState) -> list[Entry]:
         strike = " (undone)" if event.uuid in undone else ""
         payload = event.payload
         if event.kind == "run.opened":
-            text = f"opened {payload.get('severity') or ''} {payload.get('title') or payload.get('period') or ''}"
+            what = payload.get("title") or payload.get("period") or ""
+            text = f"opened {payload.get('severity') or ''} {what}"
             mark = "●"
         elif event.kind == "step.done":
             value = f": {show_value(payload['value'])}" if "value" in payload else ""
@@ -42,9 +43,7 @@ def timeline(state: RunState) -> list[Entry]:
         elif event.kind == "note":
             where = f"{title}: " if event.step_id else ""
             text, mark = f"note: {where}{payload.get('text', '')}{strike}", "✎"
-        elif event.kind == "undo":
-            continue
-        elif event.kind == "checklist.ticked":
+        elif event.kind == "undo" or event.kind == "checklist.ticked":
             continue
         elif event.kind == "run.finished":
             text, mark = f"finished{strike}", "■"
@@ -74,7 +73,10 @@ def _minutes(delta: timedelta) -> str:
 
 def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
     """The incident report as Markdown: summary, durations, timeline, who did what."""
-    local = lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
     title = escape_md(state.title or state.playbook.title)
     lines = [
         f"# {escape_md(state.severity or '')} {title}",
@@ -90,7 +92,9 @@ def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
     lines += ["", "## Steps", "", "| Step | State | By | After opening |", "|---|---|---|---|"]
     for step in state.steps.values():
         after = _minutes(step.at - state.opened_at) if step.at else ""
-        lines.append(f"| {escape_md(step.step.title)} | {step.status} | {escape_md(step.by or '')} | {after} |")
+        lines.append(
+            f"| {escape_md(step.step.title)} | {step.status} | {escape_md(step.by or '')} | {after} |"
+        )
     lines += ["", "## Timeline", ""]
     for entry in timeline(state):
         lines.append(f"- {local(entry.at)} {escape_md(entry.operator)} {entry.mark} {escape_md(entry.text)}")

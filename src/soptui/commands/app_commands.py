@@ -20,8 +20,10 @@ def terminal_problem() -> str | None:
     except LookupError:
         name = encoding
     if name != "utf-8":
-        return (f"this terminal's encoding is {encoding}, not UTF-8, so soptui cannot draw its screens. "
-                "Set a UTF-8 locale, e.g.  export LANG=C.UTF-8  (or en_US.UTF-8 / zh_CN.UTF-8)")
+        return (
+            f"this terminal's encoding is {encoding}, not UTF-8, so soptui cannot draw its screens. "
+            "Set a UTF-8 locale, e.g.  export LANG=C.UTF-8  (or en_US.UTF-8 / zh_CN.UTF-8)"
+        )
     return None
 
 
@@ -38,8 +40,12 @@ def open_app(context: Context, playbook: str | None) -> int:
     from soptui.tui.app import make_app
     from soptui.tui.services import Services
 
-    services = Services(make_recorder(context, journal), context.language,
-                        context.paths.data_dir / "reports", warnings)
+    services = Services(
+        make_recorder(context, journal),
+        context.language,
+        context.paths.data_dir / "reports",
+        warnings,
+    )
     app = make_app(services, playbook)
     try:
         app.run()

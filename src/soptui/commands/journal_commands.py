@@ -9,7 +9,13 @@ from pathlib import Path
 from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
 from soptui.files import write_private
 from soptui.journal import JournalError
-from soptui.journal.exchange import ImportProblem, export_csv, export_jsonl, import_events, parse_lines
+from soptui.journal.exchange import (
+    ImportProblem,
+    export_csv,
+    export_jsonl,
+    import_events,
+    parse_lines,
+)
 from soptui.recorder import ActionError
 
 
@@ -63,6 +69,7 @@ def import_file(context: Context, source: Path) -> int:
             return recorder.state(run_id).closed_at
         except ActionError:
             return None
+
     try:
         result = import_events(recorder.journal, versions, events, closed)
     except JournalError as error:

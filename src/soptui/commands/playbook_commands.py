@@ -52,9 +52,7 @@ def _library_for(context: Context, paths: list[Path]) -> Library:
             add_file(library, path, str(path), today)
         else:
             library.problems.append(Problem(path, 1, 1, "no such file or directory"))
-    merged = Library(
-        {**context.library.entries, **library.entries}, {}, [], library.problems
-    )
+    merged = Library({**context.library.entries, **library.entries}, {}, [], library.problems)
     add_goals(merged, goal_files)
     library.goals = merged.goals
     return library
@@ -74,13 +72,23 @@ def list_playbooks(context: Context, as_json: bool) -> int:
         for entry in library
     ]
     if as_json:
-        print(json.dumps({"playbooks": rows, "problems": [p.as_json() for p in library.problems]},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"playbooks": rows, "problems": [p.as_json() for p in library.problems]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         header = [["ID", "TITLE", "CADENCE", "STEPS", "ORIGIN"]]
         body = [
-            [r["id"], visible(str(r["title"]), newlines=False), str(r["cadence"]), str(r["steps"]),
-             str(r["origin"])]
+            [
+                str(r["id"]),
+                visible(str(r["title"]), newlines=False),
+                str(r["cadence"]),
+                str(r["steps"]),
+                str(r["origin"]),
+            ]
             for r in rows
         ]
         print(table(header + body))
@@ -94,7 +102,9 @@ def schema() -> int:
     return 0
 
 
-def new(context: Context, playbook_id: str, cadence: Cadence, title: str | None, directory: Path | None) -> int:
+def new(
+    context: Context, playbook_id: str, cadence: Cadence, title: str | None, directory: Path | None
+) -> int:
     import re
 
     from soptui.playbooks.fields import ID_PATTERN
@@ -103,7 +113,9 @@ def new(context: Context, playbook_id: str, cadence: Cadence, title: str | None,
         raise CommandError(f"{playbook_id!r} is not a valid id: use lowercase letters, digits and '-'")
     target_dir = directory or context.paths.user_playbooks
     target = target_dir / f"{playbook_id}.toml"
-    text = starter_playbook(playbook_id, cadence, title or playbook_id.replace("-", " ").capitalize(), str(target))
+    text = starter_playbook(
+        playbook_id, cadence, title or playbook_id.replace("-", " ").capitalize(), str(target)
+    )
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         # O_EXCL: never overwrite, and never follow a symlink planted at the path.

@@ -63,8 +63,15 @@ def _act(context: Context, action: Any) -> int:
     return 0
 
 
-def done(context: Context, playbook: str | None, step: str, value: str | None, note: str | None,
-         at_text: str | None, run: str | None) -> int:
+def done(
+    context: Context,
+    playbook: str | None,
+    step: str,
+    value: str | None,
+    note: str | None,
+    at_text: str | None,
+    run: str | None,
+) -> int:
     at = parse_at(at_text, context)
 
     def action(recorder: Recorder) -> RunState:
@@ -73,11 +80,18 @@ def done(context: Context, playbook: str | None, step: str, value: str | None, n
         if note:
             state = recorder.note(state.run_id, note, step, at) or state
         return state
+
     return _act(context, action)
 
 
-def skip(context: Context, playbook: str | None, step: str, reason: str | None,
-         at_text: str | None, run: str | None) -> int:
+def skip(
+    context: Context,
+    playbook: str | None,
+    step: str,
+    reason: str | None,
+    at_text: str | None,
+    run: str | None,
+) -> int:
     at = parse_at(at_text, context)
     return _act(context, lambda r: r.skip(_run_for(r, playbook, run, at).run_id, step, reason, at))
 
@@ -96,6 +110,7 @@ def note(context: Context, words: list[str], step: str | None, at_text: str | No
             print("noted in the day's log")
             return None
         return recorder.note(_run_for(recorder, playbook, run, at).run_id, text, step, at)
+
     return _act(context, action)
 
 
@@ -108,6 +123,7 @@ def incident_resolve(context: Context, run: str, summary: str | None) -> int:
 
 
 # -- due ----------------------------------------------------------------------------
+
 
 def due(context: Context, day_text: str | None, as_json: bool) -> int:
     now: datetime | None = None
@@ -152,12 +168,21 @@ def agenda_json(agenda: Agenda) -> dict[str, Any]:
         "date": agenda.day.isoformat(),
         "routines": [_item_json(i) for i in agenda.routines],
         "incidents": [
-            {"run": s.run_id, "playbook": s.playbook.id, "title": s.title, "severity": s.severity,
-             "opened_at": s.opened_at.isoformat(), "done": s.done_count, "total": s.total}
+            {
+                "run": s.run_id,
+                "playbook": s.playbook.id,
+                "title": s.title,
+                "severity": s.severity,
+                "opened_at": s.opened_at.isoformat(),
+                "done": s.done_count,
+                "total": s.total,
+            }
             for s in agenda.incidents
         ],
-        "notes": [{"at": n.at.isoformat(), "operator": n.operator, "text": n.payload.get("text")}
-                  for n in agenda.day_notes],
+        "notes": [
+            {"at": n.at.isoformat(), "operator": n.operator, "text": n.payload.get("text")}
+            for n in agenda.day_notes
+        ],
     }
 
 
@@ -165,8 +190,11 @@ def agenda_text(agenda: Agenda) -> str:
     rows = [["", "ROUTINE", "CADENCE", "STEPS", "STATE", "DUE", "MISSED"]]
     for item in agenda.routines:
         run = item.run
-        mark = "✓" if item.state_word == "done" else ("!" if item.overdue else
-                                                     ("▶" if item.state_word == "in progress" else "·"))
+        mark = (
+            "✓"
+            if item.state_word == "done"
+            else ("!" if item.overdue else ("▶" if item.state_word == "in progress" else "·"))
+        )
         steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
         state = item.state_word
         if run and run.is_closed and run.closed_at:
@@ -174,20 +202,38 @@ def agenda_text(agenda: Agenda) -> str:
         elif item.overdue:
             state += " (overdue)"
         due_text = item.due.strftime("%a %m-%d %H:%M")
-        rows.append([mark, visible(item.entry.playbook.title, newlines=False), item.entry.playbook.cadence,
-                     steps, visible(state, newlines=False), due_text, str(len(item.missed) or "")])
+        rows.append(
+            [
+                mark,
+                visible(item.entry.playbook.title, newlines=False),
+                item.entry.playbook.cadence,
+                steps,
+                visible(state, newlines=False),
+                due_text,
+                str(len(item.missed) or ""),
+            ]
+        )
     lines = [f"{agenda.day.isoformat()} · {agenda.day:%A}", table(rows)]
     if agenda.incidents:
         lines.append("")
         for incident in agenda.incidents:
             elapsed = incident.elapsed(agenda.now)
-            lines.append(visible(
-                f"● {incident.severity} {incident.title} · {incident.playbook.title} · "
-                f"{_hms(elapsed)} · {incident.done_count}/{incident.total} · {incident.run_id}",
-                newlines=False))
-    for item in agenda.day_notes:
-        lines.append(visible(f"note {item.at.astimezone(agenda.now.tzinfo):%H:%M} {item.operator}: "
-                             f"{item.payload.get('text', '')}", newlines=False))
+            lines.append(
+                visible(
+                    f"● {incident.severity} {incident.title} · {incident.playbook.title} · "
+                    f"{_hms(elapsed)} · {incident.done_count}/{incident.total} · {incident.run_id}",
+                    newlines=False,
+                )
+            )
+    for note_event in agenda.day_notes:
+        item_ = note_event
+        lines.append(
+            visible(
+                f"note {item_.at.astimezone(agenda.now.tzinfo):%H:%M} {item_.operator}: "
+                f"{item_.payload.get('text', '')}",
+                newlines=False,
+            )
+        )
     return "\n".join(lines)
 
 

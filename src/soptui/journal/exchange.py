@@ -17,14 +17,32 @@ from typing import Any
 from soptui.journal.events import Event, dumps, utc_text
 from soptui.journal.store import Journal, RunRow
 
-CSV_FIELDS = ["uuid", "at", "recorded_at", "operator", "login", "host", "playbook",
-              "playbook_hash", "run", "step", "kind", "payload"]
+CSV_FIELDS = [
+    "uuid",
+    "at",
+    "recorded_at",
+    "operator",
+    "login",
+    "host",
+    "playbook",
+    "playbook_hash",
+    "run",
+    "step",
+    "kind",
+    "payload",
+]
 
 
 def export_jsonl(journal: Journal, since: datetime | None, until: datetime | None) -> Iterator[str]:
     for content_hash, playbook_id, body in journal.versions():
-        yield dumps({"type": "playbook-version", "hash": content_hash, "playbook": playbook_id,
-                     "body": json.loads(body)})
+        yield dumps(
+            {
+                "type": "playbook-version",
+                "hash": content_hash,
+                "playbook": playbook_id,
+                "body": json.loads(body),
+            }
+        )
     for event in journal.events_between(since, until):
         yield dumps(event.to_json())
 
@@ -76,8 +94,9 @@ def parse_lines(lines: Iterable[str], source: str) -> tuple[list[tuple[str, str,
     return versions, events
 
 
-def import_events(journal: Journal, versions: list[tuple[str, str, str]], events: list[Event],
-                  closed: Any) -> ImportResult:
+def import_events(
+    journal: Journal, versions: list[tuple[str, str, str]], events: list[Event], closed: Any
+) -> ImportResult:
     """Insert what is new in one transaction; ``closed(run_id)`` recomputes a run's close time."""
     added = already = 0
     touched: set[str] = set()
@@ -93,9 +112,19 @@ def import_events(journal: Journal, versions: list[tuple[str, str, str]], events
                 touched.add(event.run_id)
             if event.kind == "run.opened" and event.run_id and event.playbook_id and event.playbook_hash:
                 payload = event.payload
-                journal.insert_run(RunRow(event.run_id, event.playbook_id, event.playbook_hash,
-                                          payload.get("period"), event.at, event.operator,
-                                          payload.get("title"), payload.get("severity"), None))
+                journal.insert_run(
+                    RunRow(
+                        event.run_id,
+                        event.playbook_id,
+                        event.playbook_hash,
+                        payload.get("period"),
+                        event.at,
+                        event.operator,
+                        payload.get("title"),
+                        payload.get("severity"),
+                        None,
+                    )
+                )
         for run_id in touched:
             if journal.run(run_id) is not None:
                 journal.set_run_closed(run_id, closed(run_id))

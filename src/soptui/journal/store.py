@@ -13,6 +13,7 @@ sentence for a person.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
@@ -29,8 +30,25 @@ from soptui.journal.events import Event, dumps, parse_utc, utc_text
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15_000
 NETWORK_FILESYSTEMS = frozenset(
-    {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p",
-     "afs", "ceph", "glusterfs", "fuse.glusterfs", "lustre", "davfs", "fuse.davfs2"}
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "fuse.sshfs",
+        "sshfs",
+        "9p",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "fuse.glusterfs",
+        "lustre",
+        "davfs",
+        "fuse.davfs2",
+    }
 )
 
 _SCHEMA = """
@@ -107,18 +125,33 @@ class RunRow:
 
 def _run_row(row: sqlite3.Row) -> RunRow:
     return RunRow(
-        row["run_id"], row["playbook_id"], row["playbook_hash"], row["period"],
-        parse_utc(row["opened_at"]), row["opened_by"], row["title"], row["severity"],
+        row["run_id"],
+        row["playbook_id"],
+        row["playbook_hash"],
+        row["period"],
+        parse_utc(row["opened_at"]),
+        row["opened_by"],
+        row["title"],
+        row["severity"],
         parse_utc(row["closed_at"]) if row["closed_at"] else None,
     )
 
 
 def _event(row: sqlite3.Row) -> Event:
     return Event(
-        kind=row["kind"], at=parse_utc(row["at"]), recorded_at=parse_utc(row["recorded_at"]),
-        operator=row["operator"], login=row["login"], host=row["host"],
-        playbook_id=row["playbook_id"], playbook_hash=row["playbook_hash"], run_id=row["run_id"],
-        step_id=row["step_id"], payload=_loads(row["payload"]), uuid=row["uuid"], seq=row["seq"],
+        kind=row["kind"],
+        at=parse_utc(row["at"]),
+        recorded_at=parse_utc(row["recorded_at"]),
+        operator=row["operator"],
+        login=row["login"],
+        host=row["host"],
+        playbook_id=row["playbook_id"],
+        playbook_hash=row["playbook_hash"],
+        run_id=row["run_id"],
+        step_id=row["step_id"],
+        payload=_loads(row["payload"]),
+        uuid=row["uuid"],
+        seq=row["seq"],
     )
 
 
@@ -293,10 +326,9 @@ class Journal:
                 raise
 
     def _rollback(self) -> None:
-        try:
+        # The transaction may already be gone (e.g. after SQLITE_FULL).
+        with contextlib.suppress(sqlite3.Error):
             self._db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # the transaction may already be gone (e.g. after SQLITE_FULL)
 
     def insert_event(self, event: Event) -> bool:
         """Append ``event`` (inside :meth:`writing`); False if its UUID is already there."""
@@ -304,9 +336,20 @@ class Journal:
             "INSERT OR IGNORE INTO events (uuid, at, recorded_at, operator, login, host, "
             "playbook_id, playbook_hash, run_id, step_id, kind, payload) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event.uuid, utc_text(event.at), utc_text(event.recorded_at), event.operator,
-             event.login, event.host, event.playbook_id, event.playbook_hash, event.run_id,
-             event.step_id, event.kind, dumps(event.payload)),
+            (
+                event.uuid,
+                utc_text(event.at),
+                utc_text(event.recorded_at),
+                event.operator,
+                event.login,
+                event.host,
+                event.playbook_id,
+                event.playbook_hash,
+                event.run_id,
+                event.step_id,
+                event.kind,
+                dumps(event.payload),
+            ),
         )
         return cursor.rowcount == 1
 
@@ -314,9 +357,17 @@ class Journal:
         self._db.execute(
             "INSERT OR IGNORE INTO runs (run_id, playbook_id, playbook_hash, period, opened_at, "
             "opened_by, title, severity, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.run_id, row.playbook_id, row.playbook_hash, row.period, utc_text(row.opened_at),
-             row.opened_by, row.title, row.severity,
-             utc_text(row.closed_at) if row.closed_at else None),
+            (
+                row.run_id,
+                row.playbook_id,
+                row.playbook_hash,
+                row.period,
+                utc_text(row.opened_at),
+                row.opened_by,
+                row.title,
+                row.severity,
+                utc_text(row.closed_at) if row.closed_at else None,
+            ),
         )
 
     def set_run_closed(self, run_id: str, closed_at: datetime | None) -> None:
@@ -357,7 +408,10 @@ class Journal:
     def find_runs(self, run_prefix: str) -> list[RunRow]:
         rows = self._query(
             "SELECT * FROM runs WHERE run_id = ? OR run_id LIKE ? ESCAPE '\\' LIMIT 5",
-            (run_prefix, run_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+            (
+                run_prefix,
+                run_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+            ),
         )
         return [_run_row(r) for r in rows]
 
@@ -372,9 +426,7 @@ class Journal:
         return {r["period"]: _run_row(r) for r in rows}
 
     def open_incidents(self) -> list[RunRow]:
-        rows = self._query(
-            "SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL ORDER BY opened_at"
-        )
+        rows = self._query("SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL ORDER BY opened_at")
         return [_run_row(r) for r in rows]
 
     def runs_opened_between(self, start: datetime, end: datetime) -> list[RunRow]:
@@ -469,12 +521,18 @@ def _writable(path: Path, exists: bool) -> bool:
 
 def _connect(path: Path, writable: bool) -> sqlite3.Connection:
     if writable:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                     timeout=BUSY_TIMEOUT_MS / 1000)
+        connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
     else:
         uri = f"file:{path}?mode=ro"
-        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
-                                     timeout=BUSY_TIMEOUT_MS / 1000)
+        connection = sqlite3.connect(
+            uri,
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
     connection.row_factory = sqlite3.Row
     # Reading the schema here makes a damaged header fail now, not at the first action.
     connection.execute("SELECT count(*) FROM sqlite_master").fetchone()

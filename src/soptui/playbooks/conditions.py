@@ -114,6 +114,4 @@ def parse_condition(text: str) -> Condition:
         else:
             raise ConditionError("compare with a number or a quoted string")
         return Condition(tokens[0][1], tokens[1][1], literal)  # type: ignore[arg-type]
-    raise ConditionError(
-        'expected "STEP", "not STEP" or "STEP OP VALUE" (OP one of == != < <= > >=)'
-    )
+    raise ConditionError('expected "STEP", "not STEP" or "STEP OP VALUE" (OP one of == != < <= > >=)')

@@ -29,7 +29,7 @@ MAX_DOTTED_PARTS = 32
 GOALS_FILE = "goals.toml"
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_DOTS = re.compile(r"^\s*\[*\s*[\w\"'-]+(\s*\.\s*[\w\"'-]+){%d,}" % MAX_DOTTED_PARTS)
+_DOTS = re.compile(r"^\s*\[*\s*[\w\"'-]+(\s*\.\s*[\w\"'-]+){" + str(MAX_DOTTED_PARTS) + ",}")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -66,6 +66,7 @@ class _Document:
 
 def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
     """Read and decode a file within the limits, or explain why not."""
+
     def fail(message: str, line: int = 1, column: int = 1) -> tuple[None, list[Problem]]:
         return None, [Problem(path, line, column, message)]
 
@@ -126,8 +127,13 @@ def _validate(model: type[M], data: dict[str, Any], doc: _Document) -> tuple[M |
             key = (problem.line, problem.column, problem.key)
             if key in problems:  # a union's members each complain: say it once, joined
                 earlier = problems[key]
-                problem = Problem(earlier.file, earlier.line, earlier.column,
-                                  f"{earlier.message}, or {problem.message}", earlier.key)
+                problem = Problem(
+                    earlier.file,
+                    earlier.line,
+                    earlier.column,
+                    f"{earlier.message}, or {problem.message}",
+                    earlier.key,
+                )
             problems[key] = problem
         return None, list(problems.values())
     except RecursionError:
@@ -142,9 +148,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if _has(node, part):
             node = node[part]
         elif isinstance(node, dict | list) and part == loc[-1] and isinstance(part, str | int):
             path.append(part)  # a missing or unknown key: keep it to name it
@@ -153,6 +157,12 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
             continue
         path.append(part)
     return tuple(path)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return isinstance(part, str) and part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def _pydantic_problem(doc: _Document, data: dict[str, Any], error: Any) -> Problem:

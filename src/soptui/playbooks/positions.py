@@ -10,6 +10,7 @@ nearest enclosing key, so a scanner gap can cost precision but never a crash.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import tomllib
 
@@ -210,10 +211,8 @@ def _escaped(text: str, index: int) -> bool:
 def key_positions(text: str) -> dict[Path, Position]:
     """Map each key path of an already-parsed TOML document to its (line, column)."""
     scanner = _Scanner(text)
-    try:
+    with contextlib.suppress(_Stop, tomllib.TOMLDecodeError, IndexError, RecursionError):
         scanner.document()
-    except (_Stop, tomllib.TOMLDecodeError, IndexError, RecursionError):
-        pass
     return scanner.positions
 
 

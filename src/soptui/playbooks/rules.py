@@ -74,7 +74,7 @@ def _input_rules(step: Step, here: Path) -> Iterator[Finding]:
     if spec.type == "choice" and len(spec.choices or []) < 2:
         yield (*at, "choices"), "a choice input needs at least two choices"
     if spec.type != "choice" and spec.choices is not None:
-        yield (*at, "choices"), "choices apply to type = \"choice\" only"
+        yield (*at, "choices"), 'choices apply to type = "choice" only'
     if spec.choices and len(set(spec.choices)) != len(spec.choices):
         yield (*at, "choices"), "choices must be distinct"
     for bound in ("min", "max"):
@@ -85,7 +85,7 @@ def _input_rules(step: Step, here: Path) -> Iterator[Finding]:
     if spec.metric is not None and not numeric:
         yield (*at, "metric"), "a metric needs a number or integer input"
     if "aggregate" in spec.model_fields_set and spec.metric is None:
-        yield (*at, "aggregate"), "aggregate applies to metrics only; add metric = \"...\""
+        yield (*at, "aggregate"), 'aggregate applies to metrics only; add metric = "..."'
 
 
 def _when_rules(playbook: Playbook, index: int, step: Step, here: Path) -> Iterator[Finding]:

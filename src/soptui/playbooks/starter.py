@@ -62,7 +62,7 @@ def starter_playbook(playbook_id: str, cadence: Cadence, title: str, path: str) 
     parts += [
         "\n# Steps run in order. Give each a role and an estimate.\n",
         tomli_w.dumps({"steps": [first]}),
-        "\n# A step can ask for a value; add metric = \"name\" to track it in reviews.\n",
+        '\n# A step can ask for a value; add metric = "name" to track it in reviews.\n',
         tomli_w.dumps({"steps": [second]}),
     ]
     return "".join(parts)

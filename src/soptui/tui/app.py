@@ -73,8 +73,11 @@ class SoptuiApp(App[int]):
         for entry in self.services.library:
             playbook = entry.playbook
             verb = "Incident" if playbook.is_incident else "Run"
-            yield SystemCommand(f"{verb}: {playbook.title}", playbook.summary or playbook.id,
-                                lambda pid=playbook.id: self.open_playbook(pid))
+            yield SystemCommand(
+                f"{verb}: {playbook.title}",
+                playbook.summary or playbook.id,
+                lambda pid=playbook.id: self.open_playbook(pid),
+            )
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.services.language))
@@ -145,7 +148,9 @@ class SoptuiApp(App[int]):
                         self.notify(str(error), severity="error", markup=False)
                         return
                     self._show_run(state, [])
+
                 self.push_screen(Pick(s.t("severity"), [(v, v) for v in playbook.severities]), with_severity)
+
             self.push_screen(Prompt(s.t("incident-title")), with_title)
 
         if playbook_id is not None:
@@ -155,8 +160,10 @@ class SoptuiApp(App[int]):
 
     def show_summary(self, state: RunState) -> None:
         s = self.services
-        lines = [f"{state.playbook.title} · {state.period}",
-                 f"{state.closed_by or ''} · {minutes(state.elapsed(s.clock()))}"]
+        lines = [
+            f"{state.playbook.title} · {state.period}",
+            f"{state.closed_by or ''} · {minutes(state.elapsed(s.clock()))}",
+        ]
         for step in state.steps.values():
             if step.status == "skipped":
                 lines.append(f"✗ {step.step.title}: {step.reason or ''}")
@@ -180,9 +187,14 @@ class SoptuiApp(App[int]):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_private(target, report)
             except OSError as error:
-                self.notify(f"cannot save {target}: {error.strerror or error}", severity="error", markup=False)
+                self.notify(
+                    f"cannot save {target}: {error.strerror or error}",
+                    severity="error",
+                    markup=False,
+                )
                 return
             self.notify(s.t("saved", path=target), markup=False, timeout=10)
+
         self.push_screen(ShowText(s.t("report"), report, can_save=True), save)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +15,9 @@ from textual.widgets.option_list import Option
 from soptui.text import has_unsafe, strip_unsafe
 from soptui.tui.plain import plain
 
-CANCEL = [Binding("escape,ctrl+g", "dismiss_none", "cancel", id="modal.cancel", tooltip="Close without saving")]
+CANCEL: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    Binding("escape,ctrl+g", "dismiss_none", "cancel", id="modal.cancel", tooltip="Close without saving")
+]
 
 
 class Prompt(ModalScreen[str | None]):
@@ -21,8 +25,15 @@ class Prompt(ModalScreen[str | None]):
 
     BINDINGS = CANCEL
 
-    def __init__(self, title: str, *, value: str = "", required: bool = True, max_bytes: int = 64 * 1024,
-                 notice: str = "Control characters were removed from the pasted text") -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        required: bool = True,
+        max_bytes: int = 64 * 1024,
+        notice: str = "Control characters were removed from the pasted text",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
@@ -102,8 +113,10 @@ class Pick(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="dialog-title")
-            yield OptionList(*[Option(plain(label, newlines=False), id=key) for key, label in self.options],
-                             id="pick-list")
+            yield OptionList(
+                *[Option(plain(label, newlines=False), id=key) for key, label in self.options],
+                id="pick-list",
+            )
 
     @on(OptionList.OptionSelected, "#pick-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -116,7 +129,7 @@ class Pick(ModalScreen[str | None]):
 class ShowText(ModalScreen[bool]):
     """Show a text (a copied snippet, a report); ``s`` saves when the caller allows it."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *CANCEL,
         Binding("enter,q", "dismiss_none", "close", id="show.close"),
         Binding("s", "save", "save", id="show.save"),

@@ -48,8 +48,21 @@ class RunScreen(Screen[None]):
         Binding("u", "undo", "undo", id="run.undo", tooltip="Undo your last action"),
         Binding("f", "finish", "finish", id="run.finish", tooltip="Finish the run now"),
         Binding("R", "resolve", "resolve", id="run.resolve", tooltip="Resolve the incident"),
-        Binding("ctrl+r", "resolve", "resolve", id="run.resolve-ctrl", tooltip="Resolve (works while typing)"),
-        Binding("ctrl+o", "copy", "copy", show=False, id="run.copy-ctrl", tooltip="Copy (works while typing)"),
+        Binding(
+            "ctrl+r",
+            "resolve",
+            "resolve",
+            id="run.resolve-ctrl",
+            tooltip="Resolve (works while typing)",
+        ),
+        Binding(
+            "ctrl+o",
+            "copy",
+            "copy",
+            show=False,
+            id="run.copy-ctrl",
+            tooltip="Copy (works while typing)",
+        ),
         Binding("escape,b", "back", "back", id="run.back", tooltip="Back to Today; the run stays open"),
         Binding("j", "move(1)", show=False, id="run.down"),
         Binding("k", "move(-1)", show=False, id="run.up"),
@@ -126,12 +139,16 @@ class RunScreen(Screen[None]):
         now = s.clock()
         if state.is_incident:
             people = sorted({e.operator for e in state.events})
-            text = (f" ● {state.severity} {state.playbook.title} · {state.title} · "
-                    f"{hms(state.elapsed(now))} · {', '.join(people)}")
+            text = (
+                f" ● {state.severity} {state.playbook.title} · {state.title} · "
+                f"{hms(state.elapsed(now))} · {', '.join(people)}"
+            )
         else:
             planned = state.playbook.planned
-            text = (f" {state.playbook.title} · {state.period} · {state.done_count}/{state.total} · "
-                    f"{minutes(state.elapsed(now))} {s.t('elapsed')}")
+            text = (
+                f" {state.playbook.title} · {state.period} · {state.done_count}/{state.total} · "
+                f"{minutes(state.elapsed(now))} {s.t('elapsed')}"
+            )
             if planned:
                 text += f" · ~{minutes(planned)} {s.t('planned')}"
         if state.is_closed:
@@ -153,7 +170,7 @@ class RunScreen(Screen[None]):
                 mark, style, suffix = "!", "bold red", f" +{minutes(late[step_id])}"
             if step.status == "skipped" and step.reason:
                 suffix = f" ({step.reason})"
-            label = f"{mark} {number} {visible(step.step.title, newlines=False)}{visible(suffix, newlines=False)}"
+            label = visible(f"{mark} {number} {step.step.title}{suffix}", newlines=False)
             rows.append(Option(Content.styled(label, style) if style else Content(label), id=step_id))
         highlighted = options.highlighted
         options.clear_options()
@@ -175,17 +192,24 @@ class RunScreen(Screen[None]):
         definition = step.step
         number = list(self.state.steps).index(definition.id) + 1
         title.update(plain(f"{number} · {definition.title}", newlines=False))
-        meta = [definition.role or "", f"~{minutes(definition.estimate)}" if definition.estimate else ""]
+        meta = [
+            definition.role or "",
+            f"~{minutes(definition.estimate)}" if definition.estimate else "",
+        ]
         if definition.escalate_after:
             meta.append(f"{s.t('escalate')} {minutes(definition.escalate_after)}")
         meta.append(self._status_text(step))
         self.query_one("#step-meta", Static).update(plain(" · ".join(m for m in meta if m), newlines=False))
         self.query_one("#step-details", Markdown).update(visible(definition.details or ""))
-        checklist = [f" [{'x' if i in step.ticked else ' '}] {i + 1}. {item}"
-                     for i, item in enumerate(definition.checklist)]
+        checklist = [
+            f" [{'x' if i in step.ticked else ' '}] {i + 1}. {item}"
+            for i, item in enumerate(definition.checklist)
+        ]
         self.query_one("#step-checklist", Static).update(plain("\n".join(checklist)))
         extra = [f"🔗 {link}" for link in definition.links]
-        extra += [f"✎ {n.operator} {n.at.astimezone(s.zone):%H:%M}: {n.payload.get('text', '')}" for n in step.notes]
+        extra += [
+            f"✎ {n.operator} {n.at.astimezone(s.zone):%H:%M}: {n.payload.get('text', '')}" for n in step.notes
+        ]
         if definition.snippets:
             extra.append(f"c: {', '.join(sn.label for sn in definition.snippets)}")
         self.query_one("#step-extra", Static).update(plain("\n".join(str(e) for e in extra)))
@@ -194,8 +218,11 @@ class RunScreen(Screen[None]):
         if spec is not None:
             label = spec.label or definition.title
             unit = f" ({spec.unit})" if spec.unit else ""
-            hint = "/".join(spec.choices or []) if spec.type == "choice" else (
-                "yes/no" if spec.type == "yes-no" else spec.type)
+            hint = (
+                "/".join(spec.choices or [])
+                if spec.type == "choice"
+                else ("yes/no" if spec.type == "yes-no" else spec.type)
+            )
             value_input.placeholder = visible(f"{label}{unit} · {hint}", newlines=False)
         self.query_one("#value-error", Static).update("")
 
@@ -212,7 +239,9 @@ class RunScreen(Screen[None]):
 
     def _timeline(self) -> None:
         s = self.services
-        lines = [f"{e.at.astimezone(s.zone):%H:%M} {e.operator} {e.mark} {e.text}" for e in timeline(self.state)]
+        lines = [
+            f"{e.at.astimezone(s.zone):%H:%M} {e.operator} {e.mark} {e.text}" for e in timeline(self.state)
+        ]
         late = escalations(self.state, s.clock())
         for step_id, over in late.items():
             lines.append(f"! {self.state.steps[step_id].step.title} +{minutes(over)}")
@@ -316,8 +345,11 @@ class RunScreen(Screen[None]):
             return
 
         def skip(reason: str | None) -> None:
-            if reason and self.record(lambda: self.services.recorder.skip(self.state.run_id, step.step.id, reason)):
+            if reason and self.record(
+                lambda: self.services.recorder.skip(self.state.run_id, step.step.id, reason)
+            ):
                 self._advance()
+
         self.app.push_screen(Prompt(self.services.t("skip-reason")), skip)
 
     def action_note(self) -> None:
@@ -326,6 +358,7 @@ class RunScreen(Screen[None]):
         def add(text: str | None) -> None:
             if text:
                 self.record(lambda: self.services.recorder.note(self.state.run_id, text, step_id))
+
         self.app.push_screen(Prompt(self.services.t("note-prompt")), add)
 
     def action_undo(self) -> None:
@@ -335,6 +368,7 @@ class RunScreen(Screen[None]):
             state, event = self.services.recorder.undo(self.state.run_id)
             undone.append(event.step_id)
             return state
+
         if self.record(undo) and undone[0] in self.state.steps:
             self._select(undone[0])  # back to where the undone action happened
 
@@ -351,9 +385,12 @@ class RunScreen(Screen[None]):
         def finish(confirmed: bool | None) -> None:
             if confirmed and self.record(lambda: self.services.recorder.finish(self.state.run_id)):
                 self.app.show_summary(self.state)  # type: ignore[attr-defined]
+
         if pending:
             s = self.services
-            self.app.push_screen(Confirm(s.t("confirm-finish", n=len(pending)), s.t("yes"), s.t("no")), finish)
+            self.app.push_screen(
+                Confirm(s.t("confirm-finish", n=len(pending)), s.t("yes"), s.t("no")), finish
+            )
         else:
             finish(True)
 
@@ -361,6 +398,7 @@ class RunScreen(Screen[None]):
         def resolve(summary: str | None) -> None:
             if summary and self.record(lambda: self.services.recorder.resolve(self.state.run_id, summary)):
                 self.app.show_incident_report(self.state)  # type: ignore[attr-defined]
+
         self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)
 
     def action_back(self) -> None:
@@ -379,8 +417,11 @@ class RunScreen(Screen[None]):
         def picked(key: str | None) -> None:
             if key is not None:
                 self._fill_and_copy(snippets[int(key)].text)
-        self.app.push_screen(Pick(self.services.t("copy"), [(str(i), sn.label) for i, sn in enumerate(snippets)]),
-                             picked)
+
+        self.app.push_screen(
+            Pick(self.services.t("copy"), [(str(i), sn.label) for i, sn in enumerate(snippets)]),
+            picked,
+        )
 
     def _fill_and_copy(self, text: str, known: dict[str, str] | None = None) -> None:
         values = {k: show_value(v) for k, v in self.state.values().items()} | (known or {})
@@ -391,6 +432,7 @@ class RunScreen(Screen[None]):
             def answered(value: str | None) -> None:
                 if value is not None:
                     self._fill_and_copy(text, {**(known or {}), name: value})
+
             self.app.push_screen(Prompt(self.services.t("placeholder", name=name)), answered)
             return
         filled = fill(text, values)

@@ -31,8 +31,14 @@ class TodayScreen(Screen[None]):
     """The home screen."""
 
     BINDINGS = [
-        Binding("enter", "open", "open", id="today.open", tooltip="Open or resume the selected run",
-                priority=True),
+        Binding(
+            "enter",
+            "open",
+            "open",
+            id="today.open",
+            tooltip="Open or resume the selected run",
+            priority=True,
+        ),
         Binding("i", "incident", "incident", id="today.incident", tooltip="Open an incident"),
         Binding("question_mark", "app.help", "help", id="today.help", tooltip="Keys and concepts"),
         Binding("q", "app.quit", "quit", id="today.quit", tooltip="Quit soptui"),
@@ -72,19 +78,23 @@ class TodayScreen(Screen[None]):
             self.notify(str(error), severity="error", markup=False)
             return
         now = s.now()
-        year, week, _ = now.isocalendar()
-        header = (f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}"
-                  f"{'':4}{s.operator}")
+        _year, week, _ = now.isocalendar()
+        header = f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}{'':4}{s.operator}"
         self.query_one("#today-header", Static).update(plain(header, newlines=False))
         options = self.query_one("#agenda", OptionList)
         highlighted = options.highlighted_option.id if options.highlighted_option else None
-        rows: list[Option | None] = [Option(styled(f"{s.t('routines')}", "bold"), id="h:routines", disabled=True)]
-        rows += [Option(self._routine_line(item, now), id=f"routine:{item.entry.playbook.id}")
-                 for item in agenda.routines]
+        rows: list[Option | None] = [
+            Option(styled(f"{s.t('routines')}", "bold"), id="h:routines", disabled=True)
+        ]
+        rows += [
+            Option(self._routine_line(item, now), id=f"routine:{item.entry.playbook.id}")
+            for item in agenda.routines
+        ]
         rows.append(Option(styled(f"{s.t('incidents')}", "bold"), id="h:incidents", disabled=True))
         if agenda.incidents:
-            rows += [Option(self._incident_line(run, now), id=f"incident:{run.run_id}")
-                     for run in agenda.incidents]
+            rows += [
+                Option(self._incident_line(run, now), id=f"incident:{run.run_id}") for run in agenda.incidents
+            ]
         else:
             rows.append(Option(plain(f"  {s.t('no-incidents')}"), id="h:none", disabled=True))
         options.clear_options()
@@ -94,10 +104,14 @@ class TodayScreen(Screen[None]):
             options.highlighted = ids.index(highlighted)
         elif len(ids) > 1:
             options.highlighted = 1
-        missed = [f"{visible(i.entry.playbook.title, newlines=False)} ×{len(i.missed)}"
-                  for i in agenda.routines if i.missed]
+        missed = [
+            f"{visible(i.entry.playbook.title, newlines=False)} ×{len(i.missed)}"
+            for i in agenda.routines
+            if i.missed
+        ]
         self.query_one("#today-missed", Static).update(
-            plain(f" {s.t('missed')}: " + " · ".join(missed)) if missed else "")
+            plain(f" {s.t('missed')}: " + " · ".join(missed)) if missed else ""
+        )
 
     def _routine_line(self, item: AgendaItem, now: datetime) -> Content:
         s = self.services
