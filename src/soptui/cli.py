@@ -50,10 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--operator", metavar="NAME", help="name recorded with your actions")
     parser.add_argument("--language", choices=["zh", "en"], help="language of playbooks and app")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the app on a throwaway journal with a few weeks of history"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _playbook_commands(commands)
     _run_commands(commands)
     _journal_commands(commands)
+    _review_commands(commands)
     return parser
 
 
@@ -222,6 +226,40 @@ def _journal_commands(commands: Subparsers) -> None:
     backup.set_defaults(handler=lambda c, a: _journal().backup(c, a.file))
 
 
+def _review_commands(commands: Subparsers) -> None:
+    review = commands.add_parser(
+        "review",
+        help="the week's review: a screen, or a report",
+        description="Without --format, open the review screen. With --format, print (or -o write) "
+        "the report: text, markdown, json (see docs/review.md) or csv (one --section).",
+    )
+    review.add_argument("--format", choices=["text", "markdown", "json", "csv"])
+    review.add_argument("--week", metavar="YYYY-Www", help="an ISO week, e.g. 2026-W48 (default: this week)")
+    review.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
+    review.add_argument("--until", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
+    review.add_argument("--section", choices=list(_REVIEW_SECTIONS), help="the CSV table to print")
+    review.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    review.set_defaults(
+        handler=lambda c, a: _review().review(c, a.format, a.week, a.start, a.until, a.section, a.output)
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="open the app on a throwaway demo journal",
+        description="Open the app on a temporary journal filled with four weeks "
+        "of realistic history from the bundled playbooks; nothing is kept.",
+    )
+    demo.set_defaults(handler=lambda c, a: _app().open_demo(c))
+
+
+_REVIEW_SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
+
+
+def _review() -> ModuleType:
+    from soptui.commands import review_commands
+
+    return review_commands
+
+
 def _journal() -> ModuleType:
     from soptui.commands import journal_commands
 
@@ -259,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             language=args.language,
         )
         handler: Handler | None = getattr(args, "handler", None)
+        if args.demo:
+            return _app().open_demo(context)  # type: ignore[no-any-return]
         if handler is None:
             from soptui.commands.app_commands import open_app
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import sys
+from pathlib import Path
 
 from soptui.context import CommandError, Context, make_recorder, open_journal
 from soptui.playbooks.problems import Problem
+from soptui.review import ReviewRange
 from soptui.text import visible
 
 
@@ -27,7 +29,7 @@ def terminal_problem() -> str | None:
     return None
 
 
-def open_app(context: Context, playbook: str | None) -> int:
+def open_app(context: Context, playbook: str | None, review: ReviewRange | None = None) -> int:
     problem = terminal_problem()
     if problem:
         raise CommandError(problem)
@@ -46,13 +48,34 @@ def open_app(context: Context, playbook: str | None) -> int:
         context.paths.data_dir / "reports",
         warnings,
     )
-    app = make_app(services, playbook)
+    app = make_app(services, playbook, review)
     try:
         app.run()
     finally:
         journal.close()
     # Textual returns 0 after an unhandled exception unless we pass its return code on.
     return app.return_code or 0
+
+
+def open_demo(context: Context) -> int:
+    """The app on a throwaway journal holding a few weeks of history from the bundled playbooks."""
+    import tempfile
+    from datetime import datetime
+
+    from soptui.demo import fill_demo
+    from soptui.journal import Journal
+
+    problem = terminal_problem()
+    if problem:
+        raise CommandError(problem)
+    with tempfile.TemporaryDirectory(prefix="soptui-demo-") as directory:
+        path = Path(directory) / "demo.sqlite3"
+        print("soptui: preparing a demo journal with four weeks of history…", file=sys.stderr)
+        with Journal.open(path) as journal:
+            fill_demo(journal, context.library, context.zone, datetime.now(context.zone), context.language)
+        context.journal_option = path
+        context.__dict__.pop("journal_path", None)
+        return open_app(context, None)
 
 
 def _problem_line(problem: Problem) -> str:

@@ -425,6 +425,28 @@ class Journal:
         )
         return {r["period"]: _run_row(r) for r in rows}
 
+    def routine_runs(self, periods: list[str]) -> list[RunRow]:
+        """Every routine run of any playbook in the given periods."""
+        if not periods:
+            return []
+        marks = ",".join("?" * len(periods))
+        rows = self._query(f"SELECT * FROM runs WHERE period IN ({marks}) ORDER BY opened_at", tuple(periods))
+        return [_run_row(r) for r in rows]
+
+    def incidents_opened_between(self, start: datetime, end: datetime) -> list[RunRow]:
+        rows = self._query(
+            "SELECT * FROM runs WHERE period IS NULL AND opened_at >= ? AND opened_at < ? ORDER BY opened_at",
+            (utc_text(start), utc_text(end)),
+        )
+        return [_run_row(r) for r in rows]
+
+    def first_periods(self) -> dict[str, str]:
+        """Each routine's earliest period with a run."""
+        rows = self._query(
+            "SELECT playbook_id, min(period) AS first FROM runs WHERE period IS NOT NULL GROUP BY playbook_id"
+        )
+        return {r["playbook_id"]: r["first"] for r in rows}
+
     def open_incidents(self) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL ORDER BY opened_at")
         return [_run_row(r) for r in rows]

@@ -16,10 +16,12 @@ from soptui.playbooks.diff import describe_changes
 from soptui.playbooks.inputs import show_value
 from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError
+from soptui.review import ReviewRange
 from soptui.runs import RunState
 from soptui.timeline import incident_report
 from soptui.tui.screens.help import HelpScreen, TooSmallScreen
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
+from soptui.tui.screens.review import ReviewScreen
 from soptui.tui.screens.run import RunScreen, minutes
 from soptui.tui.screens.today import TodayScreen
 from soptui.tui.services import Services
@@ -35,10 +37,13 @@ class SoptuiApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, id="app.quit")]
 
-    def __init__(self, services: Services, start_playbook: str | None = None) -> None:
+    def __init__(
+        self, services: Services, start_playbook: str | None = None, review: ReviewRange | None = None
+    ) -> None:
         super().__init__()
         self.services = services
         self.start_playbook = start_playbook
+        self.start_review = review
         self._too_small: TooSmallScreen | None = None
 
     def on_mount(self) -> None:
@@ -49,6 +54,8 @@ class SoptuiApp(App[int]):
             self.notify(self.services.t("readonly"), severity="warning", markup=False, timeout=10)
         if self.start_playbook:
             self.open_playbook(self.start_playbook)
+        elif self.start_review:
+            self.push_screen(ReviewScreen(self.services, self.start_review))
         self._check_size(self.size.width, self.size.height)
 
     def on_resize(self, event: Resize) -> None:
@@ -78,6 +85,9 @@ class SoptuiApp(App[int]):
                 playbook.summary or playbook.id,
                 lambda pid=playbook.id: self.open_playbook(pid),
             )
+
+    def action_review(self) -> None:
+        self.push_screen(ReviewScreen(self.services))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.services.language))
@@ -198,6 +208,8 @@ class SoptuiApp(App[int]):
         self.push_screen(ShowText(s.t("report"), report, can_save=True), save)
 
 
-def make_app(services: Services, start_playbook: str | None = None) -> SoptuiApp:
+def make_app(
+    services: Services, start_playbook: str | None = None, review: ReviewRange | None = None
+) -> SoptuiApp:
     """The one way to build the app, for the CLI and the tests alike."""
-    return SoptuiApp(services, start_playbook)
+    return SoptuiApp(services, start_playbook, review)

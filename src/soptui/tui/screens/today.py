@@ -40,6 +40,7 @@ class TodayScreen(Screen[None]):
             priority=True,
         ),
         Binding("i", "incident", "incident", id="today.incident", tooltip="Open an incident"),
+        Binding("r", "app.review", "review", id="today.review", tooltip="The week's review"),
         Binding("question_mark", "app.help", "help", id="today.help", tooltip="Keys and concepts"),
         Binding("q", "app.quit", "quit", id="today.quit", tooltip="Quit soptui"),
         Binding("j", "cursor_down", show=False, id="today.down"),

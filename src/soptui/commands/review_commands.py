@@ -1,0 +1,88 @@
+"""``soptui review``: the week's review as a screen or a report in four formats."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
+from soptui.files import write_private
+from soptui.journal import JournalError
+from soptui.recorder import ActionError
+from soptui.review import ReviewRange, build_review, week_range
+from soptui.review.render import SECTIONS, render_csv, render_json, render_markdown, render_text
+from soptui.schedule import period_of
+
+
+def review_range(context: Context, week: str | None, start: str | None, until: str | None) -> ReviewRange:
+    """The range from the options: --week, or --from/--until, or this ISO week."""
+    if week and (start or until):
+        raise UsageError("give --week or --from/--until, not both")
+    if week:
+        try:
+            return week_range(week)
+        except ValueError:
+            raise UsageError(f"--week {week!r}: use an ISO week such as 2026-W48") from None
+    if start or until:
+        try:
+            first = date.fromisoformat(start) if start else None
+            last = date.fromisoformat(until) if until else context.today()
+        except ValueError:
+            raise UsageError("--from/--until: use YYYY-MM-DD") from None
+        first = first or last - timedelta(days=6)
+        if first > last:
+            raise UsageError("--from must not be after --until")
+        if (last - first).days > 366:
+            raise UsageError("a review covers at most a year")
+        return ReviewRange(first, last, f"{first} → {last}")
+    return week_range(period_of("weekly", context.today()))
+
+
+def review(
+    context: Context,
+    fmt: str | None,
+    week: str | None,
+    start: str | None,
+    until: str | None,
+    section: str | None,
+    output: Path | None,
+) -> int:
+    rng = review_range(context, week, start, until)
+    if fmt is None:
+        if output is not None or section is not None:
+            raise UsageError("-o and --section need --format")
+        from soptui.commands.app_commands import open_app
+
+        return open_app(context, None, review=rng)
+    if section is not None and fmt != "csv":
+        raise UsageError("--section applies to --format csv")
+    if not context.journal_path.exists():
+        raise CommandError(f"no journal at {context.journal_path}; nothing to review yet")
+    journal = open_journal(context, readonly=True)
+    try:
+        report = build_review(make_recorder(context, journal), rng)
+    except (JournalError, ActionError) as error:
+        raise CommandError(str(error)) from None
+    finally:
+        journal.close()
+    if fmt == "json":
+        text = render_json(report)
+    elif fmt == "markdown":
+        text = render_markdown(report)
+    elif fmt == "csv":
+        text = render_csv(report, section or "routines")
+    else:
+        text = render_text(report)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_private(output, text)
+    except OSError as error:
+        raise CommandError(f"cannot write {output}: {error.strerror or error}") from None
+    print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+__all__ = ["SECTIONS", "review", "review_range"]

@@ -1,0 +1,434 @@
+"""Building a review from the journal: every figure defined so it can be checked by hand.
+
+Definitions (see docs/review.md):
+- a routine's period is *expected* when it falls in the range, is not before the routine was
+  first seen (or first run), and is due by now or already has a closed run;
+- *completed* periods have a closed run; *on time* ones closed by their due time;
+- a metric value belongs to the day it was recorded, clamped into its run's period, so a
+  daily run finished after midnight and a backfilled value both count for the run's day;
+- durations run from a run's opening to its closing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from soptui.journal import RunRow
+from soptui.playbooks.models import Playbook
+from soptui.recorder import Recorder
+from soptui.review.model import (
+    GoalStats,
+    IncidentStats,
+    LeftStep,
+    MetricStats,
+    NoteRow,
+    Review,
+    RoutineStats,
+    SkippedStep,
+    SlowStep,
+)
+from soptui.runs import RunState
+from soptui.schedule import due_at, period_end, period_of, period_start, periods_between
+
+Value = tuple[date, datetime, float]  # attributed day, recorded instant, value
+
+
+@dataclass(frozen=True)
+class ReviewRange:
+    """An inclusive range of team-local days."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    def previous(self) -> ReviewRange:
+        length = self.end - self.start + timedelta(days=1)
+        start = self.start - length
+        if self.label.count("-W") == 1:
+            return week_range(period_of("weekly", start))
+        return ReviewRange(
+            start, self.start - timedelta(days=1), f"{start} → {self.start - timedelta(days=1)}"
+        )
+
+    def next(self) -> ReviewRange:
+        if self.label.count("-W") == 1:
+            return week_range(period_of("weekly", self.end + timedelta(days=1)))
+        length = self.end - self.start + timedelta(days=1)
+        return ReviewRange(
+            self.start + length, self.end + length, f"{self.start + length} → {self.end + length}"
+        )
+
+
+def week_range(week: str) -> ReviewRange:
+    """The ISO week ``2026-W48`` as a range (ValueError if it is not one)."""
+    start = period_start(week)
+    return ReviewRange(start, start + timedelta(days=6), week)
+
+
+def _instant(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
+class _Runs:
+    """The runs a review needs, folded once each."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.cache: dict[str, RunState] = {}
+
+    def fold(self, row: RunRow) -> RunState:
+        if row.run_id not in self.cache:
+            self.cache[row.run_id] = self.recorder.fold_row(row)
+        return self.cache[row.run_id]
+
+    def routine(self, start: date, end: date) -> list[RunState]:
+        periods: list[str] = []
+        for cadence in ("daily", "weekly", "monthly"):
+            periods += periods_between(cadence, start, end, limit=5000)
+        return [self.fold(r) for r in self.recorder.journal.routine_runs(periods)]
+
+    def incidents(self, start: date, end: date, zone: ZoneInfo) -> list[RunState]:
+        rows = self.recorder.journal.incidents_opened_between(
+            _instant(start, zone), _instant(end + timedelta(days=1), zone)
+        )
+        return [self.fold(r) for r in rows]
+
+
+def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = None) -> Review:
+    """The review of ``rng`` as of ``now``."""
+    zone = recorder.zone
+    now = (now or recorder.clock()).astimezone(zone)
+    runs = _Runs(recorder)
+    routine_runs = runs.routine(rng.start, rng.end)
+    incidents = runs.incidents(rng.start, rng.end, zone)
+    in_range = routine_runs + incidents
+    return Review(
+        start=rng.start,
+        end=rng.end,
+        label=rng.label,
+        generated_at=now,
+        routines=_routines(recorder, rng, routine_runs, now),
+        skipped=_skipped(in_range),
+        left=_left(in_range),
+        slow=_slow(in_range),
+        metrics=_metrics(recorder, runs, rng),
+        goals=_goals(recorder, runs, rng, now),
+        incidents=[_incident(state, now) for state in incidents],
+        notes=_notes(recorder, rng),
+        people=_people(recorder, rng),
+        days=rng.days,
+    )
+
+
+# -- routines --------------------------------------------------------------------------
+
+
+def _playbooks(recorder: Recorder, runs: Iterable[RunState]) -> dict[str, Playbook]:
+    """Routines in the library, plus any the journal knows that the library no longer has."""
+    found = {e.playbook.id: e.playbook for e in recorder.library if not e.playbook.is_incident}
+    for state in runs:
+        found.setdefault(state.playbook.id, state.playbook)
+    return found
+
+
+def _routines(
+    recorder: Recorder, rng: ReviewRange, runs: list[RunState], now: datetime
+) -> list[RoutineStats]:
+    zone = recorder.zone
+    seen = recorder.journal.first_seen()
+    first_runs = recorder.journal.first_periods()
+    by_key = {(s.playbook.id, s.period): s for s in runs}
+    stats = []
+    for playbook_id, playbook in sorted(
+        _playbooks(recorder, runs).items(),
+        key=lambda kv: (("daily", "weekly", "monthly").index(kv[1].cadence), kv[0]),
+    ):
+        first = _first_period(playbook, seen.get(playbook_id), first_runs.get(playbook_id), zone)
+        expected, completed, on_time, missed, durations = [], [], [], [], []
+        for period in periods_between(playbook.cadence, rng.start, rng.end, limit=5000):
+            state = by_key.get((playbook_id, period))
+            closed = state.closed_at if state else None
+            if first is None or period < first or (closed is None and due_at(playbook, period, zone) > now):
+                continue
+            expected.append(period)
+            if closed is None or state is None:
+                missed.append(period)
+                continue
+            completed.append(period)
+            durations.append(closed - state.opened_at)
+            if closed <= due_at(playbook, period, zone):
+                on_time.append(period)
+        strip = []
+        if playbook.cadence == "daily":
+            for day in rng.days:
+                period = day.isoformat()
+                strip.append(
+                    "✓"
+                    if period in completed
+                    else "✗"
+                    if period in missed
+                    else " "
+                    if first is None or period < first
+                    else "·"
+                )
+        median = _median(durations)
+        stats.append(
+            RoutineStats(
+                playbook_id,
+                playbook.title,
+                playbook.cadence,
+                expected,
+                completed,
+                on_time,
+                missed,
+                median,
+                strip,
+            )
+        )
+    return stats
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _first_period(
+    playbook: Playbook, seen: datetime | None, first_run: str | None, zone: ZoneInfo
+) -> str | None:
+    candidates = [p for p in (first_run,) if p]
+    if seen is not None:
+        candidates.append(period_of(playbook.cadence, seen.astimezone(zone).date()))
+    return min(candidates) if candidates else None
+
+
+# -- steps -------------------------------------------------------------------------------
+
+
+def _skipped(runs: list[RunState]) -> list[SkippedStep]:
+    counts: Counter[tuple[str, str]] = Counter()
+    reasons: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    titles: dict[tuple[str, str], str] = {}
+    for state in runs:
+        for step in state.steps.values():
+            if step.status == "skipped":
+                key = (state.playbook.id, step.step.id)
+                counts[key] += 1
+                reasons[key][step.reason or "(optional)"] += 1
+                titles[key] = step.step.title
+    return [
+        SkippedStep(key[0], key[1], titles[key], n, reasons[key].most_common())
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def _left(runs: list[RunState]) -> list[LeftStep]:
+    counts: Counter[tuple[str, str]] = Counter()
+    titles: dict[tuple[str, str], str] = {}
+    for state in runs:
+        for step_id in state.left:
+            key = (state.playbook.id, step_id)
+            counts[key] += 1
+            step = state.playbook.step(step_id)
+            titles[key] = step.title if step else step_id
+    return [
+        LeftStep(k[0], k[1], titles[k], n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def _slow(runs: list[RunState], limit: int = 5) -> list[SlowStep]:
+    spans: dict[tuple[str, str], list[timedelta]] = defaultdict(list)
+    meta: dict[tuple[str, str], tuple[str, timedelta]] = {}
+    for state in runs:
+        previous = state.opened_at
+        for step in sorted((s for s in state.steps.values() if s.at), key=lambda s: s.at or previous):
+            assert step.at is not None
+            if step.status == "done" and step.step.estimate:
+                key = (state.playbook.id, step.step.id)
+                spans[key].append(step.at - previous)
+                meta[key] = (step.step.title, step.step.estimate)
+            previous = step.at
+    slow = [
+        SlowStep(k[0], k[1], meta[k][0], len(v), sum(v, timedelta()) / len(v), meta[k][1])
+        for k, v in spans.items()
+    ]
+    slow = [s for s in slow if s.mean > s.estimate]
+    return sorted(slow, key=lambda s: (-s.ratio, s.playbook_id, s.step_id))[:limit]
+
+
+# -- metrics and goals ---------------------------------------------------------------------
+
+
+def _values(runs: list[RunState], zone: ZoneInfo) -> dict[str, list[Value]]:
+    """Metric values by metric, each attributed to a team-local day inside its run's period."""
+    found: dict[str, list[Value]] = defaultdict(list)
+    for state in runs:
+        for step in state.steps.values():
+            spec = step.step.input
+            if spec is None or spec.metric is None or step.status != "done" or step.at is None:
+                continue
+            if isinstance(step.value, bool) or not isinstance(step.value, int | float):
+                continue
+            day = step.at.astimezone(zone).date()
+            if state.period is not None:
+                first, after = period_start(state.period), period_end(state.period)
+                day = min(max(day, first), after - timedelta(days=1))
+            found[spec.metric].append((day, step.at, float(step.value)))
+    for values in found.values():
+        values.sort(key=lambda v: (v[0], v[1]))
+    return found
+
+
+def aggregate(kind: str, values: list[float]) -> float | None:
+    if not values:
+        return None
+    if kind == "sum":
+        return sum(values)
+    if kind == "mean":
+        return sum(values) / len(values)
+    if kind == "min":
+        return min(values)
+    if kind == "max":
+        return max(values)
+    return values[-1]
+
+
+def _window(values: list[Value], start: date, end: date) -> list[float]:
+    return [v for day, _, v in values if start <= day <= end]
+
+
+def _metrics(recorder: Recorder, runs: _Runs, rng: ReviewRange) -> list[MetricStats]:
+    zone = recorder.zone
+    previous = rng.previous()
+    values = _values(
+        runs.routine(previous.start, rng.end) + runs.incidents(previous.start, rng.end, zone), zone
+    )
+    definitions = recorder.library.metrics()
+    stats = []
+    for metric in sorted(set(definitions) | set(values)):
+        definition = definitions.get(metric)
+        kind = definition.spec.aggregate if definition else "last"
+        label = (definition.spec.label or definition.step.title) if definition else metric
+        unit = definition.spec.unit if definition else None
+        series = values.get(metric, [])
+        per_period = [aggregate(kind, _window(series, day, day)) for day in rng.days]
+        stats.append(
+            MetricStats(
+                metric,
+                label,
+                kind,
+                unit,
+                aggregate(kind, _window(series, rng.start, rng.end)),
+                aggregate(kind, _window(series, previous.start, previous.end)),
+                per_period,
+            )
+        )
+    return stats
+
+
+def _goals(recorder: Recorder, runs: _Runs, rng: ReviewRange, now: datetime) -> list[GoalStats]:
+    zone = recorder.zone
+    goals = recorder.library.goals
+    if not goals:
+        return []
+    earliest = min(g.start or g.by - timedelta(days=91) for g in goals)
+    values = _values(runs.routine(earliest, rng.end) + runs.incidents(earliest, rng.end, zone), zone)
+    stats = []
+    for goal in goals:
+        start = goal.start or goal.by - timedelta(days=91)
+        baseline = goal.baseline or 0.0
+        series = _window(values.get(goal.metric, []), start, min(rng.end, goal.by))
+        span = max((goal.by - start).days, 1)
+        elapsed = min(max(((rng.end - start).days + 1) / span, 0.0), 1.0)
+        if goal.measure == "total":
+            value: float | None = sum(series) if series else 0.0
+            progress = (value or 0.0) / goal.target if goal.target else None
+        else:
+            value = series[-1] if series else None
+            distance = goal.target - baseline
+            progress = (value - baseline) / distance if value is not None and distance else None
+        weeks_left = (goal.by - rng.end).days / 7
+        needed = None
+        if weeks_left > 0 and value is not None:
+            needed = max(goal.target - value, 0.0) / weeks_left
+        on_track = None if progress is None else progress >= elapsed
+        stats.append(
+            GoalStats(
+                goal.id,
+                goal.title,
+                goal.metric,
+                goal.measure,
+                goal.target,
+                baseline,
+                start,
+                goal.by,
+                value,
+                progress,
+                elapsed,
+                on_track,
+                needed,
+            )
+        )
+    return stats
+
+
+# -- incidents, notes, people --------------------------------------------------------------
+
+
+def _incident(state: RunState, now: datetime) -> IncidentStats:
+    escalations = 0
+    for step in state.steps.values():
+        limit = step.step.escalate_after
+        if limit is None:
+            continue
+        finished = step.at if step.status in ("done", "skipped") else (state.resolved_at or now)
+        if finished is not None and finished > state.opened_at + limit:
+            escalations += 1
+    resolved = state.resolved_at
+    return IncidentStats(
+        state.run_id,
+        state.playbook.id,
+        state.title or "",
+        state.severity or "",
+        state.opened_at,
+        resolved,
+        resolved - state.opened_at if resolved else None,
+        escalations,
+    )
+
+
+def _notes(recorder: Recorder, rng: ReviewRange) -> list[NoteRow]:
+    zone = recorder.zone
+    events = list(
+        recorder.journal.events_between(
+            _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
+        )
+    )
+    undone = {e.payload.get("target") for e in events if e.kind == "undo"}
+    return [
+        NoteRow(e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", "")))
+        for e in events
+        if e.kind == "note" and e.uuid not in undone
+    ]
+
+
+def _people(recorder: Recorder, rng: ReviewRange) -> list[tuple[str, int]]:
+    zone = recorder.zone
+    counts: Counter[str] = Counter()
+    for event in recorder.journal.events_between(
+        _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
+    ):
+        if event.kind != "undo":
+            counts[event.operator] += 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -1,0 +1,137 @@
+"""The review model: plain data that the screen and every export read, so they always agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+
+@dataclass(frozen=True)
+class RoutineStats:
+    playbook_id: str
+    title: str
+    cadence: str
+    expected: list[str]
+    completed: list[str]
+    on_time: list[str]
+    missed: list[str]
+    median_duration: timedelta | None
+    strip: list[str] = field(default_factory=list)
+    """Daily routines, one mark per day of the range: ✓ done, ✗ missed, · not due yet, blank before."""
+
+    @property
+    def rate(self) -> float | None:
+        return len(self.completed) / len(self.expected) if self.expected else None
+
+
+@dataclass(frozen=True)
+class SkippedStep:
+    playbook_id: str
+    step_id: str
+    title: str
+    count: int
+    reasons: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class LeftStep:
+    playbook_id: str
+    step_id: str
+    title: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SlowStep:
+    playbook_id: str
+    step_id: str
+    title: str
+    runs: int
+    mean: timedelta
+    estimate: timedelta
+
+    @property
+    def ratio(self) -> float:
+        return self.mean / self.estimate
+
+
+@dataclass(frozen=True)
+class MetricStats:
+    metric: str
+    label: str
+    aggregate: str
+    unit: str | None
+    value: float | None
+    previous: float | None
+    per_period: list[float | None]
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.change is None or not self.previous:
+            return None
+        return self.change / abs(self.previous) * 100
+
+
+@dataclass(frozen=True)
+class GoalStats:
+    goal_id: str
+    title: str
+    metric: str
+    measure: str
+    target: float
+    baseline: float
+    start: date
+    by: date
+    value: float | None
+    progress: float | None
+    time_elapsed: float
+    on_track: bool | None
+    needed_per_week: float | None
+
+
+@dataclass(frozen=True)
+class IncidentStats:
+    run_id: str
+    playbook_id: str
+    title: str
+    severity: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    time_to_resolve: timedelta | None
+    escalations: int
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    at: datetime
+    operator: str
+    playbook_id: str | None
+    step_id: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything a review shows for one date range."""
+
+    start: date
+    end: date
+    """Inclusive last day."""
+    label: str
+    generated_at: datetime
+    routines: list[RoutineStats]
+    skipped: list[SkippedStep]
+    left: list[LeftStep]
+    slow: list[SlowStep]
+    metrics: list[MetricStats]
+    goals: list[GoalStats]
+    incidents: list[IncidentStats]
+    notes: list[NoteRow]
+    people: list[tuple[str, int]]
+    days: list[date]

@@ -1,0 +1,213 @@
+"""The end-of-week review: routines, steps, metrics, goals, incidents, notes, people."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+
+from soptui.files import write_private
+from soptui.journal import JournalError
+from soptui.recorder import ActionError
+from soptui.review import Review, ReviewRange, build_review, week_range
+from soptui.review.render import bar, minutes, number, percent, render_markdown, signed_pct, sparkline
+from soptui.schedule import period_of
+from soptui.text import visible
+from soptui.tui.plain import plain
+from soptui.tui.services import Services
+
+
+def cell(text: object) -> Text:
+    """A table cell that is never parsed as markup."""
+    return Text(visible(str(text), newlines=False))
+
+
+class ReviewScreen(Screen[None]):
+    """Review one week (or any range); left/right move by a week."""
+
+    BINDINGS = [
+        Binding("left,h", "move(-1)", "prev", id="review.prev", tooltip="Previous week"),
+        Binding("right,l", "move(1)", "next", id="review.next", tooltip="Next week"),
+        Binding("t", "this_week", "now", id="review.now", tooltip="This week"),
+        Binding("e", "export", "export Markdown", id="review.export", tooltip="Save the review as Markdown"),
+        Binding("escape,b", "back", "back", id="review.back", tooltip="Back to Today"),
+    ]
+
+    def __init__(self, services: Services, rng: ReviewRange | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.rng = rng or week_range(period_of("weekly", services.now().date()))
+        self.review: Review | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="review-header", classes="header")
+        with VerticalScroll(id="review-body"):
+            yield Label("Routines", classes="section")
+            yield DataTable(id="review-routines", cursor_type="row", zebra_stripes=True)
+            yield Label("Metrics", classes="section")
+            yield DataTable(id="review-metrics", cursor_type="row")
+            yield Label("Goals", classes="section")
+            yield VerticalScroll(id="review-goals")
+            yield Label("Incidents", classes="section")
+            yield DataTable(id="review-incidents", cursor_type="row")
+            yield Static(id="review-steps")
+            yield Static(id="review-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.query_one("#review-routines", DataTable).focus()
+
+    def load(self) -> None:
+        try:
+            self.review = build_review(self.services.recorder, self.rng)
+        except (JournalError, ActionError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self._draw(self.review)
+
+    def _draw(self, review: Review) -> None:
+        s = self.services
+        title = "周复盘 Week review" if s.language == "zh" else "Week review"
+        header = (
+            f" {title} · {review.label} · {review.start:%m-%d} → {review.end:%m-%d}"
+            "      ← prev  → next  t now"
+        )
+        self.query_one("#review-header", Static).update(plain(header, newlines=False))
+        routines = self.query_one("#review-routines", DataTable)
+        routines.clear(columns=True)
+        routines.add_columns("Routine", "Mo Tu We Th Fr Sa Su", "done", "on time", "median")
+        for r in review.routines:
+            strip = "  ".join(r.strip) if r.strip else r.cadence
+            median = "—" if r.median_duration is None else f"{number(minutes(r.median_duration), 0)} min"
+            routines.add_row(
+                cell(r.title),
+                cell(strip),
+                cell(f"{len(r.completed)}/{len(r.expected)}"),
+                cell(f"{len(r.on_time)}/{len(r.completed)}"),
+                cell(median),
+                key=r.playbook_id,
+            )
+        metrics = self.query_one("#review-metrics", DataTable)
+        metrics.clear(columns=True)
+        metrics.add_columns("Metric", "this", "previous", "change", "trend")
+        for m in review.metrics:
+            change = "—" if m.change is None else f"{number(m.change)} ({signed_pct(m.change_pct)})"
+            metrics.add_row(
+                cell(m.label),
+                cell(number(m.value)),
+                cell(number(m.previous)),
+                cell(change),
+                cell(sparkline(m.per_period)),
+                key=m.metric,
+            )
+        goals = self.query_one("#review-goals", VerticalScroll)
+        goals.remove_children()
+        for g in review.goals:
+            status = "—" if g.on_track is None else ("✓ on track" if g.on_track else "✗ behind")
+            needed = "" if g.needed_per_week is None else f" · {number(g.needed_per_week)}/week to go"
+            progress = ProgressBar(total=1.0, show_eta=False, show_percentage=False)
+            progress.progress = max(0.0, min(1.0, g.progress or 0.0))
+            goals.mount(
+                Horizontal(
+                    Label(plain(g.title, newlines=False), classes="goal-title"),
+                    progress,
+                    Label(
+                        plain(
+                            f" {percent(g.progress)} · time {percent(g.time_elapsed)} · {status}{needed}",
+                            newlines=False,
+                        )
+                    ),
+                    classes="goal-row",
+                )
+            )
+        if not review.goals:
+            goals.mount(Label("no goals (goals.toml)", classes="subtle"))
+        incidents = self.query_one("#review-incidents", DataTable)
+        incidents.clear(columns=True)
+        incidents.add_columns("sev", "incident", "opened", "resolved in", "escalations")
+        for i in review.incidents:
+            resolved = "open" if i.time_to_resolve is None else f"{number(minutes(i.time_to_resolve), 0)} min"
+            incidents.add_row(
+                cell(i.severity),
+                cell(i.title),
+                cell(f"{i.opened_at.astimezone(s.zone):%m-%d %H:%M}"),
+                cell(resolved),
+                cell(i.escalations),
+                key=i.run_id,
+            )
+        steps = [
+            f"✗ {x.title} ×{x.count} (" + ", ".join(f"{r} ×{n}" for r, n in x.reasons) + ")"
+            for x in review.skipped[:5]
+        ]
+        steps += [f"… {x.title} left ×{x.count}" for x in review.left[:5]]
+        steps += [
+            f"⏱ {x.title}: {number(minutes(x.mean), 0)} / ~{number(minutes(x.estimate), 0)} min"
+            for x in review.slow
+        ]
+        self.query_one("#review-steps", Static).update(plain("Steps\n" + ("\n".join(steps) or "—")))
+        notes = [
+            f"{n.at.astimezone(s.zone):%a %H:%M} {n.operator} · {n.playbook_id or 'log'}: {n.text}"
+            for n in review.notes[-20:]
+        ]
+        people = " · ".join(f"{name} {count}" for name, count in review.people)
+        self.query_one("#review-notes", Static).update(
+            plain("Notes\n" + ("\n".join(notes) or "—") + "\n\nPeople\n" + (people or "—"))
+        )
+
+    def action_move(self, delta: int) -> None:
+        self.rng = self.rng.next() if delta > 0 else self.rng.previous()
+        self.load()
+
+    def action_this_week(self) -> None:
+        self.rng = week_range(period_of("weekly", self.services.now().date()))
+        self.load()
+
+    def action_export(self) -> None:
+        if self.review is None:
+            return
+        target = self.services.reports_dir / f"review-{self.review.label.replace(' → ', '_')}.md"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_private(target, render_markdown(self.review))
+        except OSError as error:
+            self.notify(f"cannot save {target}: {error.strerror or error}", severity="error", markup=False)
+            return
+        self.notify(self.services.t("saved", path=target), markup=False, timeout=10)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(DataTable.RowSelected, "#review-routines")
+    def _routine(self, event: DataTable.RowSelected) -> None:
+        """Drill down: the routine's runs in this range."""
+        if self.review is None or event.row_key.value is None:
+            return
+        playbook_id = event.row_key.value
+        stats = next((r for r in self.review.routines if r.playbook_id == playbook_id), None)
+        if stats is None:
+            return
+        runs = [f"{playbook_id}@{p}" for p in stats.completed + stats.missed]
+        existing = [r for r in runs if self.services.recorder.journal.run(r) is not None]
+        if not existing:
+            self.notify("no runs in this range", markup=False)
+            return
+        from soptui.tui.screens.modals import Pick
+
+        def chosen(run_id: str | None) -> None:
+            if run_id:
+                self.app.open_run(run_id)  # type: ignore[attr-defined]
+
+        self.app.push_screen(Pick(stats.title, [(r, r.split("@", 1)[1]) for r in sorted(existing)]), chosen)
+
+    @on(DataTable.RowSelected, "#review-incidents")
+    def _incident(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.app.open_run(event.row_key.value)  # type: ignore[attr-defined]
+
+
+__all__ = ["ReviewScreen", "bar"]

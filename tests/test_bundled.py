@@ -1,0 +1,128 @@
+"""The bundled SOPs: valid, complete, and the Chinese and English sets parallel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from soptui.playbooks.library import Library, Source, bundled_root, load_library
+from soptui.playbooks.models import Playbook
+from tests.conftest import REPO
+
+ZH_ROLES = {"社群经理", "内容创作者", "数据分析师", "活动策划", "管理员", "客服"}
+EN_ROLES = {
+    "community manager",
+    "content creator",
+    "data analyst",
+    "event planner",
+    "admin",
+    "customer service",
+}
+
+
+@pytest.fixture(scope="module")
+def zh() -> Library:
+    return load_library([Source(bundled_root(), "bundled")])
+
+
+@pytest.fixture(scope="module")
+def en() -> Library:
+    return load_library([Source(bundled_root() / "en", "bundled")])
+
+
+def test_bundled_sets_check_clean(zh: Library, en: Library) -> None:
+    assert [str(p) for p in zh.errors] == []
+    assert [str(p) for p in en.errors] == []
+
+
+def test_the_set_a_team_needs(zh: Library) -> None:
+    by_cadence: dict[str, int] = {}
+    for entry in zh:
+        by_cadence[entry.playbook.cadence] = by_cadence.get(entry.playbook.cadence, 0) + 1
+    assert by_cadence.get("daily", 0) >= 2
+    assert by_cadence.get("weekly", 0) >= 4
+    assert by_cadence.get("monthly", 0) >= 5
+    assert by_cadence.get("incident", 0) >= 3
+    metrics = zh.metrics()
+    for name in ("members.new", "members.active", "messages.count", "activity.rate", "interaction.rate"):
+        assert name in metrics, name
+    assert len(zh.goals) >= 2
+    assert {g.metric for g in zh.goals} <= set(metrics)
+
+
+@pytest.mark.parametrize(("language", "roles"), [("zh", ZH_ROLES), ("en", EN_ROLES)])
+def test_every_step_has_a_seed_role_and_an_estimate(
+    language: str, roles: set[str], zh: Library, en: Library
+) -> None:
+    library = zh if language == "zh" else en
+    for entry in library:
+        for step in entry.playbook.steps:
+            assert step.role in roles, (entry.playbook.id, step.id, step.role)
+            assert step.estimate is not None, (entry.playbook.id, step.id)
+        if entry.playbook.is_incident:
+            assert any(s.escalate_after for s in entry.playbook.steps), entry.playbook.id
+
+
+def shape(playbook: Playbook) -> object:
+    """Everything that must match between languages: ids, structure, numbers, conditions."""
+    return (
+        playbook.id,
+        playbook.cadence,
+        playbook.due,
+        playbook.severities,
+        playbook.review_every,
+        [
+            (
+                s.id,
+                s.optional,
+                s.when,
+                s.escalate_after,
+                s.estimate,
+                len(s.checklist),
+                len(s.snippets),
+                s.input and s.input.model_dump(exclude={"label", "unit", "choices"}),
+                s.input and len(s.input.choices or []),
+            )
+            for s in playbook.steps
+        ],
+    )
+
+
+def test_chinese_and_english_stay_parallel(zh: Library, en: Library) -> None:
+    assert sorted(zh.entries) == sorted(en.entries)
+    for playbook_id, entry in zh.entries.items():
+        assert shape(entry.playbook) == shape(en.entries[playbook_id].playbook), playbook_id
+    assert [(g.id, g.metric, g.target, g.by, g.measure) for g in zh.goals] == [
+        (g.id, g.metric, g.target, g.by, g.measure) for g in en.goals
+    ]
+
+
+def test_soptui_check_passes_on_the_bundled_set() -> None:
+    for language in ("zh", "en"):
+        result = subprocess.run(
+            [sys.executable, "-m", "soptui", "--language", language, "check"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_headless_modules_never_import_textual(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "import soptui.cli, soptui.recorder, soptui.agenda, soptui.runs, soptui.schedule, soptui.timeline\n"
+        "import soptui.commands.playbook_commands, soptui.commands.run_commands\n"
+        "import soptui.commands.journal_commands, soptui.journal.exchange\n"
+        "from soptui.cli import main\n"
+        "main(['--version']) if False else None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual',)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -1,0 +1,190 @@
+"""Review figures from a journal with a known history, checked by hand.
+
+Team zone Asia/Shanghai (UTC+8). The routine was first seen Monday 2026-11-16 (W47); the
+review is of W48 (Mon 11-23 to Sun 11-29), as of Monday 11-30 10:00.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from soptui.review import build_review, week_range
+from soptui.review.model import Review
+from soptui.review.render import render_csv, render_json, render_markdown, render_text, to_json
+from tests.conftest import write
+from tests.helpers import DAILY, INCIDENT, SHANGHAI, WEEKLY, Clock, library_from, recorder_for
+
+GOALS = """\
+[[goals]]
+id = "members-1000"
+title = "+1000 members"
+metric = "members.new"
+target = 1000
+start = 2026-11-16
+by = 2027-02-15
+"""
+
+
+def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Review:
+    write(tmp_path / "playbooks", "goals.toml", GOALS)
+    library = library_from(tmp_path, morning=DAILY, weekly=WEEKLY, spam=INCIDENT)
+    clock = Clock(local(16, 8))
+    alice = recorder_for(tmp_path, library, "alice", clock)
+    bob = recorder_for(tmp_path, library, "bob", clock, journal=alice.journal)
+    with alice.journal.writing():
+        alice.journal.mark_seen(["morning", "weekly"], clock.now)
+
+    def day_run(
+        day: int,
+        opened: tuple[int, int],
+        closed_at: datetime,
+        value: int,
+        found: str = "no",
+        welcome_reason: str | None = None,
+        topic_done: bool = False,
+    ) -> None:
+        clock.now = local(day, *opened)
+        run = alice.routine_run("morning").run_id
+        if welcome_reason:
+            alice.skip(run, "welcome", welcome_reason)
+        else:
+            alice.complete(run, "welcome")
+        alice.complete(run, "found-negative", found)
+        if topic_done:
+            alice.complete(run, "topic")
+        else:
+            alice.skip(run, "topic")
+        clock.now = closed_at
+        alice.complete(run, "new-members", str(value))
+
+    # Backfill onto last Sunday (W47): counts for the previous week, not this one.
+    backfill = local(22, 20)
+    clock.now = local(30, 9)
+    alice.complete(alice.routine_run("morning", backfill).run_id, "new-members", "5", at=backfill)
+    day_run(23, (9, 30), local(23, 9, 50), 10)  # Mon: 20 min, on time
+    day_run(24, (9, 0), local(24, 11, 0), 20)  # Tue: 120 min, late
+    # Wed 25: missed.                                             # Thu: across midnight, 60 min
+    day_run(26, (23, 30), local(27, 0, 30), 30)
+    clock.now = local(26, 23, 40)
+    alice.note("morning@2026-11-26", "late one | # not a heading", "welcome")
+    day_run(27, (9, 0), local(27, 9, 40), 40, welcome_reason="busy", topic_done=True)  # Fri: 40 min
+    clock.now = local(28, 9, 0)  # Sat: finished early, 30 min
+    saturday = alice.routine_run("morning").run_id
+    alice.complete(saturday, "welcome")
+    clock.now = local(28, 9, 30)
+    alice.finish(saturday)
+    alice.note(None, "quiet Saturday")
+    # Sun 29: missed.
+    clock.now = local(27, 16, 0)
+    weekly = bob.routine_run("weekly").run_id
+    bob.complete(weekly, "review")
+    clock.now = local(24, 14, 0)
+    incident = bob.open_incident("spam", "bots", "P1").run_id
+    clock.now = local(24, 14, 10)
+    bob.complete(incident, "contain")  # 10 min: past its 5 min
+    clock.now = local(24, 14, 20)
+    bob.complete(incident, "clean")
+    clock.now = local(24, 14, 42)
+    bob.resolve(incident, "banned")
+    clock.now = local(30, 10)
+    return build_review(alice, week_range("2026-W48"))
+
+
+def test_routines(review: Review) -> None:
+    morning, weekly = review.routines
+    assert morning.playbook_id == "morning"
+    assert morning.expected == [f"2026-11-{d}" for d in range(23, 30)]
+    assert morning.completed == ["2026-11-23", "2026-11-24", "2026-11-26", "2026-11-27", "2026-11-28"]
+    assert morning.on_time == ["2026-11-23", "2026-11-27", "2026-11-28"]
+    assert morning.missed == ["2026-11-25", "2026-11-29"]
+    assert morning.rate == pytest.approx(5 / 7)
+    assert morning.median_duration == timedelta(minutes=40)  # 20, 30, 40, 60, 120
+    assert "".join(morning.strip) == "✓✓✗✓✓✓✗"
+    assert (weekly.expected, weekly.completed, weekly.on_time) == (["2026-W48"], ["2026-W48"], ["2026-W48"])
+
+
+def test_steps(review: Review) -> None:
+    assert [(s.step_id, s.count, s.reasons) for s in review.skipped] == [
+        ("topic", 3, [("(optional)", 3)]),
+        ("welcome", 1, [("busy", 1)]),
+    ]
+    assert sorted(s.step_id for s in review.left) == ["escalate", "found-negative", "new-members", "topic"]
+    # welcome has a 5 min estimate: Mon took 0 min after opening... only runs slower than it are listed
+    assert all(s.mean > s.estimate for s in review.slow)
+
+
+def test_metrics(review: Review) -> None:
+    [metric] = review.metrics
+    assert metric.metric == "members.new" and metric.aggregate == "sum"
+    assert metric.value == 100  # 10 + 20 + 30 (recorded after midnight, counts for Thursday) + 40
+    assert metric.previous == 5  # the backfilled Sunday of W47
+    assert metric.change == 95
+    assert metric.change_pct == pytest.approx(1900)
+    assert metric.per_period == [10, 20, None, 30, 40, None, None]
+
+
+def test_goals(review: Review) -> None:
+    [goal] = review.goals
+    assert goal.value == 105  # 5 in W47 + 100 in W48, since start 11-16
+    assert goal.progress == pytest.approx(0.105)
+    assert goal.time_elapsed == pytest.approx(14 / 91)
+    assert goal.on_track is False
+    assert goal.needed_per_week == pytest.approx((1000 - 105) / (78 / 7))
+
+
+def test_incidents_notes_people(review: Review) -> None:
+    [incident] = review.incidents
+    assert (incident.severity, incident.title, incident.escalations) == ("P1", "bots", 1)
+    assert incident.time_to_resolve == timedelta(minutes=42)
+    assert [n.text for n in review.notes] == ["late one | # not a heading", "quiet Saturday"]
+    assert review.people == [("alice", 25), ("bob", 6)]
+
+
+def test_every_format_shows_the_same_figures(review: Review) -> None:
+    data = json.loads(render_json(review))
+    assert list(data) == ["range", "routines", "steps", "metrics", "goals", "incidents", "notes", "people"]
+    assert data == json.loads(json.dumps(to_json(review)))
+    morning = data["routines"][0]
+    assert (morning["completed"], morning["expected"], morning["on_time"]) == (5, 7, 3)
+    assert morning["median_duration_minutes"] == 40
+    assert data["metrics"][0]["value"] == 100 and data["metrics"][0]["change_pct"] == 1900
+    markdown = render_markdown(review)
+    text = render_text(review)
+    for rendered in (markdown, text):
+        assert "✓✓✗✓✓✓✗" in rendered and "5/7" in rendered and "3/5" in rendered and "40 min" in rendered
+        assert "100" in rendered and "+1900.0%" in rendered and "✗ behind" in rendered
+    assert "late one \\| \\# not a heading" in markdown  # user text cannot break the table or add a heading
+    assert "<" not in markdown.replace("\\<", "")
+    rows = list(csv.DictReader(io.StringIO(render_csv(review, "routines"))))
+    assert rows[0]["completed"] == "5" and rows[0]["missed"] == '["2026-11-25", "2026-11-29"]'
+    people = list(csv.DictReader(io.StringIO(render_csv(review, "people"))))
+    assert people == [{"operator": "alice", "actions": "25"}, {"operator": "bob", "actions": "6"}]
+
+
+def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path) -> None:
+    library = library_from(tmp_path, morning=DAILY)
+    recorder = recorder_for(tmp_path, library)
+    empty = build_review(recorder, week_range("2026-W40"))
+    assert all(r.expected == [] for r in empty.routines) and empty.goals == []
+    for rendered in (render_text(empty), render_markdown(empty), render_json(empty)):
+        assert "W40" in rendered
+    assert render_csv(empty, "incidents").startswith("# no incidents")
+    run = recorder.routine_run("morning").run_id
+    recorder.complete(run, "welcome")
+    recorder.journal.close()
+    (tmp_path / "playbooks" / "morning.toml").unlink()
+    gone = recorder_for(tmp_path, library_from(tmp_path))
+    review = build_review(gone, week_range("2026-W48"))
+    assert [r.playbook_id for r in review.routines] == ["morning"]
+    assert "Morning round" in render_markdown(review)
