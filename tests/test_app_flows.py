@@ -216,3 +216,32 @@ async def test_playbook_change_is_announced(tmp_path: Path) -> None:
         await pilot.press("enter")
         messages = [str(n.message) for n in again._notifications]
         assert any("Changed since you last ran it" in m and "− Count new members" in m for m in messages)
+
+
+async def test_review_screen_moves_by_week_and_exports(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from soptui.tui.screens.review import ReviewScreen
+
+    app, recorder = build_app(tmp_path)
+    run = recorder.routine_run("morning").run_id
+    recorder.complete(run, "welcome")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert screen.rng.label == "2026-W48"
+        table = screen.query_one("#review-routines", DataTable)
+        assert table.row_count == 1
+        assert "Week review · 2026-W48" in text_of(app, "#review-header")
+        await pilot.press("left")
+        assert screen.rng.label == "2026-W47"
+        await pilot.press("right", "right")
+        assert screen.rng.label == "2026-W49"
+        await pilot.press("t")
+        assert screen.rng.label == "2026-W48"
+        await pilot.press("e")
+        saved = tmp_path / "reports" / "review-2026-W48.md"
+        assert saved.read_text().startswith("# Review 2026-W48")
+        await pilot.press("escape")
+        assert isinstance(app.screen, TodayScreen)

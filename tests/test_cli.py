@@ -148,3 +148,31 @@ def test_bad_journal_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "damaged" in result.stderr or "not a database" in result.stderr
+
+
+def test_review_formats_and_usage(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("done", "morning", "welcome")
+    code, out, _ = cli("review", "--format", "json")
+    assert code == 0
+    assert list(json.loads(out)) == ["range", "routines", "steps", "metrics", "goals", "incidents", "notes",
+                                     "people"]
+    code, out, _ = cli("review", "--format", "markdown", "--week", "2026-W48")
+    assert code == 0 and out.startswith("# Review 2026-W48")
+    code, out, _ = cli("review", "--format", "csv", "--section", "people")
+    assert code == 0 and out.splitlines()[0] == "operator,actions"
+    code, _, err = cli("review", "--format", "text", "--week", "2026-48")
+    assert code == 2 and "ISO week" in err
+    code, _, err = cli("review", "--format", "text", "--week", "2026-W48", "--from", "2026-11-01")
+    assert code == 2
+    code, _, err = cli("review", "--format", "json", "--section", "people")
+    assert code == 2 and "--section applies to --format csv" in err
+    target = tmp_path / "week.md"
+    code, _, err = cli("review", "--format", "markdown", "-o", str(target))
+    assert code == 0 and target.read_text().startswith("# Review")
+
+
+def test_review_sections_match_the_renderer() -> None:
+    from soptui.cli import _REVIEW_SECTIONS
+    from soptui.review.render import SECTIONS
+
+    assert tuple(_REVIEW_SECTIONS) == SECTIONS

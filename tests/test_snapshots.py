@@ -62,3 +62,8 @@ def test_run_at_60x20(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_too_small(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(prepared(tmp_path, "en"), terminal_size=(50, 15))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_review(snap_compare: Any, tmp_path: Path, language: Language) -> None:
+    assert snap_compare(prepared(tmp_path, language), press=["r"], terminal_size=(80, 24))
