@@ -64,3 +64,19 @@ def table(rows: list[list[str]], gap: int = 2) -> str:
         cells = [pad(cell, w) for cell, w in zip(row, widths, strict=True)]
         lines.append((" " * gap).join(cells).rstrip())
     return "\n".join(lines)
+
+
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+
+
+def safe_json(data: object, **options: object) -> str:
+    """JSON text (UTF-8, readable CJK) in which no control or bidi character appears raw.
+
+    ``json.dumps`` escapes C0 controls but leaves DEL, C1 controls and bidi overrides as
+    they are; here they become ``\\uXXXX`` escapes, so the data round-trips exactly while
+    the bytes are safe to print or paste.
+    """
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, **options)  # type: ignore[arg-type]
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from soptui.playbooks.models import Cadence
 from soptui.playbooks.problems import Problem
 from soptui.playbooks.schema import playbook_schema_json
 from soptui.playbooks.starter import starter_playbook
-from soptui.text import table, visible
+from soptui.text import safe_json, table, visible
 
 
 def check(context: Context, paths: list[Path], as_json: bool) -> int:
@@ -23,7 +22,7 @@ def check(context: Context, paths: list[Path], as_json: bool) -> int:
     problems = sorted(library.problems, key=lambda p: (str(p.file), p.line, p.column))
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
-        print(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=2))
+        print(safe_json([p.as_json() for p in problems], indent=2))
     else:
         for problem in problems:
             print(visible(str(problem), newlines=False))
@@ -72,13 +71,7 @@ def list_playbooks(context: Context, as_json: bool) -> int:
         for entry in library
     ]
     if as_json:
-        print(
-            json.dumps(
-                {"playbooks": rows, "problems": [p.as_json() for p in library.problems]},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(safe_json({"playbooks": rows, "problems": [p.as_json() for p in library.problems]}, indent=2))
     else:
         header = [["ID", "TITLE", "CADENCE", "STEPS", "ORIGIN"]]
         body = [

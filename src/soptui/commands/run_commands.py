@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +12,7 @@ from soptui.journal import JournalError
 from soptui.playbooks.inputs import show_value
 from soptui.recorder import ActionError, Recorder
 from soptui.runs import RunState
-from soptui.text import table, visible
+from soptui.text import safe_json, table, visible
 
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -138,7 +137,7 @@ def due(context: Context, day_text: str | None, as_json: bool) -> int:
     except (ActionError, JournalError) as error:
         raise CommandError(str(error)) from None
     if as_json:
-        print(json.dumps(agenda_json(agenda), ensure_ascii=False, indent=2))
+        print(safe_json(agenda_json(agenda), indent=2))
     else:
         print(agenda_text(agenda))
     return 0

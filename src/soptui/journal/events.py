@@ -6,11 +6,12 @@ docs/journal.md; change it only by adding optional fields.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+
+from soptui.text import safe_json
 
 Kind = Literal[
     "run.opened",
@@ -105,4 +106,4 @@ def _optional(value: object) -> str | None:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return safe_json(data, sort_keys=True, separators=(",", ":"))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from soptui.markdown import escape_md
 from soptui.review.model import Review
-from soptui.text import table, visible
+from soptui.text import safe_json, table, visible
 
 SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
 BARS = "▁▂▃▄▅▆▇█"
@@ -167,7 +166,7 @@ def to_json(review: Review) -> dict[str, Any]:
 
 
 def render_json(review: Review) -> str:
-    return json.dumps(to_json(review), ensure_ascii=False, indent=2) + "\n"
+    return safe_json(to_json(review), indent=2) + "\n"
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -181,12 +180,7 @@ def section_rows(review: Review, section: str) -> list[dict[str, Any]]:
         rows = data[section]
     flat = []
     for row in rows:
-        flat.append(
-            {
-                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
-                for k, v in row.items()
-            }
-        )
+        flat.append({k: (safe_json(v) if isinstance(v, list | dict) else v) for k, v in row.items()})
     return flat
 
 
