@@ -154,8 +154,16 @@ def test_review_formats_and_usage(cli, tmp_path: Path) -> None:  # type: ignore[
     cli("done", "morning", "welcome")
     code, out, _ = cli("review", "--format", "json")
     assert code == 0
-    assert list(json.loads(out)) == ["range", "routines", "steps", "metrics", "goals", "incidents", "notes",
-                                     "people"]
+    assert list(json.loads(out)) == [
+        "range",
+        "routines",
+        "steps",
+        "metrics",
+        "goals",
+        "incidents",
+        "notes",
+        "people",
+    ]
     code, out, _ = cli("review", "--format", "markdown", "--week", "2026-W48")
     assert code == 0 and out.startswith("# Review 2026-W48")
     code, out, _ = cli("review", "--format", "csv", "--section", "people")

@@ -36,6 +36,25 @@ def main() -> int:
             print("won")
         except ActionError as error:
             print(f"lost: {error}")
+    elif mode == "fill":
+        import resource
+        import signal
+
+        from soptui.journal import JournalError
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+        size = Path(journal_path).stat().st_size + Path(journal_path + "-wal").stat().st_size
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size + 256 * 1024, resource.RLIM_INFINITY))
+        i = 0
+        while True:
+            try:
+                state = recorder.note(run_id, f"note {i} " + "x" * 2000)
+            except JournalError as error:
+                print(f"ERROR {error}", flush=True)
+                break
+            assert state is not None
+            print(state.notes[-1].uuid, flush=True)
+            i += 1
     elif mode == "kill":
         i = 0
         while True:

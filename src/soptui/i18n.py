@@ -77,6 +77,15 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Type a note and press enter; enter on an empty line completes the step",
     ),
     "value": ("数值", "Value"),
+    "kept-draft": (
+        "已保存为草稿，日志可写时自动补存",
+        "kept as a draft; it will be saved when the journal accepts writes",
+    ),
+    "draft-saved": ("草稿已写入日志", "A draft was saved to the journal"),
+    "unsaved-note": (
+        "有一条未保存的备注（{run}）：“{text}”。打开该运行并按 n 继续。",
+        'You have an unsaved note ({run}): "{text}". Open the run and press n to continue it.',
+    ),
 }
 
 

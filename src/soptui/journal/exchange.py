@@ -16,6 +16,7 @@ from typing import Any
 
 from soptui.journal.events import Event, dumps, utc_text
 from soptui.journal.store import Journal, RunRow
+from soptui.text import visible
 
 CSV_FIELDS = [
     "uuid",
@@ -54,7 +55,8 @@ def export_csv(journal: Journal, since: datetime | None, until: datetime | None)
     for event in journal.events_between(since, until):
         row = event.to_json()
         row["payload"] = dumps(row["payload"])
-        writer.writerow(row)
+        # CSV is for people and spreadsheets: control and bidi characters shown, never raw.
+        writer.writerow({k: visible(v, newlines=False) if isinstance(v, str) else v for k, v in row.items()})
         yield buffer.getvalue().rstrip("\r\n")
         buffer.seek(0)
         buffer.truncate()

@@ -8,6 +8,7 @@ from datetime import date
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from soptui.files import write_private
@@ -18,6 +19,7 @@ from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError
 from soptui.review import ReviewRange
 from soptui.runs import RunState
+from soptui.text import visible
 from soptui.timeline import incident_report
 from soptui.tui.screens.help import HelpScreen, TooSmallScreen
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
@@ -46,8 +48,31 @@ class SoptuiApp(App[int]):
         self.start_review = review
         self._too_small: TooSmallScreen | None = None
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is plain text with control characters made visible."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
+
     def on_mount(self) -> None:
         self.push_screen(TodayScreen(self.services))
+        for draft in self.services.drafts.notes():
+            text = str(draft.get("text", ""))
+            if text.strip():
+                self.notify(
+                    self.services.t("unsaved-note", run=draft.get("run"), text=text[:60]),
+                    severity="warning",
+                    timeout=20,
+                )
+        self.set_interval(5.0, self._replay_drafts)
         for warning in self.services.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
         if self.services.recorder.journal.readonly:
@@ -57,6 +82,22 @@ class SoptuiApp(App[int]):
         elif self.start_review:
             self.push_screen(ReviewScreen(self.services, self.start_review))
         self._check_size(self.size.width, self.size.height)
+
+    def _replay_drafts(self) -> None:
+        drafts = self.services.drafts
+        if not drafts.pending() or self.services.recorder.journal.readonly:
+            return
+        saved: list[bool] = []
+
+        def report(message: str, ok: bool) -> None:
+            saved.append(ok)
+            self.notify(
+                self.services.t("draft-saved") if ok else message, severity="information" if ok else "warning"
+            )
+
+        drafts.replay(self.services.recorder, report)
+        if saved and isinstance(self.screen, RunScreen):
+            self.screen.reload()
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size.width, event.size.height)

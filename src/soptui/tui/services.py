@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from soptui.drafts import Drafts
 from soptui.i18n import Language, t
 from soptui.playbooks.library import Library
 from soptui.recorder import Recorder
@@ -21,6 +22,7 @@ class Services:
     language: Language
     reports_dir: Path
     warnings: list[str]
+    drafts: Drafts = field(default_factory=lambda: Drafts(None))
 
     @property
     def library(self) -> Library:

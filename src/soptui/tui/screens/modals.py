@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -33,6 +34,7 @@ class Prompt(ModalScreen[str | None]):
         required: bool = True,
         max_bytes: int = 64 * 1024,
         notice: str = "Control characters were removed from the pasted text",
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -40,6 +42,7 @@ class Prompt(ModalScreen[str | None]):
         self.required = required
         self.max_bytes = max_bytes
         self.notice = notice
+        self.on_change = on_change
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -53,6 +56,9 @@ class Prompt(ModalScreen[str | None]):
         if has_unsafe(event.value):
             event.input.value = strip_unsafe(event.value)
             self.notify(self.notice, severity="warning", markup=False)
+            return
+        if self.on_change is not None:
+            self.on_change(event.value)
 
     @on(Input.Submitted, "#prompt-input")
     def _submit(self, event: Input.Submitted) -> None:

@@ -6,7 +6,8 @@ committed it. A refusal or a journal error is shown as a notification and nothin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from textual import on
@@ -18,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from soptui.journal import JournalError
+from soptui.journal import JournalError, JournalReadOnly
 from soptui.playbooks.inputs import InputError, parse_value, show_value
 from soptui.playbooks.snippets import fill, placeholders
 from soptui.recorder import ActionError
@@ -255,17 +256,42 @@ class RunScreen(Screen[None]):
         self._detail()
 
     # -- recording -----------------------------------------------------------------
-    def record(self, action: Callable[[], RunState | None]) -> bool:
-        """Run one recorder action; redraw only if the journal committed it."""
+    def record(
+        self, action: Callable[[], RunState | None], draft: Mapping[str, object] | None = None
+    ) -> bool:
+        """Run one recorder action; redraw only if the journal committed it.
+
+        If the journal could not write (disk full, I/O error) the action is kept as a draft
+        and replayed once writes work again; it is not shown as done meanwhile.
+        """
         try:
             state = action()
-        except (ActionError, JournalError) as error:
+        except JournalReadOnly as error:
+            self.notify(str(error), severity="error", markup=False, timeout=6)
+            return False
+        except JournalError as error:
+            message = str(error)
+            if draft is not None:
+                key = f"pending-{uuid.uuid4().hex[:12]}"
+                self.services.drafts.save(key, {**draft, "run": self.state.run_id})
+                message += " · " + self.services.t("kept-draft")
+            self.notify(message, severity="error", markup=False, timeout=10)
+            return False
+        except ActionError as error:
             self.notify(str(error), severity="error", markup=False, timeout=6)
             return False
         if state is not None:
             self.state = state
         self.redraw()
         return True
+
+    def reload(self) -> None:
+        """Re-read the run from the journal (after drafts were replayed or others acted)."""
+        try:
+            self.state = self.services.recorder.state(self.state.run_id)
+        except (ActionError, JournalError):
+            return
+        self.redraw()
 
     @property
     def step(self) -> StepState | None:
@@ -313,7 +339,8 @@ class RunScreen(Screen[None]):
             except InputError as error:
                 self.query_one("#value-error", Static).update(plain(f"⚠ {error}"))
                 return
-        if self.record(lambda: self.services.recorder.complete(self.state.run_id, step.step.id, raw)):
+        draft = {"kind": "step.done", "step": step.step.id, "value": raw}
+        if self.record(lambda: self.services.recorder.complete(self.state.run_id, step.step.id, raw), draft):
             self.query_one("#value-input", Input).value = ""
             self._refocus()
             self._advance()
@@ -332,7 +359,10 @@ class RunScreen(Screen[None]):
         if not text:
             self.action_complete()
             return
-        if self.record(lambda: self.services.recorder.note(self.state.run_id, text)):
+        if self.record(
+            lambda: self.services.recorder.note(self.state.run_id, text),
+            {"kind": "note", "step": None, "text": text},
+        ):
             event.input.value = ""
 
     def action_skip(self) -> None:
@@ -340,13 +370,15 @@ class RunScreen(Screen[None]):
         if step is None:
             return
         if step.step.optional:
-            self.record(lambda: self.services.recorder.skip(self.state.run_id, step.step.id))
-            self._advance()
+            draft = {"kind": "step.skipped", "step": step.step.id, "reason": None}
+            if self.record(lambda: self.services.recorder.skip(self.state.run_id, step.step.id), draft):
+                self._advance()
             return
 
         def skip(reason: str | None) -> None:
+            draft = {"kind": "step.skipped", "step": step.step.id, "reason": reason}
             if reason and self.record(
-                lambda: self.services.recorder.skip(self.state.run_id, step.step.id, reason)
+                lambda: self.services.recorder.skip(self.state.run_id, step.step.id, reason), draft
             ):
                 self._advance()
 
@@ -354,12 +386,24 @@ class RunScreen(Screen[None]):
 
     def action_note(self) -> None:
         step_id = self.selected
+        drafts = self.services.drafts
+        typing_key = f"typing-{self.state.run_id}-{step_id}"
+        earlier = drafts.items.get(typing_key, {}).get("text", "")
+
+        def typed(text: str) -> None:
+            drafts.save(
+                typing_key, {"kind": "typing", "run": self.state.run_id, "step": step_id, "text": text}
+            )
 
         def add(text: str | None) -> None:
+            drafts.discard(typing_key)
             if text:
-                self.record(lambda: self.services.recorder.note(self.state.run_id, text, step_id))
+                self.record(
+                    lambda: self.services.recorder.note(self.state.run_id, text, step_id),
+                    {"kind": "note", "step": step_id, "text": text},
+                )
 
-        self.app.push_screen(Prompt(self.services.t("note-prompt")), add)
+        self.app.push_screen(Prompt(self.services.t("note-prompt"), value=str(earlier), on_change=typed), add)
 
     def action_undo(self) -> None:
         undone: list[str | None] = []
