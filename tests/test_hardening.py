@@ -124,3 +124,42 @@ def test_real_disk_full_gives_a_message_and_loses_nothing(tmp_path: Path) -> Non
         assert journal.integrity_problems() == []
         stored = {e.uuid for e in journal.events_between()}
         assert set(committed) <= stored
+
+
+def test_damaged_page_is_detected_at_open_and_file_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+    run = recorder.routine_run("morning").run_id
+    for n in range(300):
+        recorder.note(run, f"note {n} " + "y" * 200)
+    recorder.journal.close()
+    with Journal.open(path) as journal:  # fold the WAL into the file
+        journal._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 5 : page * 5 + 600] = b"\xde\xad" * 300  # damage a page in the middle
+    path.write_bytes(bytes(data))
+    with pytest.raises(JournalError, match="damaged.*recover"):
+        Journal.open(path)
+    assert path.read_bytes() == bytes(data)
+
+
+async def test_read_only_journal_still_shows_agenda_and_review(tmp_path: Path) -> None:
+    from soptui.tui.screens.review import ReviewScreen
+
+    app, recorder = build_app(tmp_path)
+    recorder.complete(recorder.routine_run("morning").run_id, "welcome")
+    recorder.journal.close()
+    readonly = Journal.open(tmp_path / "journal.sqlite3", readonly=True)
+    app, recorder = build_app(tmp_path, journal=readonly)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert any("read-only" in str(n.message) for n in app._notifications)
+        rows = [str(o.prompt) for o in app.screen.query_one("#agenda")._options]  # type: ignore[attr-defined]
+        assert any("1/5" in r for r in rows)
+        await pilot.press("enter", "space", "n", "o", "enter")
+        await pilot.pause()
+        assert any("read-only; nothing can be recorded" in str(n.message) for n in app._notifications)
+        assert recorder.state("morning@2026-11-23").steps["found-negative"].status == "pending"
+        await pilot.press("escape", "r")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.review is not None

@@ -28,6 +28,7 @@ from typing import Any
 from soptui.journal.events import Event, dumps, parse_utc, utc_text
 
 SCHEMA_VERSION = 1
+QUICK_CHECK_LIMIT = 64 * 1024 * 1024
 BUSY_TIMEOUT_MS = 15_000
 NETWORK_FILESYSTEMS = frozenset(
     {
@@ -268,6 +269,7 @@ class Journal:
     def _prepare(self) -> None:
         db = self._db
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._check_integrity()
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise JournalError(
@@ -283,6 +285,27 @@ class Journal:
         db.execute("PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
             self._migrate(version)
+
+    def _check_integrity(self) -> None:
+        """Refuse a damaged journal at open, before anything is written to it.
+
+        ``quick_check`` reads every page, so it runs in full only on journals up to
+        QUICK_CHECK_LIMIT; larger ones get the header check done at connect and
+        ``soptui journal check`` (see docs/reliability.md).
+        """
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return
+        if size > QUICK_CHECK_LIMIT:
+            return
+        problems = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        if problems != ["ok"]:
+            raise JournalError(
+                f"the journal {self.path} is damaged ({'; '.join(problems)[:200]}); it was not changed. "
+                f"Keep a copy, then recover what is readable: sqlite3 {self.path} '.recover' | "
+                "sqlite3 recovered.sqlite3"
+            )
 
     def _migrate(self, version: int) -> None:
         with self.writing():
