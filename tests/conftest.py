@@ -41,3 +41,6 @@ def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+from tests.tmux_support import tmux  # noqa: E402, F401  (a fixture shared by the real-terminal tests)

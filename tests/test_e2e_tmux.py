@@ -4,56 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.tmux_support import SOPTUI, Tmux
 from tests.ui_support import FIXTURES
 
 pytestmark = pytest.mark.slow
-SOPTUI = shutil.which("soptui", path=str(Path(sys.executable).parent)) or shutil.which("soptui")
-
-
-class Tmux:
-    def __init__(self, socket: Path) -> None:
-        self.socket = socket
-
-    def __call__(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, timeout=30
-        )
-        return result.stdout
-
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", "e2e")
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def keys(self, *keys: str, pause: float = 0.4) -> None:
-        for key in keys:
-            self("send-keys", "-t", "e2e", key)
-            time.sleep(pause)
-
-
-@pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is required for the end-to-end test (.ci/run installs it)")
-    tmux = Tmux(tmp_path / "tmux.sock")
-    yield tmux
-    tmux("kill-server")
 
 
 def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
@@ -73,7 +33,7 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     command = (
         f"env {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'}; echo $? > {status}; sleep 60"
     )
-    tmux("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", command)
+    tmux.start(command, 80, 24)
     tmux.wait_for("Routines")
     tmux.keys("Enter")
     tmux.wait_for("1 · Welcome newcomers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +40,11 @@ def open_app(context: Context, playbook: str | None, review: ReviewRange | None 
     journal = open_journal(context)
     warnings = [_problem_line(p) for p in library.problems]
 
+    # The terminal's real size is the truth: a stale exported LINES/COLUMNS (some shells and
+    # tools set them) would make Textual draw for the wrong size and scroll the screen.
+    os.environ.pop("LINES", None)
+    os.environ.pop("COLUMNS", None)
+    from soptui.drafts import Drafts
     from soptui.tui.app import make_app
     from soptui.tui.services import Services
 
@@ -47,6 +53,7 @@ def open_app(context: Context, playbook: str | None, review: ReviewRange | None 
         context.language,
         context.paths.data_dir / "reports",
         warnings,
+        Drafts(context.paths.drafts_dir),
     )
     app = make_app(services, playbook, review)
     try:

@@ -47,6 +47,7 @@ class SoptuiApp(App[int]):
         self.start_playbook = start_playbook
         self.start_review = review
         self._too_small: TooSmallScreen | None = None
+        self._screens_ready = False
 
     def notify(
         self,
@@ -81,6 +82,7 @@ class SoptuiApp(App[int]):
             self.open_playbook(self.start_playbook)
         elif self.start_review:
             self.push_screen(ReviewScreen(self.services, self.start_review))
+        self._screens_ready = True
         self._check_size(self.size.width, self.size.height)
 
     def _replay_drafts(self) -> None:
@@ -100,7 +102,8 @@ class SoptuiApp(App[int]):
             self.screen.reload()
 
     def on_resize(self, event: Resize) -> None:
-        self._check_size(event.size.width, event.size.height)
+        if self._screens_ready:  # before mount the Today screen is not there yet to cover
+            self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
         small = width < MIN_WIDTH or height < MIN_HEIGHT
