@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_commands(commands)
     _journal_commands(commands)
     _review_commands(commands)
+    _team_commands(commands)
     return parser
 
 
@@ -252,6 +253,32 @@ def _review_commands(commands: Subparsers) -> None:
 
 
 _REVIEW_SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
+
+
+def _team_commands(commands: Subparsers) -> None:
+    team = commands.add_parser(
+        "team",
+        help="set up a shared team directory",
+        description="Team mode: one journal and playbook directory for a team "
+        "sharing a server (see docs/team.md).",
+    )
+    sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    init = sub.add_parser(
+        "init",
+        help="prepare a team directory",
+        description="Create DIR with a journal, a playbooks/ directory and a config.toml, "
+        "owned by --group, readable and writable by the group only (setgid, 0660).",
+    )
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--group", metavar="G", help="the team's Unix group (default: your primary group)")
+    init.add_argument("--timezone", metavar="ZONE", help="the team's IANA time zone (default: this server's)")
+    init.set_defaults(handler=lambda c, a: _module("team_commands").init(c, a.directory, a.group, a.timezone))
+
+
+def _module(name: str) -> ModuleType:
+    import importlib
+
+    return importlib.import_module(f"soptui.commands.{name}")
 
 
 def _review() -> ModuleType:

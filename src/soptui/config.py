@@ -35,6 +35,8 @@ class Settings(BaseModel):
     """Extra playbook directories, searched after the user's own."""
     journal: str | None = None
     """The journal file; SOPTUI_JOURNAL and --journal take precedence."""
+    team: str | None = None
+    """A shared team directory (see `soptui team init`); SOPTUI_HOME takes precedence."""
 
     @field_validator("timezone")
     @classmethod
@@ -55,6 +57,11 @@ def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
         return Settings(), []
     settings, problems = load_model(path, Settings)
     return (settings or Settings()), problems
+
+
+def merged(base: Settings, override: Settings) -> Settings:
+    """``base`` with every setting ``override`` states explicitly."""
+    return base.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
 
 
 def language_from_locale(env: Mapping[str, str] | None = None) -> Language:

@@ -15,12 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from soptui.config import Language, Settings, language_from_locale, load_settings
+from soptui.config import Language, Settings, language_from_locale, load_settings, merged
 from soptui.journal import Journal, JournalError
 from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
 from soptui.playbooks.problems import Problem
 from soptui.recorder import Identity, Recorder
+from soptui.team import TeamLayout, check_team
 
 
 class UsageError(Exception):
@@ -42,6 +43,7 @@ class Context:
     journal_option: Path | None = None
     operator_option: str | None = None
     language_option: Language | None = None
+    team_dir: Path | None = None
 
     @classmethod
     def create(
@@ -54,7 +56,18 @@ class Context:
     ) -> Context:
         paths = resolve_paths()
         settings, problems = load_settings(paths.config_file)
-        return cls(paths, settings, problems, playbooks or [], journal, operator, language)
+        team = os.environ.get("SOPTUI_HOME") or settings.team
+        team_dir = Path(team).expanduser() if team else None
+        if team_dir is not None:
+            refusals = check_team(team_dir)
+            if refusals:
+                raise CommandError("the team directory cannot be trusted:\n  " + "\n  ".join(refusals))
+            team_settings, team_problems = load_settings(TeamLayout(team_dir).config)
+            settings = merged(team_settings, settings)
+            problems = team_problems + problems
+        context = cls(paths, settings, problems, playbooks or [], journal, operator, language)
+        context.team_dir = team_dir
+        return context
 
     @cached_property
     def language(self) -> Language:
@@ -90,13 +103,19 @@ class Context:
     def journal_path(self) -> Path:
         if self.journal_option is not None:
             return self.journal_option
-        if os.environ.get("SOPTUI_JOURNAL") or not self.settings.journal:
+        if os.environ.get("SOPTUI_JOURNAL"):
             return self.paths.journal
-        return Path(self.settings.journal).expanduser()
+        if self.settings.journal:
+            return Path(self.settings.journal).expanduser()
+        if self.team_dir is not None:
+            return TeamLayout(self.team_dir).journal
+        return self.paths.journal
 
     def sources(self) -> list[Source]:
         """The playbook search path, in order."""
         sources = [bundled_source(self.language), Source(self.paths.user_playbooks, "user")]
+        if self.team_dir is not None:
+            sources.append(Source(TeamLayout(self.team_dir).playbooks, "team", shared=True))
         configured = [Path(d).expanduser() for d in self.settings.playbooks]
         for directory in [*configured, *self.paths.extra_playbooks, *self.extra_playbooks]:
             sources.append(Source(directory, str(directory)))

@@ -14,7 +14,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from soptui.runs import RunState, StepState, fold
 from soptui.schedule import period_of
 
 MAX_NOTE_CHARS = 64 * 1024
+PRESENCE_TTL = timedelta(seconds=30)
 Clock = Callable[[], datetime]
 
 
@@ -73,6 +74,27 @@ class Recorder:
         self.identity = identity
         self.clock = clock
         self._versions: dict[str, Playbook] = {}
+        self.session = uuid.uuid4().hex
+
+    # -- presence: who else is in a run (ephemeral, for team mode) -----------------
+    def here(self, run_id: str | None, step_id: str | None) -> None:
+        """Tell other sessions where this one is; ``None`` when on no run."""
+        ident = self.identity
+        self.journal.set_presence(
+            self.session, ident.operator, ident.login, ident.host, run_id, step_id, self.clock()
+        )
+
+    def leave(self) -> None:
+        self.journal.clear_presence(self.session)
+
+    def others_here(self, run_id: str) -> list[tuple[str, str | None]]:
+        """(operator, step id) of other sessions seen in the run within PRESENCE_TTL."""
+        since = self.clock() - PRESENCE_TTL
+        return [
+            (op, step)
+            for session, op, step in self.journal.presence(run_id, since)
+            if session != self.session
+        ]
 
     # -- reading -----------------------------------------------------------------
     def playbook_version(self, content_hash_: str, playbook_id: str) -> Playbook:

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from soptui.journal.events import Event, dumps, parse_utc, utc_text
+from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
 QUICK_CHECK_LIMIT = 64 * 1024 * 1024
 BUSY_TIMEOUT_MS = 15_000
 NETWORK_FILESYSTEMS = frozenset(
@@ -51,50 +51,6 @@ NETWORK_FILESYSTEMS = frozenset(
         "fuse.davfs2",
     }
 )
-
-_SCHEMA = """
-CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    uuid TEXT NOT NULL UNIQUE,
-    at TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    login TEXT NOT NULL,
-    host TEXT NOT NULL,
-    playbook_id TEXT,
-    playbook_hash TEXT,
-    run_id TEXT,
-    step_id TEXT,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX events_run ON events(run_id, seq);
-CREATE INDEX events_at ON events(at);
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
-    playbook_id TEXT NOT NULL,
-    playbook_hash TEXT NOT NULL,
-    period TEXT,
-    opened_at TEXT NOT NULL,
-    opened_by TEXT NOT NULL,
-    title TEXT,
-    severity TEXT,
-    closed_at TEXT
-);
-CREATE INDEX runs_playbook_period ON runs(playbook_id, period);
-CREATE INDEX runs_open_incidents ON runs(closed_at) WHERE period IS NULL;
-CREATE INDEX runs_opened_at ON runs(opened_at);
-CREATE TABLE playbook_versions (
-    hash TEXT PRIMARY KEY,
-    playbook_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    first_used TEXT NOT NULL
-);
-CREATE TABLE playbooks_seen (
-    playbook_id TEXT PRIMARY KEY,
-    first_seen TEXT NOT NULL
-);
-"""
 
 
 class JournalError(Exception):
@@ -311,11 +267,10 @@ class Journal:
         with self.writing():
             # Re-read inside the write lock: another process may have just migrated.
             current = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if current == 0:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for target in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
 
     def close(self) -> None:
         with self._lock:
@@ -411,6 +366,28 @@ class Journal:
             "INSERT OR IGNORE INTO playbooks_seen (playbook_id, first_seen) VALUES (?, ?)",
             [(pid, utc_text(at)) for pid in playbook_ids],
         )
+
+    def set_presence(
+        self,
+        session: str,
+        operator: str,
+        login: str,
+        host: str,
+        run_id: str | None,
+        step_id: str | None,
+        at: datetime,
+    ) -> None:
+        """Say where this app session is (its own small transaction; not an event)."""
+        with self.writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO presence (session, operator, login, host, run_id, step_id, seen_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session, operator, login, host, run_id, step_id, utc_text(at)),
+            )
+
+    def clear_presence(self, session: str) -> None:
+        with self.writing():
+            self._db.execute("DELETE FROM presence WHERE session = ?", (session,))
 
     # -- reading ---------------------------------------------------------------
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
@@ -523,6 +500,15 @@ class Journal:
     def first_seen(self) -> dict[str, datetime]:
         rows = self._query("SELECT playbook_id, first_seen FROM playbooks_seen")
         return {r["playbook_id"]: parse_utc(r["first_seen"]) for r in rows}
+
+    def presence(self, run_id: str, since: datetime) -> list[tuple[str, str, str | None]]:
+        """Sessions seen in ``run_id`` since ``since``: (session, operator, step id)."""
+        rows = self._query(
+            "SELECT session, operator, step_id FROM presence WHERE run_id = ? AND seen_at >= ? "
+            "ORDER BY operator",
+            (run_id, utc_text(since)),
+        )
+        return [(r["session"], r["operator"], r["step_id"]) for r in rows]
 
     def data_version(self) -> int:
         """Changes whenever another connection commits (cheap: no table is read)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from soptui.playbooks.loader import GOALS_FILE, LoadedPlaybook, load_goals, load_playbook
 from soptui.playbooks.models import Goal, InputSpec, Playbook, Step
 from soptui.playbooks.problems import Problem
+from soptui.team import group_members, trust_problems
 
 CADENCE_ORDER = {"daily": 0, "weekly": 1, "monthly": 2, "incident": 3}
 LANGUAGES = ("zh", "en")
@@ -26,6 +27,8 @@ class Source:
 
     directory: Path
     origin: str
+    shared: bool = False
+    """A team directory: symbolic links in it are refused, never followed."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,15 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
 
 def _load_directory(library: Library, source: Source, today: date | None) -> None:
     in_this_directory: dict[str, Path] = {}
+    team_gid = source.directory.stat().st_gid if source.shared else None
+    members = group_members(team_gid) if team_gid is not None else set()
     for path in playbook_files(source.directory):
+        if team_gid is not None:
+            # A shared directory's files are data from many hands: refuse what the team did not write.
+            refusals = trust_problems(path, team_gid, members)
+            if refusals:
+                library.problems.extend(Problem(path, 1, 1, reason) for reason in refusals)
+                continue
         add_file(library, path, source.origin, today, in_this_directory)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import date
 
@@ -74,6 +75,8 @@ class SoptuiApp(App[int]):
                     timeout=20,
                 )
         self.set_interval(5.0, self._replay_drafts)
+        self._data_version = self._journal_version()
+        self.set_interval(1.0, self._watch_journal)
         for warning in self.services.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
         if self.services.recorder.journal.readonly:
@@ -84,6 +87,30 @@ class SoptuiApp(App[int]):
             self.push_screen(ReviewScreen(self.services, self.start_review))
         self._screens_ready = True
         self._check_size(self.size.width, self.size.height)
+
+    def _journal_version(self) -> int:
+        try:
+            return self.services.recorder.journal.data_version()
+        except JournalError:
+            return -1
+
+    def _watch_journal(self) -> None:
+        """Show other operators' actions within a second: PRAGMA data_version changes only
+        when another connection commits, so polling it costs no table read."""
+        version = self._journal_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        screen = self.screen
+        if isinstance(screen, TodayScreen):
+            screen.refresh_agenda()
+        elif isinstance(screen, RunScreen):
+            screen.reload()
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(JournalError):
+            if not self.services.recorder.journal.readonly:
+                self.services.recorder.leave()
 
     def _replay_drafts(self) -> None:
         drafts = self.services.drafts

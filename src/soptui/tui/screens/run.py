@@ -6,6 +6,7 @@ committed it. A refusal or a journal error is shown as a notification and nothin
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -77,6 +78,8 @@ class RunScreen(Screen[None]):
         self.changes = changes or []
         self.selected: str | None = None
         self.rung: set[str] = set()
+        self._presence_target: str | None = None
+        self._presence_pending = False
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -114,8 +117,42 @@ class RunScreen(Screen[None]):
             self.set_interval(1.0, self._tick)
         else:
             self.query_one("#steps", OptionList).focus()
+        self._announce()
+        self.set_interval(10.0, self._announce)
         if self.changes:
             self.notify(self.services.t("changed") + " · ".join(self.changes), markup=False, timeout=8)
+
+    def _announce(self, step_id: str | None = None, *, leaving: bool = False) -> None:
+        """Tell other sessions where this operator is, at most twice a second.
+
+        Moving the cursor must not cost a journal write per key press, so the position is
+        written by a short timer; leaving is written at once.
+        """
+        if leaving:
+            self._write_presence(None, None)
+            return
+        self._presence_target = step_id or self.selected
+        if not self._presence_pending:
+            self._presence_pending = True
+            self.set_timer(0.5, self._flush_presence)
+
+    def _flush_presence(self) -> None:
+        self._presence_pending = False
+        if self.is_current:
+            self._write_presence(self.state.run_id, self._presence_target)
+
+    def _write_presence(self, run_id: str | None, step_id: str | None) -> None:
+        recorder = self.services.recorder
+        if recorder.journal.readonly:
+            return
+        with contextlib.suppress(JournalError):
+            recorder.here(run_id, step_id)
+
+    def on_screen_suspend(self) -> None:
+        self._announce(leaving=True)
+
+    def on_screen_resume(self) -> None:
+        self._announce()
 
     def _tick(self) -> None:
         self._header()
@@ -154,7 +191,19 @@ class RunScreen(Screen[None]):
                 text += f" · ~{minutes(planned)} {s.t('planned')}"
         if state.is_closed:
             text += f" · {s.t('run-finished')}"
+        others = self._others()
+        if others:
+            text += " · " + ", ".join(others)
         self.query_one("#run-header", Static).update(plain(text, newlines=False))
+
+    def _others(self) -> list[str]:
+        """Other operators in this run, with the number of the step they are on."""
+        try:
+            here = self.services.recorder.others_here(self.state.run_id)
+        except JournalError:
+            return []
+        ids = list(self.state.steps)
+        return [f"with {op}" + (f" @{ids.index(step) + 1}" if step in ids else "") for op, step in here]
 
     def _step_list(self) -> None:
         options = self.query_one("#steps", OptionList)
@@ -251,6 +300,8 @@ class RunScreen(Screen[None]):
         widget.border_title = s.t("timeline")
 
     def _select(self, step_id: str | None) -> None:
+        if step_id != self.selected:
+            self._announce(step_id)
         self.selected = step_id
         self._step_list()
         self._detail()
@@ -307,6 +358,7 @@ class RunScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id != self.selected:
+            self._announce(event.option.id)
             self.selected = event.option.id
             self._detail()
 

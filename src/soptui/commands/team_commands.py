@@ -1,0 +1,35 @@
+"""``soptui team init``: prepare a shared team directory."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from soptui.context import CommandError, Context, UsageError
+from soptui.team import TeamError, TeamLayout, init_team
+
+
+def init(context: Context, directory: Path, group: str | None, zone: str | None) -> int:
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"--timezone {zone!r}: use an IANA name such as Asia/Shanghai") from None
+    timezone = zone or context.settings.timezone or str(context.zone)
+    try:
+        warnings = init_team(directory, group, timezone, context.settings.language)
+    except TeamError as error:
+        raise CommandError(str(error)) from None
+    layout = TeamLayout(directory)
+    for warning in warnings:
+        print(f"soptui: warning: {warning}", file=sys.stderr)
+    print(f"""team directory ready: {directory}
+  journal    {layout.journal}
+  playbooks  {layout.playbooks}   (the team's own SOPs; same id replaces a bundled one)
+  config     {layout.config}   (timezone = "{timezone}")
+
+Each member adds one line to ~/.profile (or `team = "{directory}"` to their config.toml):
+  export SOPTUI_HOME={directory}
+and needs `umask 007` so files they create stay group-writable. See docs/team.md.""")
+    return 0

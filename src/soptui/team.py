@@ -1,0 +1,174 @@
+"""Team mode: one directory on a shared server holding the team's journal, playbooks and config.
+
+The directory belongs to a Unix group; members read and write, nobody else can read. Files
+in it are trusted only if they belong to the team: anything world-writable, owned by a user
+outside the group, or planted as a symbolic link is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+from soptui.journal import Journal, JournalError
+
+JOURNAL_NAME = "journal.sqlite3"
+CONFIG_NAME = "config.toml"
+PLAYBOOKS_NAME = "playbooks"
+
+
+class TeamError(Exception):
+    """A team directory that cannot be set up or trusted, explained."""
+
+
+@dataclass(frozen=True)
+class TeamLayout:
+    root: Path
+
+    @property
+    def journal(self) -> Path:
+        return self.root / JOURNAL_NAME
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def playbooks(self) -> Path:
+        return self.root / PLAYBOOKS_NAME
+
+
+def group_members(gid: int) -> set[int]:
+    """Uids of the group's members (listed members and users whose primary group it is)."""
+    members: set[int] = set()
+    try:
+        names = set(grp.getgrgid(gid).gr_mem)
+    except KeyError:
+        names = set()
+    for entry in pwd.getpwall():
+        if entry.pw_gid == gid or entry.pw_name in names:
+            members.add(entry.pw_uid)
+    return members
+
+
+def _owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _group_name(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return f"gid {gid}"
+
+
+def trust_problems(path: Path, team_gid: int, members: set[int] | None = None) -> list[str]:
+    """Why ``path`` (inside a team directory) cannot be trusted; empty when it can."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        return [f"{path}: cannot inspect: {error.strerror or error}"]
+    if stat.S_ISLNK(info.st_mode):
+        return [f"{path} is a symbolic link in a shared directory; soptui does not follow it"]
+    problems = []
+    if info.st_mode & stat.S_IWOTH:
+        problems.append(
+            f"{path} is writable by everyone (mode {stat.S_IMODE(info.st_mode):o}); run: chmod o-w {path}"
+        )
+    members = group_members(team_gid) if members is None else members
+    if info.st_uid != 0 and info.st_uid not in members:
+        problems.append(
+            f"{path} is owned by {_owner_name(info.st_uid)}, who is not in the team group "
+            f"{_group_name(team_gid)}"
+        )
+    return problems
+
+
+def check_team(root: Path) -> list[str]:
+    """Every reason the team directory, its journal and its playbooks cannot be trusted."""
+    layout = TeamLayout(root)
+    try:
+        info = root.lstat()
+    except OSError as error:
+        return [f"team directory {root}: {error.strerror or error}"]
+    if stat.S_ISLNK(info.st_mode):
+        # The root itself may be a link an administrator made; resolve it once, then check.
+        root = root.resolve()
+        layout = TeamLayout(root)
+        info = root.stat()
+    gid = info.st_gid
+    members = group_members(gid)
+    problems = trust_problems(root, gid, members)
+    for path in (layout.journal, layout.config, layout.playbooks):
+        problems += trust_problems(path, gid, members)
+    return problems
+
+
+def umask_problem() -> str | None:
+    """A warning when the umask would keep the group from reading or writing new files."""
+    current = os.umask(0)
+    os.umask(current)
+    if current & 0o060:
+        return (
+            f"your umask is {current:03o}: files you create would not be group-writable. "
+            "Add `umask 007` to the team members' shell profile (~/.profile)"
+        )
+    return None
+
+
+def init_team(root: Path, group: str | None, timezone: str | None, language: str | None) -> list[str]:
+    """Create a team directory; returns warnings. Raises TeamError when it cannot."""
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise TeamError(f"{root} exists and is not an empty directory")
+    if group is not None:
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise TeamError(f"no group named {group!r}; create it first: groupadd {group}") from None
+    else:
+        gid = os.getgid()
+    layout = TeamLayout(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _share(root, gid, 0o2770)
+        layout.playbooks.mkdir()
+        _share(layout.playbooks, gid, 0o2770)
+        settings: dict[str, object] = {}
+        if timezone:
+            settings["timezone"] = timezone
+        if language:
+            settings["language"] = language
+        text = "# soptui team settings: every member's app reads these.\n" + tomli_w.dumps(settings)
+        fd = os.open(layout.config, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o660)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        _share(layout.config, gid, 0o660)
+        Journal.open(layout.journal).close()
+        _share(layout.journal, gid, 0o660)
+    except PermissionError as error:
+        raise TeamError(f"permission denied: {error.filename} (are you in group {group}?)") from None
+    except (OSError, JournalError) as error:
+        raise TeamError(f"cannot set up {root}: {error}") from None
+    warnings = []
+    problem = umask_problem()
+    if problem:
+        warnings.append(problem)
+    if group is None:
+        warnings.append(f"no --group given: the directory belongs to your primary group {_group_name(gid)}")
+    return warnings
+
+
+def _share(path: Path, gid: int, mode: int) -> None:
+    os.chown(path, -1, gid)
+    os.chmod(path, mode)
