@@ -6,12 +6,14 @@ import json
 import os
 import sqlite3
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from soptui.journal import Journal, JournalError
 from soptui.journal.exchange import export_jsonl, import_events, parse_lines
+from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 from soptui.journal.store import network_filesystem
 from tests.helpers import DAILY, library_from, recorder_for
 
@@ -24,7 +26,7 @@ def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
         assert not journal.readonly
         assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -145,3 +147,22 @@ def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
         assert copy.integrity_problems() == []
     with pytest.raises(JournalError, match="cannot create"):
         recorder.journal.backup(target)
+
+
+def test_version_1_journal_migrates_forward_keeping_events(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[1]:
+        db.execute(statement)
+    db.execute(
+        "INSERT INTO events (uuid, at, recorded_at, operator, login, host, kind, payload) "
+        "VALUES ('00000000-0000-4000-8000-000000000000', '2026-11-01T00:00:00.000000Z', "
+        "'2026-11-01T00:00:00.000000Z', 'alice', 'alice', 'h', 'note', '{\"text\": \"old\"}')"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Journal.open(path) as journal:
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert [e.payload["text"] for e in journal.events_between()] == ["old"]
+        journal.set_presence("s1", "alice", "alice", "h", "r", None, datetime.now(UTC))

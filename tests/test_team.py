@@ -82,7 +82,7 @@ def test_operator_override_is_recorded_next_to_the_login(
     )
     assert main(["journal", "export"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()[1:] if '"event"' in line]
-    done = [e for e in events if e["kind"] == "step.done"][0]
+    done = next(e for e in events if e["kind"] == "step.done")
     assert done["operator"] == "carol"
     assert done["login"] == Context.create().login
     assert done["payload"]["operator_override"] is True
@@ -91,7 +91,7 @@ def test_operator_override_is_recorded_next_to_the_login(
 async def test_another_operators_actions_appear_live(tmp_path: Path) -> None:
     from soptui.tui.screens.run import RunScreen
 
-    app, alice = build_app(tmp_path)
+    app, _alice = build_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("enter")
         screen = app.screen
