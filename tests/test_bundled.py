@@ -78,7 +78,7 @@ def shape(playbook: Playbook) -> object:
             (
                 s.id,
                 s.optional,
-                s.when,
+                s.condition and (s.condition.step, s.condition.op),  # choice literals are translated
                 s.escalate_after,
                 s.estimate,
                 len(s.checklist),
