@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.tmux_support import SOPTUI, Tmux
-from tests.ui_support import FIXTURES
 
 pytestmark = pytest.mark.slow
 
@@ -30,28 +29,31 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     }
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     status = tmp_path / "status"
-    command = (
-        f"env {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'}; echo $? > {status}; sleep 60"
-    )
+    command = f"env {exports} {SOPTUI} --language en; echo $? > {status}; sleep 60"
     tmux.start(command, 80, 24)
     tmux.wait_for("Routines")
-    tmux.keys("Enter")
-    tmux.wait_for("1 · Welcome newcomers")
-    tmux.keys("Space")  # welcome: done
-    tmux.wait_for("2 · Moderation sweep")
-    tmux.keys("Space", "n", "o", "Enter")  # the yes-no field
-    tmux.wait_for("4 · Post a topic")
+    tmux.keys("Enter")  # the first routine: the bundled end-of-day data capture
+    tmux.wait_for("1 · Record total members")
+    values = ["3000", "37", "512", "1200", "17.1", "4000", "120", "5.5", "evening"]
+    for number, value in enumerate(values, start=1):
+        tmux.keys("Space")
+        if number == 2:  # a wrong value is refused next to the field, nothing recorded
+            tmux("send-keys", "-t", "e2e", "-l", "lots")
+            tmux.keys("Enter")
+            tmux.wait_for("is not a whole number")
+            tmux.keys("C-u")
+        tmux("send-keys", "-t", "e2e", "-l", value)
+        tmux.keys("Enter")
+        tmux.wait_for(f"{number + 1} · ")
     tmux.keys("n")
     tmux.wait_for("Note")
-    tmux("send-keys", "-t", "e2e", "-l", "quiet morning, 安静的早上")
+    tmux("send-keys", "-t", "e2e", "-l", "campaign day, 活动日")
     tmux.keys("Enter")
-    tmux.wait_for("erin")
-    tmux.keys("s")  # optional: skipped without a reason
-    tmux.wait_for("5 · Count new members")
-    tmux.keys("Space", "1", "2", "Enter")
+    tmux.wait_for("✎ erin")
+    tmux.keys("s")  # "Note anomalies" is optional: skipped without a reason
     tmux.wait_for("This run is finished")
     tmux.keys("Enter", "Escape")
-    screen = tmux.wait_for("✓ Morning round")
+    screen = tmux.wait_for("✓ End-of-day data")
     assert "erin" in screen
     tmux.keys("q")
     deadline = time.monotonic() + 15
@@ -67,16 +69,26 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     )
     events = [json.loads(line) for line in export.stdout.splitlines()]
     kinds = [(e.get("kind"), e.get("step")) for e in events if e["type"] == "event"]
+    steps = [
+        "record-total-members",
+        "record-new-members",
+        "record-active-members",
+        "record-messages",
+        "record-activity-rate",
+        "record-content-reads",
+        "record-content-shares",
+        "record-interaction-rate",
+        "peak-time",
+    ]
     assert kinds == [
         ("run.opened", None),
-        ("step.done", "welcome"),
-        ("step.done", "found-negative"),
-        ("note", "topic"),
-        ("step.skipped", "topic"),
-        ("step.done", "new-members"),
+        *[("step.done", step) for step in steps],
+        ("note", "note-anomalies"),
+        ("step.skipped", "note-anomalies"),
     ]
     values = {e["step"]: e["payload"].get("value") for e in events if e.get("kind") == "step.done"}
-    assert values == {"welcome": None, "found-negative": False, "new-members": 12}
+    assert values["record-new-members"] == 37 and values["record-activity-rate"] == 17.1
+    assert values["peak-time"] == "evening"
     assert all(e["operator"] == "erin" for e in events if e["type"] == "event")
     note = next(e for e in events if e.get("kind") == "note")
-    assert note["payload"]["text"] == "quiet morning, 安静的早上"
+    assert note["payload"]["text"] == "campaign day, 活动日"

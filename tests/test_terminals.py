@@ -41,7 +41,7 @@ def start(tmux: Tmux, tmp_path: Path, env: dict[str, str], size: tuple[int, int]
     }
     exports = " ".join(f"{k}={v}" for k, v in {**base, **env}.items())
     command = (
-        f"env -u COLORTERM {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'}; "
+        f"env -u COLORTERM {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'} run morning; "
         f"echo $? > {status}; sleep 60"
     )
     tmux.start(command, *size)
@@ -65,8 +65,6 @@ def kinds(journal: Path) -> list[tuple[str, str | None]]:
 def test_five_steps_by_keyboard(tmux: Tmux, tmp_path: Path, name: str) -> None:
     env, size = MATRIX[name]
     journal, status = start(tmux, tmp_path, env, size)
-    tmux.wait_for("Routines")
-    tmux.keys("Enter")
     tmux.wait_for("Welcome newcomers")
     tmux.keys("Space")
     tmux.wait_for("2 · Moderation sweep")
@@ -92,8 +90,8 @@ def test_five_steps_by_keyboard(tmux: Tmux, tmp_path: Path, name: str) -> None:
 
 def test_resize_mid_step(tmux: Tmux, tmp_path: Path) -> None:
     journal, status = start(tmux, tmp_path, {"TERM": "xterm-256color"}, (80, 24))
-    tmux.wait_for("Routines")
-    tmux.keys("Enter", "Space", "Space")
+    tmux.wait_for("Welcome newcomers")
+    tmux.keys("Space", "Space")
     tmux.wait_for("Negative posts found?")
     tmux("resize-window", "-t", "e2e", "-x", "60", "-y", "20")
     tmux.keys("n", "o")
@@ -110,8 +108,8 @@ def test_resize_mid_step(tmux: Tmux, tmp_path: Path) -> None:
 
 def test_dropped_session_keeps_the_half_typed_note(tmux: Tmux, tmp_path: Path) -> None:
     journal, status = start(tmux, tmp_path, {"TERM": "xterm-256color"}, (80, 24))
-    tmux.wait_for("Routines")
-    tmux.keys("Enter", "Space")
+    tmux.wait_for("Welcome newcomers")
+    tmux.keys("Space")
     tmux.wait_for("2 · Moderation sweep")
     tmux.keys("n")
     tmux.wait_for("Note")
@@ -130,7 +128,6 @@ def test_dropped_session_keeps_the_half_typed_note(tmux: Tmux, tmp_path: Path) -
     status.unlink(missing_ok=True)
     start(tmux, tmp_path, {"TERM": "xterm-256color"}, (100, 30))
     tmux.wait_for("unsaved note")
-    tmux.keys("Enter")
     tmux.wait_for("2 · Moderation sweep")
     tmux.keys("n")
     screen = tmux.wait_for("half typed")
