@@ -12,13 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from soptui import __version__
-from soptui.context import CommandError, Context, UsageError
+from soptui.errors import CommandError, UsageError
+
+if TYPE_CHECKING:
+    from soptui.context import Context
 from soptui.text import visible
 
-Handler = Callable[[Context, argparse.Namespace], int]
+Handler = Callable[["Context", argparse.Namespace], int]
 
 DESCRIPTION = """\
 Run your community team's SOPs (daily, weekly and monthly routines, incident playbooks)
@@ -121,7 +124,8 @@ def _capture_options(command: argparse.ArgumentParser) -> None:
 
 
 def _run_commands(commands: Subparsers) -> None:
-    from soptui.commands import run_commands as rc  # light: no Textual
+    def rc() -> ModuleType:
+        return _module("run_commands")
 
     done = commands.add_parser(
         "done",
@@ -134,7 +138,7 @@ def _run_commands(commands: Subparsers) -> None:
     done.add_argument("--value", help="the step's input value (yes-no takes yes/no, y/n, 是/否)")
     done.add_argument("--note", help="a note to attach to the step")
     _capture_options(done)
-    done.set_defaults(handler=lambda c, a: rc.done(c, a.playbook, a.step, a.value, a.note, a.at, a.run))
+    done.set_defaults(handler=lambda c, a: rc().done(c, a.playbook, a.step, a.value, a.note, a.at, a.run))
 
     skip = commands.add_parser(
         "skip",
@@ -145,7 +149,7 @@ def _run_commands(commands: Subparsers) -> None:
     skip.add_argument("step", metavar="STEP")
     skip.add_argument("--reason", help="why it was skipped")
     _capture_options(skip)
-    skip.set_defaults(handler=lambda c, a: rc.skip(c, a.playbook, a.step, a.reason, a.at, a.run))
+    skip.set_defaults(handler=lambda c, a: rc().skip(c, a.playbook, a.step, a.reason, a.at, a.run))
 
     note = commands.add_parser(
         "note",
@@ -156,7 +160,7 @@ def _run_commands(commands: Subparsers) -> None:
     note.add_argument("words", nargs="+", metavar="[PLAYBOOK] TEXT")
     note.add_argument("--step", help="attach to this step")
     _capture_options(note)
-    note.set_defaults(handler=lambda c, a: rc.note(c, a.words, a.step, a.at, a.run))
+    note.set_defaults(handler=lambda c, a: rc().note(c, a.words, a.step, a.at, a.run))
 
     incident = commands.add_parser(
         "incident",
@@ -168,11 +172,11 @@ def _run_commands(commands: Subparsers) -> None:
     opening.add_argument("playbook", metavar="PLAYBOOK")
     opening.add_argument("--title", required=True, help="what happened, in a few words")
     opening.add_argument("--severity", help="one of the playbook's severities (default: the least severe)")
-    opening.set_defaults(handler=lambda c, a: rc.incident_open(c, a.playbook, a.title, a.severity))
+    opening.set_defaults(handler=lambda c, a: rc().incident_open(c, a.playbook, a.title, a.severity))
     resolving = sub.add_parser("resolve", help="resolve an incident", description="Resolve an incident run.")
     resolving.add_argument("run", metavar="RUN", help="the incident's run id (a unique prefix will do)")
     resolving.add_argument("--summary", help="what was done and the outcome")
-    resolving.set_defaults(handler=lambda c, a: rc.incident_resolve(c, a.run, a.summary))
+    resolving.set_defaults(handler=lambda c, a: rc().incident_resolve(c, a.run, a.summary))
 
     due = commands.add_parser(
         "due",
@@ -182,7 +186,7 @@ def _run_commands(commands: Subparsers) -> None:
     )
     due.add_argument("--date", help="show the agenda as of this day (YYYY-MM-DD)")
     due.add_argument("--json", action="store_true", help="print as JSON")
-    due.set_defaults(handler=lambda c, a: rc.due(c, a.date, a.json))
+    due.set_defaults(handler=lambda c, a: rc().due(c, a.date, a.json))
 
     run = commands.add_parser(
         "run",
@@ -317,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from soptui.context import Context  # after parsing: --version and --help stay fast
+
         context = Context.create(
             playbooks=args.playbooks,
             journal=args.journal,

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from soptui.config import Language, Settings, language_from_locale, load_settings, merged
+from soptui.errors import CommandError, UsageError
 from soptui.journal import Journal, JournalError
 from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
@@ -23,13 +24,7 @@ from soptui.playbooks.problems import Problem
 from soptui.recorder import Identity, Recorder
 from soptui.team import TeamLayout, check_team
 
-
-class UsageError(Exception):
-    """Bad command-line input: exit status 2."""
-
-
-class CommandError(Exception):
-    """A clear, one-line failure for a person: exit status 1."""
+__all__ = ["CommandError", "Context", "UsageError", "make_recorder", "open_journal"]
 
 
 @dataclass

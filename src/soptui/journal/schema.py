@@ -82,6 +82,8 @@ CREATE TABLE presence (
 )
         """,
         "CREATE INDEX presence_run ON presence(run_id)",
+        # Reviews look runs up by period across every playbook.
+        "CREATE INDEX runs_period ON runs(period)",
     ],
 }
 SCHEMA_VERSION = max(MIGRATIONS)

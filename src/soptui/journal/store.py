@@ -401,6 +401,26 @@ class Journal:
         rows = self._query("SELECT * FROM events WHERE run_id = ? ORDER BY seq", (run_id,))
         return [_event(r) for r in rows]
 
+    def events_of_runs(self, run_ids: list[str]) -> dict[str, list[Event]]:
+        """The events of many runs at once, each run's in journal order."""
+        found: dict[str, list[Event]] = {run_id: [] for run_id in run_ids}
+        for start in range(0, len(run_ids), 500):
+            chunk = run_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(f"SELECT * FROM events WHERE run_id IN ({marks}) ORDER BY seq", tuple(chunk))
+            for row in rows:
+                found[row["run_id"]].append(_event(row))
+        return found
+
+    def recorded_values(self, start: datetime, end: datetime) -> list[Event]:
+        """Completions that carry a value, and undos, recorded in [start, end) (for metrics)."""
+        rows = self._query(
+            "SELECT * FROM events WHERE at >= ? AND at < ? AND "
+            "((kind = 'step.done' AND instr(payload, '\"value\"') > 0) OR kind = 'undo') ORDER BY seq",
+            (utc_text(start), utc_text(end)),
+        )
+        return [_event(r) for r in rows]
+
     def run(self, run_id: str) -> RunRow | None:
         rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
         return _run_row(rows[0]) if rows else None

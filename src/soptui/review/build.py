@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from soptui.journal import RunRow
 from soptui.playbooks.models import Playbook
-from soptui.recorder import Recorder
+from soptui.recorder import ActionError, Recorder
 from soptui.review.model import (
     GoalStats,
     IncidentStats,
@@ -31,7 +31,7 @@ from soptui.review.model import (
     SkippedStep,
     SlowStep,
 )
-from soptui.runs import RunState
+from soptui.runs import RunState, fold
 from soptui.schedule import due_at, period_end, period_of, period_start, periods_between
 
 Value = tuple[date, datetime, float]  # attributed day, recorded instant, value
@@ -89,17 +89,26 @@ class _Runs:
             self.cache[row.run_id] = self.recorder.fold_row(row)
         return self.cache[row.run_id]
 
+    def fold_all(self, rows: list[RunRow]) -> list[RunState]:
+        """Fold many runs, reading all their events in one query."""
+        missing = [r for r in rows if r.run_id not in self.cache]
+        events = self.recorder.journal.events_of_runs([r.run_id for r in missing])
+        for row in missing:
+            playbook = self.recorder.playbook_version(row.playbook_hash, row.playbook_id)
+            self.cache[row.run_id] = fold(row.run_id, playbook, events[row.run_id])
+        return [self.cache[r.run_id] for r in rows]
+
     def routine(self, start: date, end: date) -> list[RunState]:
         periods: list[str] = []
         for cadence in ("daily", "weekly", "monthly"):
             periods += periods_between(cadence, start, end, limit=5000)
-        return [self.fold(r) for r in self.recorder.journal.routine_runs(periods)]
+        return self.fold_all(self.recorder.journal.routine_runs(periods))
 
     def incidents(self, start: date, end: date, zone: ZoneInfo) -> list[RunState]:
         rows = self.recorder.journal.incidents_opened_between(
             _instant(start, zone), _instant(end + timedelta(days=1), zone)
         )
-        return [self.fold(r) for r in rows]
+        return self.fold_all(rows)
 
 
 def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = None) -> Review:
@@ -107,9 +116,14 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
     zone = recorder.zone
     now = (now or recorder.clock()).astimezone(zone)
     runs = _Runs(recorder)
+    goal_start = min(
+        (g.start or g.by - timedelta(days=91) for g in recorder.library.goals), default=rng.start
+    )
+    values = _values(recorder, min(goal_start, rng.previous().start), rng.end)
     routine_runs = runs.routine(rng.start, rng.end)
     incidents = runs.incidents(rng.start, rng.end, zone)
     in_range = routine_runs + incidents
+    notes, people = _notes_and_people(recorder, rng)
     return Review(
         start=rng.start,
         end=rng.end,
@@ -119,11 +133,11 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
         skipped=_skipped(in_range),
         left=_left(in_range),
         slow=_slow(in_range),
-        metrics=_metrics(recorder, runs, rng),
-        goals=_goals(recorder, runs, rng, now),
+        metrics=_metrics(recorder, rng, values),
+        goals=_goals(recorder, rng, values),
         incidents=[_incident(state, now) for state in incidents],
-        notes=_notes(recorder, rng),
-        people=_people(recorder, rng),
+        notes=notes,
+        people=people,
         days=rng.days,
     )
 
@@ -270,21 +284,39 @@ def _slow(runs: list[RunState], limit: int = 5) -> list[SlowStep]:
 # -- metrics and goals ---------------------------------------------------------------------
 
 
-def _values(runs: list[RunState], zone: ZoneInfo) -> dict[str, list[Value]]:
-    """Metric values by metric, each attributed to a team-local day inside its run's period."""
+def _values(recorder: Recorder, start: date, end: date) -> dict[str, list[Value]]:
+    """Metric values attributed to days in [start, end], by metric.
+
+    Read straight from the completions that carry a value (one indexed query) rather than by
+    folding every run: a goal may look back months. A value belongs to the team-local day it
+    was recorded, clamped into its run's period (a late or backfilled value counts for its run).
+    """
+    zone = recorder.zone
+    # A run's value may be recorded up to a month after its period began (monthly routines).
+    events = recorder.journal.recorded_values(
+        _instant(start - timedelta(days=1), zone), _instant(end + timedelta(days=36), zone)
+    )
+    undone = {e.payload.get("target") for e in events if e.kind == "undo"}
     found: dict[str, list[Value]] = defaultdict(list)
-    for state in runs:
-        for step in state.steps.values():
-            spec = step.step.input
-            if spec is None or spec.metric is None or step.status != "done" or step.at is None:
-                continue
-            if isinstance(step.value, bool) or not isinstance(step.value, int | float):
-                continue
-            day = step.at.astimezone(zone).date()
-            if state.period is not None:
-                first, after = period_start(state.period), period_end(state.period)
-                day = min(max(day, first), after - timedelta(days=1))
-            found[spec.metric].append((day, step.at, float(step.value)))
+    for event in events:
+        if event.kind != "step.done" or event.uuid in undone or not event.playbook_hash:
+            continue
+        value = event.payload.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        try:
+            playbook = recorder.playbook_version(event.playbook_hash, event.playbook_id or "")
+        except ActionError:
+            continue
+        step = playbook.step(event.step_id or "")
+        if step is None or step.input is None or step.input.metric is None:
+            continue
+        day = event.at.astimezone(zone).date()
+        if event.run_id and "@" in event.run_id:
+            period = event.run_id.rsplit("@", 1)[1]
+            day = min(max(day, period_start(period)), period_end(period) - timedelta(days=1))
+        if start <= day <= end:
+            found[step.input.metric].append((day, event.at, float(value)))
     for values in found.values():
         values.sort(key=lambda v: (v[0], v[1]))
     return found
@@ -308,12 +340,8 @@ def _window(values: list[Value], start: date, end: date) -> list[float]:
     return [v for day, _, v in values if start <= day <= end]
 
 
-def _metrics(recorder: Recorder, runs: _Runs, rng: ReviewRange) -> list[MetricStats]:
-    zone = recorder.zone
+def _metrics(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]]) -> list[MetricStats]:
     previous = rng.previous()
-    values = _values(
-        runs.routine(previous.start, rng.end) + runs.incidents(previous.start, rng.end, zone), zone
-    )
     definitions = recorder.library.metrics()
     stats = []
     for metric in sorted(set(definitions) | set(values)):
@@ -337,13 +365,10 @@ def _metrics(recorder: Recorder, runs: _Runs, rng: ReviewRange) -> list[MetricSt
     return stats
 
 
-def _goals(recorder: Recorder, runs: _Runs, rng: ReviewRange, now: datetime) -> list[GoalStats]:
-    zone = recorder.zone
+def _goals(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]]) -> list[GoalStats]:
     goals = recorder.library.goals
     if not goals:
         return []
-    earliest = min(g.start or g.by - timedelta(days=91) for g in goals)
-    values = _values(runs.routine(earliest, rng.end) + runs.incidents(earliest, rng.end, zone), zone)
     stats = []
     for goal in goals:
         start = goal.start or goal.by - timedelta(days=91)
@@ -408,7 +433,8 @@ def _incident(state: RunState, now: datetime) -> IncidentStats:
     )
 
 
-def _notes(recorder: Recorder, rng: ReviewRange) -> list[NoteRow]:
+def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRow], list[tuple[str, int]]]:
+    """Notes in the range, and actions per operator (every event but undo), in one pass."""
     zone = recorder.zone
     events = list(
         recorder.journal.events_between(
@@ -416,19 +442,10 @@ def _notes(recorder: Recorder, rng: ReviewRange) -> list[NoteRow]:
         )
     )
     undone = {e.payload.get("target") for e in events if e.kind == "undo"}
-    return [
+    notes = [
         NoteRow(e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", "")))
         for e in events
         if e.kind == "note" and e.uuid not in undone
     ]
-
-
-def _people(recorder: Recorder, rng: ReviewRange) -> list[tuple[str, int]]:
-    zone = recorder.zone
-    counts: Counter[str] = Counter()
-    for event in recorder.journal.events_between(
-        _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
-    ):
-        if event.kind != "undo":
-            counts[event.operator] += 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    counts = Counter(e.operator for e in events if e.kind != "undo")
+    return notes, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

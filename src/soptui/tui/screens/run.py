@@ -78,6 +78,7 @@ class RunScreen(Screen[None]):
         self.changes = changes or []
         self.selected: str | None = None
         self.rung: set[str] = set()
+        self._shown_details: str | None = None
         self._presence_target: str | None = None
         self._presence_pending = False
 
@@ -221,14 +222,19 @@ class RunScreen(Screen[None]):
             if step.status == "skipped" and step.reason:
                 suffix = f" ({step.reason})"
             label = visible(f"{mark} {number} {step.step.title}{suffix}", newlines=False)
-            rows.append(Option(Content.styled(label, style) if style else Content(label), id=step_id))
-        highlighted = options.highlighted
-        options.clear_options()
-        options.add_options(rows)
+            rows.append((step_id, Content.styled(label, style) if style else Content(label)))
+        if [option.id for option in options.options] == [step_id for step_id, _ in rows]:
+            # Same steps: change only the lines whose mark or text changed (no rebuild, less output).
+            for index, (_, prompt) in enumerate(rows):
+                if str(options.get_option_at_index(index).prompt) != prompt.plain:
+                    options.replace_option_prompt_at_index(index, prompt)
+        else:
+            options.clear_options()
+            options.add_options([Option(prompt, id=step_id) for step_id, prompt in rows])
         if self.selected in self.state.steps:
-            options.highlighted = list(self.state.steps).index(self.selected)
-        elif highlighted is not None:
-            options.highlighted = highlighted
+            index = list(self.state.steps).index(self.selected)
+            if options.highlighted != index:
+                options.highlighted = index
 
     def _detail(self) -> None:
         s = self.services
@@ -250,7 +256,10 @@ class RunScreen(Screen[None]):
             meta.append(f"{s.t('escalate')} {minutes(definition.escalate_after)}")
         meta.append(self._status_text(step))
         self.query_one("#step-meta", Static).update(plain(" · ".join(m for m in meta if m), newlines=False))
-        self.query_one("#step-details", Markdown).update(visible(definition.details or ""))
+        details = visible(definition.details or "")
+        if details != self._shown_details:  # re-parsing Markdown is the slowest part of a redraw
+            self._shown_details = details
+            self.query_one("#step-details", Markdown).update(details)
         checklist = [
             f" [{'x' if i in step.ticked else ' '}] {i + 1}. {item}"
             for i, item in enumerate(definition.checklist)

@@ -1,0 +1,268 @@
+"""soptui's performance figures, each beside its floor: ``python bench/run.py [--small]``.
+
+Generates (once, cached under bench/out/) a journal of five years for a team of ten, then
+measures start-up in a real terminal (tmux), CLI commands, completing a step, the review
+screen, memory and terminal output, printing one table. ``--small`` runs a tiny version for
+CI: it checks that every measurement still works and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+PYTHON = sys.executable
+SOPTUI = shutil.which("soptui", path=str(Path(PYTHON).parent)) or "soptui"
+Row = tuple[str, str, str, str]
+
+
+def median_run(command: list[str], env: dict[str, str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+# -- 1. start to first full frame in tmux -------------------------------------------------
+
+def first_frame(command: str, marker: str, env: dict[str, str], repeat: int) -> float:
+    socket = Path(tempfile.mkdtemp()) / "tmux.sock"
+    times = []
+    for _ in range(repeat):
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        started = time.perf_counter()
+        subprocess.run(["tmux", "-S", str(socket), "-f", "/dev/null", "new-session", "-d", "-s", "b", "-x", "80",
+                        "-y", "24", f"env {exports} {command}", ";", "set-option", "-g", "status", "off"],
+                       check=True)
+        while True:
+            screen = subprocess.run(["tmux", "-S", str(socket), "capture-pane", "-p", "-t", "b"],
+                                    capture_output=True, text=True).stdout
+            if marker in screen:
+                break
+            if time.perf_counter() - started > 30:
+                raise RuntimeError(f"{marker!r} never appeared:\n{screen}")
+            time.sleep(0.005)
+        times.append(time.perf_counter() - started)
+        subprocess.run(["tmux", "-S", str(socket), "kill-server"], check=False)
+        time.sleep(0.2)
+    return statistics.median(times)
+
+
+# -- 3, 4, 5. in-process pilot measurements ---------------------------------------------------
+
+PILOT = r'''
+import asyncio, json, resource, sys, time
+from pathlib import Path
+from soptui.context import Context, make_recorder, open_journal
+from soptui.drafts import Drafts
+from soptui.review import build_review, week_range
+from soptui.schedule import period_of
+from soptui.tui.app import make_app
+from soptui.tui.services import Services
+from soptui.tui.screens.review import ReviewScreen
+
+samples = int(sys.argv[1])
+context = Context.create(language="en")
+journal = open_journal(context)
+recorder = make_recorder(context, journal)
+app = make_app(Services(recorder, "en", Path("/tmp"), [], Drafts(None)))
+out = {}
+
+def p(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+async def main():
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_routine("morning-round")
+        await pilot.pause()
+        screen = app.screen
+        step = "check-content"  # a step without an input: space completes it
+        screen._select(step)
+        complete, commit = [], []
+        for _ in range(samples):
+            started = time.perf_counter()
+            await pilot.press("space")
+            assert screen.state.steps[step].status == "done"
+            complete.append(time.perf_counter() - started)
+            await pilot.press("u")
+            screen._select(step)
+        for _ in range(samples):
+            started = time.perf_counter()
+            recorder.complete(screen.state.run_id, step)
+            commit.append(time.perf_counter() - started)
+            recorder.undo(screen.state.run_id)
+        out["complete_p99"] = p(complete)
+        out["commit_p99"] = p(commit)
+        await pilot.press("escape")
+        week = week_range(period_of("weekly", recorder.clock().astimezone(recorder.zone).date()))
+        started = time.perf_counter()
+        build_review(recorder, week)
+        out["review_query"] = time.perf_counter() - started
+        started = time.perf_counter()
+        await pilot.press("r")
+        while not (isinstance(app.screen, ReviewScreen) and app.screen.review is not None):
+            await pilot.pause(0.001)
+        out["review_open"] = time.perf_counter() - started
+        started = time.perf_counter()
+        await pilot.press("left")
+        out["review_prev"] = time.perf_counter() - started
+        await pilot.pause()
+    out["rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+asyncio.run(main())
+print(json.dumps(out))
+'''
+
+BARE_RSS = r'''
+import asyncio, json, resource, sys
+sys.path.insert(0, sys.argv[1])
+from bare_app import Bare
+async def main():
+    async with Bare().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+asyncio.run(main())
+print(json.dumps({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+'''
+
+
+def pilot_figures(env: dict[str, str], samples: int) -> dict[str, float]:
+    result = subprocess.run([PYTHON, "-c", PILOT, str(samples)], env=env, capture_output=True, text=True,
+                            timeout=900)
+    if result.returncode:
+        raise RuntimeError(result.stderr[-3000:])
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    bare = subprocess.run([PYTHON, "-c", BARE_RSS, str(HERE)], env=env, capture_output=True, text=True,
+                          timeout=120)
+    figures["bare_rss_kib"] = json.loads(bare.stdout.strip().splitlines()[-1])["rss_kib"]
+    return figures
+
+
+# -- 6. bytes written to the terminal for one step ----------------------------------------------
+
+def terminal_bytes(env: dict[str, str]) -> tuple[int, int]:
+    socket = Path(tempfile.mkdtemp()) / "tmux.sock"
+    log = socket.parent / "pane.out"
+    tmux = ["tmux", "-S", str(socket)]
+    exports = " ".join(f"{k}={v}" for k, v in env.items())
+    subprocess.run([*tmux, "-f", "/dev/null", "new-session", "-d", "-s", "b", "-x", "80", "-y", "24",
+                    f"env {exports} {SOPTUI} --language en run morning-round", ";",
+                    "set-option", "-g", "status", "off"], check=True)
+
+    def screen() -> list[str]:
+        return subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True,
+                              text=True).stdout.splitlines()
+    deadline = time.perf_counter() + 30
+    while "Welcome" not in "\n".join(screen()) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)
+    subprocess.run([*tmux, "send-keys", "-t", "b", "j", "j"], check=True)  # a step without an input
+    time.sleep(1.0)
+    before = screen()
+    subprocess.run([*tmux, "pipe-pane", "-o", "-t", "b", f"cat >> {log}"], check=True)
+    time.sleep(0.3)
+    subprocess.run([*tmux, "send-keys", "-t", "b", "Space"], check=True)
+    time.sleep(1.0)
+    subprocess.run([*tmux, "pipe-pane", "-t", "b"], check=True)
+    after = screen()
+    subprocess.run([*tmux, "kill-server"], check=False)
+    changed = sum(1 for a, b in zip("\n".join(before), "\n".join(after), strict=False) if a != b)
+    return (log.stat().st_size if log.exists() else 0), changed
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="tiny journal, one repetition (CI smoke)")
+    args = parser.parse_args()
+    days, groups, repeat, samples = (20, 2, 1, 5) if args.small else (5 * 365, 12, 5, 100)
+    out = HERE / "out" / ("small" if args.small else "full")
+    journal, playbooks = out / "journal.sqlite3", out / "playbooks"
+    if not journal.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"generating {days} days for {groups} groups into {journal} …", file=sys.stderr)
+        count, seconds = generate(journal, days, date.today(), groups, playbooks_dir=playbooks)
+        print(f"  {count} events in {seconds:.0f} s", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as home:
+        env = {**{k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")},
+               "SOPTUI_JOURNAL": str(journal), "SOPTUI_PLAYBOOKS": str(playbooks),
+               "SOPTUI_CONFIG_DIR": f"{home}/config", "SOPTUI_DATA_DIR": f"{home}/data",
+               "LANG": "C.UTF-8", "TERM": "xterm-256color", "TZ": "Asia/Shanghai"}
+        events = subprocess.run([PYTHON, "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1])"
+                                 ".execute('select count(*) from events').fetchone()[0])", str(journal)],
+                                capture_output=True, text=True).stdout.strip()
+        rows: list[Row] = []
+        term_env = {k: env[k] for k in ("SOPTUI_JOURNAL", "SOPTUI_PLAYBOOKS", "SOPTUI_CONFIG_DIR",
+                                         "SOPTUI_DATA_DIR", "LANG", "TERM", "TZ")}
+        app = first_frame(f"{SOPTUI} --language en", "Routines", term_env, repeat)
+        bare = first_frame(f"{PYTHON} {HERE / 'bare_app.py'}", "bare app ready", term_env, repeat)
+        rows.append(("start to first full frame (tmux, 80x24)", ms(app), f"bare Textual app {ms(bare)}",
+                     f"{app / bare:.2f}x (goal ≤ 1.25x)"))
+        floor_pass = median_run([PYTHON, "-c", "pass"], env, repeat * 2)
+        floor_textual = median_run([PYTHON, "-c", "import textual.app"], env, repeat * 2)
+        version = median_run([SOPTUI, "--version"], env, repeat * 2)
+        check = median_run([SOPTUI, "check"], env, repeat * 2)
+        review = median_run([SOPTUI, "review", "--format", "json"], env, repeat * 2)
+        imports = subprocess.run([PYTHON, "-X", "importtime", "-m", "soptui", "check"], env=env,
+                                 capture_output=True, text=True).stderr
+        textual_loaded = any(line.split("|")[-1].strip().startswith("textual") for line in imports.splitlines())
+        floors = f"python -c pass {ms(floor_pass)}; import textual {ms(floor_textual)}"
+        rows.append(("soptui --version", ms(version), floors, "no Textual import" if not textual_loaded else
+                     "IMPORTS TEXTUAL"))
+        rows.append(("soptui check (bundled + team playbooks)", ms(check), floors, ""))
+        rows.append(("soptui review --format json", ms(review), f"soptui --version {ms(version)}",
+                     f"+{ms(review - version)} (goal ≤ +300 ms)"))
+        figures = pilot_figures(env, samples)
+        rows.append(("complete a step: key → commit → redraw (p99)", ms(figures["complete_p99"]),
+                     f"journal commit alone p99 {ms(figures['commit_p99'])}", "goal < 50 ms"))
+        rows.append(("open the review screen (one week)", ms(figures["review_open"]),
+                     f"review query alone {ms(figures['review_query'])}", "goal < 150 ms"))
+        rows.append(("review: previous week", ms(figures["review_prev"]),
+                     f"review query alone {ms(figures['review_query'])}", "goal < 150 ms"))
+        rss, bare_rss = figures["rss_kib"] / 1024, figures["bare_rss_kib"] / 1024
+        rows.append(("peak RSS, Today + review visited", f"{rss:.0f} MiB", f"bare Textual app {bare_rss:.0f} MiB",
+                     f"{rss / bare_rss:.2f}x (goal ≤ 2x)"))
+        written, changed = terminal_bytes(term_env)
+        rows.append(("bytes to the terminal for one step (80x24)", f"{written} B",
+                     f"{changed} cells changed", f"full screen would be ≥ {80 * 24} cells"))
+    print(f"soptui bench · {date.today()} · {platform.node()} · {platform.platform()} · "
+          f"{os.cpu_count()} CPUs · Python {platform.python_version()} · journal {events} events")
+    widths = [max(len(r[i]) for r in [("figure", "soptui", "floor", "vs goal"), *rows]) for i in range(4)]
+    for row in [("figure", "soptui", "floor", "vs goal"), *rows]:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
