@@ -18,14 +18,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from soptui.journal import Event, Journal, RunRow
-from soptui.playbooks.library import Library, Source, bundled_source, load_library
+from soptui.playbooks.library import Library, bundled_source, load_library
 from soptui.playbooks.loader import content_hash
 from soptui.playbooks.models import Playbook
 from soptui.schedule import due_at, period_of
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TEAM = ["alice", "bob", "chen", "dana", "erin", "fang", "gao", "hui", "ivan", "jing"]
-NOTES = ["新人问发货时间", "话题讨论很热烈", "图片加载慢", "活动报名比上周多", "拦截了一个广告号", "核心成员分享了心得"]
+NOTES = [
+    "新人问发货时间",
+    "话题讨论很热烈",
+    "图片加载慢",
+    "活动报名比上周多",
+    "拦截了一个广告号",
+    "核心成员分享了心得",
+]
 
 
 def group_copies(library: Library, groups: int) -> list[Playbook]:
@@ -38,8 +45,11 @@ def group_copies(library: Library, groups: int) -> list[Playbook]:
             continue
         copies.append(playbook)  # group 1 runs the bundled playbooks as they are
         for group in range(2, groups + 1):
-            copies.append(playbook.model_copy(update={"id": f"{playbook.id}-g{group}",
-                                                      "title": f"{playbook.title} #{group}"}))
+            copies.append(
+                playbook.model_copy(
+                    update={"id": f"{playbook.id}-g{group}", "title": f"{playbook.title} #{group}"}
+                )
+            )
     return copies
 
 
@@ -66,13 +76,30 @@ class Generator:
         self.hashes = {p.id: content_hash(p) for p in playbooks}
         self.count = 0
 
-    def event(self, kind: str, at: datetime, operator: str, playbook: Playbook | None, run: str | None,
-              step: str | None = None, payload: dict[str, object] | None = None) -> Event:
+    def event(
+        self,
+        kind: str,
+        at: datetime,
+        operator: str,
+        playbook: Playbook | None,
+        run: str | None,
+        step: str | None = None,
+        payload: dict[str, object] | None = None,
+    ) -> Event:
         self.count += 1
-        return Event(kind=kind, at=at, operator=operator, login=operator, host="ops1",
-                     playbook_id=playbook.id if playbook else None,
-                     playbook_hash=self.hashes[playbook.id] if playbook else None, run_id=run, step_id=step,
-                     payload=dict(payload or {}), recorded_at=at)
+        return Event(
+            kind=kind,
+            at=at,
+            operator=operator,
+            login=operator,
+            host="ops1",
+            playbook_id=playbook.id if playbook else None,
+            playbook_hash=self.hashes[playbook.id] if playbook else None,
+            run_id=run,
+            step_id=step,
+            payload=dict(payload or {}),
+            recorded_at=at,
+        )
 
     def value(self, playbook: Playbook, step_id: str) -> object:
         step = playbook.step(step_id)
@@ -94,34 +121,72 @@ class Generator:
         rng = self.rng
         run_id = f"{playbook.id}@{period}"
         at = start
-        self.journal.insert_event(self.event("run.opened", at, operator, playbook, run_id, None,
-                                             {"period": period}))
-        self.journal.insert_run(RunRow(run_id, playbook.id, self.hashes[playbook.id], period, at, operator,
-                                       None, None, None))
+        self.journal.insert_event(
+            self.event("run.opened", at, operator, playbook, run_id, None, {"period": period})
+        )
+        self.journal.insert_run(
+            RunRow(run_id, playbook.id, self.hashes[playbook.id], period, at, operator, None, None, None)
+        )
         finished = rng.random() > 0.05
         for step in playbook.steps:
             at += timedelta(seconds=rng.randint(30, 600))
             for item in range(len(step.checklist)):
-                self.journal.insert_event(self.event("checklist.ticked", at, operator, playbook, run_id, step.id,
-                                                     {"item": item, "ticked": True}))
+                self.journal.insert_event(
+                    self.event(
+                        "checklist.ticked",
+                        at,
+                        operator,
+                        playbook,
+                        run_id,
+                        step.id,
+                        {"item": item, "ticked": True},
+                    )
+                )
             if rng.random() < 0.15:
-                self.journal.insert_event(self.event("note", at, operator, playbook, run_id, step.id,
-                                                     {"text": rng.choice(NOTES)}))
+                self.journal.insert_event(
+                    self.event("note", at, operator, playbook, run_id, step.id, {"text": rng.choice(NOTES)})
+                )
             if not finished and rng.random() < 0.3:
                 break
             if rng.random() < 0.06:
-                self.journal.insert_event(self.event("step.skipped", at, operator, playbook, run_id, step.id,
-                                                     {"reason": "太忙"}))
+                self.journal.insert_event(
+                    self.event("step.skipped", at, operator, playbook, run_id, step.id, {"reason": "太忙"})
+                )
                 continue
             value = self.value(playbook, step.id)
-            done = self.event("step.done", at, operator, playbook, run_id, step.id,
-                              {} if value is None else {"value": value})
+            done = self.event(
+                "step.done",
+                at,
+                operator,
+                playbook,
+                run_id,
+                step.id,
+                {} if value is None else {"value": value},
+            )
             self.journal.insert_event(done)
             if rng.random() < 0.02:
-                self.journal.insert_event(self.event("undo", at, operator, playbook, run_id, None,
-                                                     {"target": done.uuid, "undone": "step.done"}))
-                self.journal.insert_event(self.event("step.done", at, operator, playbook, run_id, step.id,
-                                                     {} if value is None else {"value": value}))
+                self.journal.insert_event(
+                    self.event(
+                        "undo",
+                        at,
+                        operator,
+                        playbook,
+                        run_id,
+                        None,
+                        {"target": done.uuid, "undone": "step.done"},
+                    )
+                )
+                self.journal.insert_event(
+                    self.event(
+                        "step.done",
+                        at,
+                        operator,
+                        playbook,
+                        run_id,
+                        step.id,
+                        {} if value is None else {"value": value},
+                    )
+                )
         if finished:
             self.journal.set_run_closed(run_id, at)
 
@@ -130,17 +195,31 @@ class Generator:
         at = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(hours=self.rng.randint(9, 21))
         run_id = f"{playbook.id}#{self.rng.getrandbits(32):08x}"
         severity = self.rng.choice(playbook.severities)
-        self.journal.insert_event(self.event("run.opened", at, operator, playbook, run_id, None,
-                                             {"title": self.rng.choice(NOTES), "severity": severity}))
-        self.journal.insert_run(RunRow(run_id, playbook.id, self.hashes[playbook.id], None, at, operator,
-                                       "incident", severity, None))
+        self.journal.insert_event(
+            self.event(
+                "run.opened",
+                at,
+                operator,
+                playbook,
+                run_id,
+                None,
+                {"title": self.rng.choice(NOTES), "severity": severity},
+            )
+        )
+        self.journal.insert_run(
+            RunRow(
+                run_id, playbook.id, self.hashes[playbook.id], None, at, operator, "incident", severity, None
+            )
+        )
         for step in playbook.steps:
             at += timedelta(minutes=self.rng.randint(2, 30))
-            self.journal.insert_event(self.event("step.done", at, self.rng.choice(TEAM), playbook, run_id,
-                                                 step.id, {}))
+            self.journal.insert_event(
+                self.event("step.done", at, self.rng.choice(TEAM), playbook, run_id, step.id, {})
+            )
         at += timedelta(minutes=10)
-        self.journal.insert_event(self.event("incident.resolved", at, operator, playbook, run_id, None,
-                                             {"summary": "resolved"}))
+        self.journal.insert_event(
+            self.event("incident.resolved", at, operator, playbook, run_id, None, {"summary": "resolved"})
+        )
         self.journal.set_run_closed(run_id, at)
 
     def day(self, day: date) -> None:
@@ -155,17 +234,29 @@ class Generator:
             self.incident(day, self.rng.choice(TEAM))
         if self.rng.random() < 0.5:
             at = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(hours=18)
-            self.journal.insert_event(self.event("note", at, self.rng.choice(TEAM), None, None, None,
-                                                 {"text": self.rng.choice(NOTES)}))
+            self.journal.insert_event(
+                self.event(
+                    "note", at, self.rng.choice(TEAM), None, None, None, {"text": self.rng.choice(NOTES)}
+                )
+            )
 
 
-def generate(out: Path, days: int, end: date, groups: int = 10, seed: int = 7,
-             language: str = "zh", playbooks_dir: Path | None = None) -> tuple[int, float]:
+def generate(
+    out: Path,
+    days: int,
+    end: date,
+    groups: int = 10,
+    seed: int = 7,
+    language: str = "zh",
+    playbooks_dir: Path | None = None,
+) -> tuple[int, float]:
     """Write ``days`` days of history ending the day before ``end``; returns (events, seconds)."""
     library = load_library([bundled_source(language)])
     playbooks = group_copies(library, groups)
     if playbooks_dir is not None:
-        write_playbooks([p for p in playbooks if not p.is_incident], playbooks_dir)
+        # Group 1 runs the bundled playbooks themselves; only the other groups' copies are files.
+        bundled = set(library.entries)
+        write_playbooks([p for p in playbooks if not p.is_incident and p.id not in bundled], playbooks_dir)
     if out.exists():
         raise SystemExit(f"{out} exists; remove it first")
     started = time.perf_counter()
@@ -174,8 +265,12 @@ def generate(out: Path, days: int, end: date, groups: int = 10, seed: int = 7,
     journal._db.execute("PRAGMA synchronous = OFF")
     with journal.writing():
         for playbook in playbooks:
-            journal.store_version(content_hash(playbook), playbook.id, playbook.model_dump_json(),
-                                  datetime(2020, 1, 1, tzinfo=UTC))
+            journal.store_version(
+                content_hash(playbook),
+                playbook.id,
+                playbook.model_dump_json(),
+                datetime(2020, 1, 1, tzinfo=UTC),
+            )
         journal.mark_seen([p.id for p in playbooks], datetime(2020, 1, 1, tzinfo=UTC))
     generator = Generator(journal, playbooks, seed)
     day = end - timedelta(days=days)

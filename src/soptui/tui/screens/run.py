@@ -11,13 +11,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from rich.markdown import Markdown as RichMarkdown
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from soptui.journal import JournalError, JournalReadOnly
@@ -92,7 +93,7 @@ class RunScreen(Screen[None]):
                 with VerticalScroll(id="detail"):
                     yield Static(id="step-title", classes="step-title")
                     yield Static(id="step-meta", classes="subtle")
-                    yield Markdown(id="step-details")
+                    yield Static(id="step-details")
                     yield Static(id="step-checklist")
                     yield Static(id="step-extra", classes="subtle")
                     yield Input(id="value-input")
@@ -259,7 +260,9 @@ class RunScreen(Screen[None]):
         details = visible(definition.details or "")
         if details != self._shown_details:  # re-parsing Markdown is the slowest part of a redraw
             self._shown_details = details
-            self.query_one("#step-details", Markdown).update(details)
+            # Rich's Markdown renders in one widget (Textual's mounts a widget per block, which
+            # made every step change slow); hyperlinks off: playbook text never emits OSC 8.
+            self.query_one("#step-details", Static).update(RichMarkdown(details, hyperlinks=False))
         checklist = [
             f" [{'x' if i in step.ticked else ' '}] {i + 1}. {item}"
             for i, item in enumerate(definition.checklist)
