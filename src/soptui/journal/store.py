@@ -14,6 +14,7 @@ sentence for a person.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import stat
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from soptui.journal.events import Event, dumps, parse_utc, utc_text
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
@@ -190,11 +192,18 @@ class Journal:
     def open(cls, path: Path, *, readonly: bool = False) -> Journal:
         """Open (creating if needed) the journal at ``path``; raise JournalError if impossible."""
         path = path.expanduser()
-        if path.is_symlink():
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            info = None
+        except OSError as error:
+            hint = " (is your account in the team's group?)" if error.errno == errno.EACCES else ""
+            raise JournalError(f"cannot open the journal {path}: {error.strerror or error}{hint}") from None
+        if info is not None and stat.S_ISLNK(info.st_mode):
             raise JournalError(f"the journal {path} is a symbolic link; refusing to follow it")
-        if path.is_dir():
+        if info is not None and stat.S_ISDIR(info.st_mode):
             raise JournalError(f"the journal path {path} is a directory")
-        exists = path.exists()
+        exists = info is not None
         if not exists and readonly:
             raise JournalError(f"no journal at {path}")
         can_write = not readonly and _writable(path, exists)
@@ -572,19 +581,33 @@ def _writable(path: Path, exists: bool) -> bool:
 
 def _connect(path: Path, writable: bool) -> sqlite3.Connection:
     if writable:
-        connection = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        return _checked(
+            sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
         )
-    else:
-        uri = f"file:{path}?mode=ro"
+    # Read-only. WAL readers normally need to create the -shm file; in a directory they cannot
+    # write, fall back to reading the file as immutable (what the last writer checkpointed).
+    for query in ("mode=ro", "mode=ro&immutable=1"):
         connection = sqlite3.connect(
-            uri,
+            f"file:{quote(str(path))}?{query}",
             uri=True,
             isolation_level=None,
             check_same_thread=False,
             timeout=BUSY_TIMEOUT_MS / 1000,
         )
+        try:
+            return _checked(connection)
+        except sqlite3.OperationalError:
+            connection.close()
+            if "immutable" in query:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _checked(connection: sqlite3.Connection) -> sqlite3.Connection:
     connection.row_factory = sqlite3.Row
     # Reading the schema here makes a damaged header fail now, not at the first action.
     connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    connection.execute("PRAGMA user_version").fetchone()
     return connection
