@@ -245,3 +245,15 @@ async def test_review_screen_moves_by_week_and_exports(tmp_path: Path) -> None:
         assert saved.read_text().startswith("# Review 2026-W48")
         await pilot.press("escape")
         assert isinstance(app.screen, TodayScreen)
+
+
+async def test_command_palette_starts_any_playbook(tmp_path: Path) -> None:
+    app, _recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Run: Morning")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        assert app.screen.state.run_id == RUN

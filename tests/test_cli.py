@@ -184,3 +184,33 @@ def test_review_sections_match_the_renderer() -> None:
     from soptui.review.render import SECTIONS
 
     assert tuple(_REVIEW_SECTIONS) == SECTIONS
+
+
+def test_app_needs_a_terminal_and_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "soptui", "--journal", str(tmp_path / "j.sqlite3")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert "needs an interactive terminal" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_non_utf8_terminal_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from soptui.commands.app_commands import terminal_problem
+
+    class Tty(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Tty(io.BytesIO(), encoding="utf-8"))
+    monkeypatch.setattr(sys, "stdout", Tty(io.BytesIO(), encoding="latin-1"))
+    problem = terminal_problem()
+    assert problem is not None and "not UTF-8" in problem and "LANG=C.UTF-8" in problem
+    monkeypatch.setattr(sys, "stdout", Tty(io.BytesIO(), encoding="utf-8"))
+    assert terminal_problem() is None

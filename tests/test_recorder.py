@@ -215,3 +215,23 @@ def test_agenda_states_overdue_and_missed(tmp_path: Path, clock: Clock) -> None:
     morning = next(i for i in build_agenda(recorder).routines if i.entry.playbook.id == "morning")
     assert morning.missed == ["2026-11-24", "2026-11-25"]
     assert isinstance(Journal, type)
+
+
+def test_demo_history_is_realistic_and_consistent(tmp_path: Path) -> None:
+    from soptui.demo import fill_demo
+    from soptui.playbooks.library import bundled_source, load_library
+    from soptui.review import build_review, week_range
+    from tests.helpers import SHANGHAI
+
+    library = load_library([bundled_source("en")])
+    journal = Journal.open(tmp_path / "demo.sqlite3")
+    now = datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
+    fill_demo(journal, library, SHANGHAI, now, "en")
+    assert journal.integrity_problems() == []
+    assert journal.event_count() > 500
+    recorder = recorder_for(tmp_path, library, journal=journal, clock=Clock(now))
+    review = build_review(recorder, week_range("2026-W47"))
+    daily = [r for r in review.routines if r.cadence == "daily"]
+    assert all(r.expected for r in daily) and any(r.completed for r in daily)
+    assert any(m.value is not None for m in review.metrics)
+    assert len({name for name, _ in review.people}) >= 3

@@ -188,3 +188,34 @@ def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path) -> None
     review = build_review(gone, week_range("2026-W48"))
     assert [r.playbook_id for r in review.routines] == ["morning"]
     assert "Morning round" in render_markdown(review)
+
+
+def test_playbook_edited_mid_week_and_incident_spanning_weeks(tmp_path: Path) -> None:
+    library = library_from(tmp_path, morning=DAILY, spam=INCIDENT)
+    clock = Clock(local(23, 9))
+    recorder = recorder_for(tmp_path, library, "alice", clock)
+    with recorder.journal.writing():
+        recorder.journal.mark_seen(["morning"], local(16, 8))
+    for day in (23, 24):
+        clock.now = local(day, 9)
+        run = recorder.routine_run("morning").run_id
+        recorder.finish(run)
+    clock.now = local(22, 23)  # an incident opened on Sunday of W47, resolved on Monday of W48
+    incident = recorder.open_incident("spam", "weekend bots").run_id
+    clock.now = local(23, 1)
+    recorder.resolve(incident, "done")
+    recorder.journal.close()
+    edited = DAILY.replace('title = "Morning round"', 'title = "Morning round v2"')
+    (tmp_path / "playbooks" / "morning.toml").write_text(edited, encoding="utf-8")
+    recorder = recorder_for(tmp_path, library_from(tmp_path), "alice", clock)
+    for day in (25, 26, 27, 28, 29):
+        clock.now = local(day, 9)
+        recorder.finish(recorder.routine_run("morning").run_id)
+    clock.now = local(30, 10)
+    w48 = build_review(recorder, week_range("2026-W48"))
+    [morning] = w48.routines
+    assert morning.title == "Morning round v2" and len(morning.completed) == 7  # one routine, both versions
+    assert w48.incidents == []  # opened in W47
+    w47 = build_review(recorder, week_range("2026-W47"))
+    [spanning] = w47.incidents
+    assert spanning.time_to_resolve == timedelta(hours=2)
