@@ -147,8 +147,13 @@ class RunScreen(Screen[None]):
         recorder = self.services.recorder
         if recorder.journal.readonly:
             return
-        with contextlib.suppress(JournalError):
-            recorder.here(run_id, step_id)
+
+        def write() -> None:
+            with contextlib.suppress(JournalError):
+                recorder.here(run_id, step_id)
+
+        # A presence write is a committed transaction (an fsync): keep it off the key-press path.
+        self.run_worker(write, thread=True, group="presence", exclusive=True)
 
     def on_screen_suspend(self) -> None:
         self._announce(leaving=True)
@@ -320,7 +325,10 @@ class RunScreen(Screen[None]):
 
     # -- recording -----------------------------------------------------------------
     def record(
-        self, action: Callable[[], RunState | None], draft: Mapping[str, object] | None = None
+        self,
+        action: Callable[[], RunState | None],
+        draft: Mapping[str, object] | None = None,
+        redraw: bool = True,
     ) -> bool:
         """Run one recorder action; redraw only if the journal committed it.
 
@@ -345,7 +353,8 @@ class RunScreen(Screen[None]):
             return False
         if state is not None:
             self.state = state
-        self.redraw()
+        if redraw:
+            self.redraw()
         return True
 
     def reload(self) -> None:
@@ -404,10 +413,14 @@ class RunScreen(Screen[None]):
                 self.query_one("#value-error", Static).update(plain(f"⚠ {error}"))
                 return
         draft = {"kind": "step.done", "step": step.step.id, "value": raw}
-        if self.record(lambda: self.services.recorder.complete(self.state.run_id, step.step.id, raw), draft):
+        complete = lambda: self.services.recorder.complete(self.state.run_id, step.step.id, raw)  # noqa: E731
+        if self.record(complete, draft, redraw=False):
             self.query_one("#value-input", Input).value = ""
             self._refocus()
-            self._advance()
+            self._header()
+            if self.state.is_incident:
+                self._timeline()
+            self._advance()  # redraws the list and the next step's details once
 
     def _refocus(self) -> None:
         target = "#note-input" if self.state.is_incident else "#steps"
