@@ -163,3 +163,34 @@ async def test_read_only_journal_still_shows_agenda_and_review(tmp_path: Path) -
         assert recorder.state("morning@2026-11-23").steps["found-negative"].status == "pending"
         await pilot.press("escape", "r")
         assert isinstance(app.screen, ReviewScreen) and app.screen.review is not None
+
+
+async def test_large_journal_is_checked_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import soptui.journal.store as store
+
+    app, recorder = build_app(tmp_path)
+    run = recorder.routine_run("morning").run_id
+    for n in range(300):
+        recorder.note(run, f"note {n} " + "z" * 200)
+    recorder.journal._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    recorder.journal.close()
+    path = tmp_path / "journal.sqlite3"
+    data = bytearray(path.read_bytes())
+    data[4096 * 5 : 4096 * 5 + 600] = b"\xde\xad" * 300
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(store, "QUICK_CHECK_LIMIT", 1024)  # "large": not checked at open
+    journal = Journal.open(path)
+    app, recorder = build_app(tmp_path, journal=journal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if journal.readonly:
+                break
+        await pilot.pause()
+        assert journal.readonly
+        assert any(
+            "is damaged" in str(n.message) and ".recover" in str(n.message) for n in app._notifications
+        )
+    assert path.read_bytes() == bytes(data)

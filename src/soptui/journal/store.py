@@ -546,6 +546,30 @@ class Journal:
     def event_count(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
 
+    @property
+    def checked_at_open(self) -> bool:
+        """Whether ``quick_check`` ran when the journal was opened (small journals)."""
+        try:
+            return self.path.stat().st_size <= QUICK_CHECK_LIMIT
+        except OSError:
+            return False
+
+    def refuse_writes(self) -> None:
+        """Make every later write fail as read-only (after damage was found)."""
+        self.readonly = True
+
+    def integrity_problems_separately(self) -> list[str]:
+        """``quick_check`` on a connection of its own, so a long check never blocks this one."""
+        connection = sqlite3.connect(
+            f"file:{quote(str(self.path))}?mode=ro", uri=True, check_same_thread=False
+        )
+        try:
+            return [str(r[0]) for r in connection.execute("PRAGMA quick_check(5)").fetchall() if r[0] != "ok"]
+        except sqlite3.Error as error:
+            return [str(error)]
+        finally:
+            connection.close()
+
     def integrity_problems(self) -> list[str]:
         rows = self._query("PRAGMA quick_check")
         return [str(r[0]) for r in rows if r[0] != "ok"]

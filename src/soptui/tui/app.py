@@ -75,6 +75,10 @@ class SoptuiApp(App[int]):
                     timeout=20,
                 )
         self.set_interval(5.0, self._replay_drafts)
+        journal = self.services.recorder.journal
+        if not journal.checked_at_open and not journal.readonly:
+            # Large journals are checked page by page in the background instead of at open.
+            self.run_worker(self._check_journal, thread=True, group="integrity")
         self._data_version = self._journal_version()
         self.set_interval(1.0, self._watch_journal)
         for warning in self.services.warnings:
@@ -87,6 +91,18 @@ class SoptuiApp(App[int]):
             self.push_screen(ReviewScreen(self.services, self.start_review))
         self._screens_ready = True
         self._check_size(self.size.width, self.size.height)
+
+    def _check_journal(self) -> None:
+        journal = self.services.recorder.journal
+        problems = journal.integrity_problems_separately()
+        if problems:
+            journal.refuse_writes()
+            message = (
+                f"the journal {journal.path} is damaged ({'; '.join(problems)[:160]}); it is now "
+                f"read-only and was not changed. Recover what is readable: "
+                f"sqlite3 {journal.path} '.recover' | sqlite3 recovered.sqlite3"
+            )
+            self.call_from_thread(self.notify, message, severity="error", timeout=30)
 
     def _journal_version(self) -> int:
         try:
