@@ -345,9 +345,10 @@ def main() -> int:
         rows: list[Row] = []
         term_env = {
             k: env[k]
+            # The app in the terminal runs on the bundled playbooks (as the goal states); the
+            # other groups' copies only make the journal realistic.
             for k in (
                 "SOPTUI_JOURNAL",
-                "SOPTUI_PLAYBOOKS",
                 "SOPTUI_CONFIG_DIR",
                 "SOPTUI_DATA_DIR",
                 "LANG",

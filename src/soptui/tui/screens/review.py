@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Sparkline, Static
 
 from soptui.files import write_private
 from soptui.journal import JournalError
@@ -50,6 +50,7 @@ class ReviewScreen(Screen[None]):
             yield DataTable(id="review-routines", cursor_type="row", zebra_stripes=True)
             yield Label("Metrics", classes="section")
             yield DataTable(id="review-metrics", cursor_type="row")
+            yield VerticalScroll(id="review-trends")
             yield Label("Goals", classes="section")
             yield VerticalScroll(id="review-goals")
             yield Label("Incidents", classes="section")
@@ -105,6 +106,18 @@ class ReviewScreen(Screen[None]):
                 cell(sparkline(m.per_period)),
                 key=m.metric,
             )
+        trends = self.query_one("#review-trends", VerticalScroll)
+        trends.remove_children()
+        for m in review.metrics:
+            points = [v for v in m.per_period if v is not None]
+            if len(points) >= 2:  # a trend needs two values
+                trends.mount(
+                    Horizontal(
+                        Label(plain(f"{m.label} ", newlines=False), classes="goal-title"),
+                        Sparkline([v or 0.0 for v in m.per_period], classes="trend"),
+                        classes="goal-row",
+                    )
+                )
         goals = self.query_one("#review-goals", VerticalScroll)
         goals.remove_children()
         for g in review.goals:
