@@ -546,6 +546,27 @@ class Journal:
     def event_count(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
 
+    def checkpoint_in_background(self) -> None:
+        """Stop checkpointing on commit; the caller runs :meth:`checkpoint` off the UI thread.
+
+        A WAL checkpoint copies pages into the (possibly large) database file and fsyncs it;
+        done by whichever commit crosses the threshold, it made an occasional key press slow.
+        """
+        with self._lock:
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database on a connection of its own (PASSIVE: never blocks)."""
+        if self.readonly:
+            return
+        connection = sqlite3.connect(self.path, timeout=1, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:
+            pass  # a busy or failing checkpoint is retried next time; commits stay safe in the WAL
+        finally:
+            connection.close()
+
     @property
     def checked_at_open(self) -> bool:
         """Whether ``quick_check`` ran when the journal was opened (small journals)."""

@@ -76,6 +76,12 @@ class SoptuiApp(App[int]):
                 )
         self.set_interval(5.0, self._replay_drafts)
         journal = self.services.recorder.journal
+        if not journal.readonly:
+            journal.checkpoint_in_background()
+            self.set_interval(
+                10.0,
+                lambda: self.run_worker(journal.checkpoint, thread=True, group="checkpoint", exclusive=True),
+            )
         if not journal.checked_at_open and not journal.readonly:
             # Large journals are checked page by page in the background instead of at open.
             self.run_worker(self._check_journal, thread=True, group="integrity")
