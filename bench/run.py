@@ -51,6 +51,34 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
+def start_session(socket: Path, command: str) -> None:
+    """Run ``command`` in a detached 80x24 tmux window with no status line."""
+    subprocess.run(
+        [
+            "tmux",
+            "-S",
+            str(socket),
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "b",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            command,
+            ";",
+            "set-option",
+            "-g",
+            "status",
+            "off",
+        ],
+        check=True,
+    )
+
+
 # -- 1. start to first full frame in tmux -------------------------------------------------
 
 
@@ -60,30 +88,7 @@ def first_frame(command: str, marker: str, env: dict[str, str], repeat: int) -> 
     for _ in range(repeat):
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         started = time.perf_counter()
-        subprocess.run(
-            [
-                "tmux",
-                "-S",
-                str(socket),
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "b",
-                "-x",
-                "80",
-                "-y",
-                "24",
-                f"env {exports} {command}",
-                ";",
-                "set-option",
-                "-g",
-                "status",
-                "off",
-            ],
-            check=True,
-        )
+        start_session(socket, f"env {exports} {command}")
         while True:
             screen = subprocess.run(
                 ["tmux", "-S", str(socket), "capture-pane", "-p", "-t", "b"], capture_output=True, text=True
@@ -196,28 +201,7 @@ def step_latency(env: dict[str, str], samples: int, command: str | None = None) 
     socket = Path(tempfile.mkdtemp()) / "tmux.sock"
     tmux = ["tmux", "-S", str(socket)]
     exports = " ".join(f"{k}={v}" for k, v in env.items())
-    subprocess.run(
-        [
-            *tmux,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "b",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            f"env {exports} {command or SOPTUI + ' --language en run morning-round'}",
-            ";",
-            "set-option",
-            "-g",
-            "status",
-            "off",
-        ],
-        check=True,
-    )
+    start_session(socket, f"env {exports} {command or SOPTUI + ' --language en run morning-round'}")
 
     def screen() -> str:
         return subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout
@@ -263,28 +247,7 @@ def terminal_bytes(env: dict[str, str]) -> tuple[int, int]:
     log = socket.parent / "pane.out"
     tmux = ["tmux", "-S", str(socket)]
     exports = " ".join(f"{k}={v}" for k, v in env.items())
-    subprocess.run(
-        [
-            *tmux,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "b",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            f"env {exports} {SOPTUI} --language en run morning-round",
-            ";",
-            "set-option",
-            "-g",
-            "status",
-            "off",
-        ],
-        check=True,
-    )
+    start_session(socket, f"env {exports} {SOPTUI} --language en run morning-round")
 
     def screen() -> list[str]:
         return subprocess.run(

@@ -64,6 +64,18 @@ class JournalReadOnly(JournalError):
 
 
 @dataclass(frozen=True)
+class RecordedValue:
+    """A value a completion recorded: when, where, and the number or text itself."""
+
+    at: datetime
+    playbook_id: str | None
+    playbook_hash: str
+    run_id: str | None
+    step_id: str | None
+    value: Any
+
+
+@dataclass(frozen=True)
 class RunRow:
     """The derived summary of one run."""
 
@@ -421,14 +433,56 @@ class Journal:
                 found[row["run_id"]].append(_event(row))
         return found
 
-    def recorded_values(self, start: datetime, end: datetime) -> list[Event]:
-        """Completions that carry a value, and undos, recorded in [start, end) (for metrics)."""
+    def recorded_values(self, start: datetime, end: datetime) -> list[RecordedValue]:
+        """Values recorded by completions in [start, end) that were not undone (for metrics).
+
+        Reviews look back months: the values and undo targets come out of the JSON payloads
+        in SQL, so no event object is built per row.
+        """
+        window = (utc_text(start), utc_text(end))
+        undone = {
+            r[0]
+            for r in self._query(
+                "SELECT json_extract(payload, '$.target') FROM events "
+                "WHERE at >= ? AND at < ? AND kind = 'undo'",
+                window,
+            )
+        }
         rows = self._query(
-            "SELECT * FROM events WHERE at >= ? AND at < ? AND "
-            "((kind = 'step.done' AND instr(payload, '\"value\"') > 0) OR kind = 'undo') ORDER BY seq",
-            (utc_text(start), utc_text(end)),
+            "SELECT uuid, at, playbook_id, playbook_hash, run_id, step_id, json_extract(payload, '$.value') "
+            "FROM events WHERE at >= ? AND at < ? AND kind = 'step.done' AND instr(payload, '\"value\"') > 0",
+            window,
         )
-        return [_event(r) for r in rows]
+        return [
+            RecordedValue(parse_utc(r[1]), r[2], r[3], r[4], r[5], r[6])
+            for r in rows
+            if r[0] not in undone and r[3] is not None
+        ]
+
+    def activity(self, start: datetime, end: datetime) -> tuple[list[Event], list[tuple[str, int]]]:
+        """The notes (not undone) and the actions per operator (undo excluded) in [start, end)."""
+        window = (utc_text(start), utc_text(end))
+        undone = {
+            r[0]
+            for r in self._query(
+                "SELECT json_extract(payload, '$.target') FROM events "
+                "WHERE at >= ? AND at < ? AND kind = 'undo'",
+                window,
+            )
+        }
+        notes = [
+            _event(r)
+            for r in self._query(
+                "SELECT * FROM events WHERE at >= ? AND at < ? AND kind = 'note' ORDER BY at, seq", window
+            )
+            if r["uuid"] not in undone
+        ]
+        people = self._query(
+            "SELECT operator, count(*) FROM events WHERE at >= ? AND at < ? AND kind != 'undo' "
+            "GROUP BY operator",
+            window,
+        )
+        return notes, [(str(r[0]), int(r[1])) for r in people]
 
     def run(self, run_id: str) -> RunRow | None:
         rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))

@@ -293,30 +293,27 @@ def _values(recorder: Recorder, start: date, end: date) -> dict[str, list[Value]
     """
     zone = recorder.zone
     # A run's value may be recorded up to a month after its period began (monthly routines).
-    events = recorder.journal.recorded_values(
+    recorded = recorder.journal.recorded_values(
         _instant(start - timedelta(days=1), zone), _instant(end + timedelta(days=36), zone)
     )
-    undone = {e.payload.get("target") for e in events if e.kind == "undo"}
     found: dict[str, list[Value]] = defaultdict(list)
-    for event in events:
-        if event.kind != "step.done" or event.uuid in undone or not event.playbook_hash:
-            continue
-        value = event.payload.get("value")
+    for item in recorded:
+        value = item.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         try:
-            playbook = recorder.playbook_version(event.playbook_hash, event.playbook_id or "")
+            playbook = recorder.playbook_version(item.playbook_hash, item.playbook_id or "")
         except ActionError:
             continue
-        step = playbook.step(event.step_id or "")
+        step = playbook.step(item.step_id or "")
         if step is None or step.input is None or step.input.metric is None:
             continue
-        day = event.at.astimezone(zone).date()
-        if event.run_id and "@" in event.run_id:
-            period = event.run_id.rsplit("@", 1)[1]
+        day = item.at.astimezone(zone).date()
+        if item.run_id and "@" in item.run_id:
+            period = item.run_id.rsplit("@", 1)[1]
             day = min(max(day, period_start(period)), period_end(period) - timedelta(days=1))
         if start <= day <= end:
-            found[step.input.metric].append((day, event.at, float(value)))
+            found[step.input.metric].append((day, item.at, float(value)))
     for values in found.values():
         values.sort(key=lambda v: (v[0], v[1]))
     return found
@@ -434,18 +431,12 @@ def _incident(state: RunState, now: datetime) -> IncidentStats:
 
 
 def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRow], list[tuple[str, int]]]:
-    """Notes in the range, and actions per operator (every event but undo), in one pass."""
+    """Notes in the range, and actions per operator (every event but undo)."""
     zone = recorder.zone
-    events = list(
-        recorder.journal.events_between(
-            _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
-        )
+    notes, people = recorder.journal.activity(
+        _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     )
-    undone = {e.payload.get("target") for e in events if e.kind == "undo"}
-    notes = [
-        NoteRow(e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", "")))
-        for e in events
-        if e.kind == "note" and e.uuid not in undone
+    rows = [
+        NoteRow(e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", ""))) for e in notes
     ]
-    counts = Counter(e.operator for e in events if e.kind != "undo")
-    return notes, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return rows, sorted(people, key=lambda kv: (-kv[1], kv[0]))
