@@ -374,7 +374,7 @@ def main() -> int:
         rows.append(
             (
                 "complete a step: key → commit → screen (p99, tmux)",
-                ms(p99(latency)),
+                f"{ms(p99(latency))} (p50 {ms(statistics.median(latency))})",
                 f"commit alone {ms(figures['commit_p99'])}; bare app key→screen {ms(p99(floor))}",
                 f"+{ms(p99(latency) - p99(floor))} over the bare app (goal < 50 ms)",
             )
