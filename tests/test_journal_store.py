@@ -166,3 +166,17 @@ def test_version_1_journal_migrates_forward_keeping_events(tmp_path: Path) -> No
         assert journal._db.execute("PRAGMA user_version").fetchone()[0] == 2
         assert [e.payload["text"] for e in journal.events_between()] == ["old"]
         journal.set_presence("s1", "alice", "alice", "h", "r", None, datetime.now(UTC))
+
+
+def test_review_and_agenda_queries_use_indexes(tmp_path: Path) -> None:
+    with Journal.open(tmp_path / "j.sqlite3") as journal:
+        queries = [
+            "SELECT * FROM runs WHERE period IN ('2026-11-16', '2026-W47')",
+            "SELECT * FROM runs WHERE playbook_id = 'x' AND period IN ('a', 'b')",
+            "SELECT * FROM events WHERE run_id IN ('a', 'b') ORDER BY seq",
+            "SELECT * FROM events WHERE at >= '2026' AND at < '2027' AND kind = 'note'",
+            "SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL",
+        ]
+        for query in queries:
+            plan = " ".join(str(r[3]) for r in journal._db.execute("EXPLAIN QUERY PLAN " + query))
+            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (query, plan)
