@@ -50,8 +50,11 @@ def as_user(uid: int, gid: int, work: Callable[[], str]) -> str:
     return queue.get(timeout=5)
 
 
+LIBRARY = load_library([Source(FIXTURES / "en", "test")])  # loaded as root, before the fork
+
+
 def record_as(journal_path: Path, operator: str) -> str:
-    library = load_library([Source(FIXTURES / "en", "test")])
+    library = LIBRARY
     journal = Journal.open(journal_path)
     recorder = Recorder(
         journal,
@@ -95,7 +98,7 @@ def test_read_only_directory_opens_read_only_for_a_user(shared_tmp: Path) -> Non
     directory = shared_tmp / "ro"
     directory.mkdir()
     journal = directory / "journal.sqlite3"
-    library = load_library([Source(FIXTURES / "en", "test")])
+    library = LIBRARY
     with Journal.open(journal) as opened:
         Recorder(opened, library, ZoneInfo("UTC"), Identity("root", "root", "h")).routine_run("morning")
     journal.chmod(0o644)

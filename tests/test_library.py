@@ -168,3 +168,24 @@ def test_schema_file_is_in_sync() -> None:
         "monthly",
         "incident",
     ]
+
+
+def test_unreadable_directory_is_a_problem_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "good", "ok.toml", MINIMAL)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_iterdir = Path.iterdir
+
+    def iterdir(self: Path):  # type: ignore[no-untyped-def]
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    library = load_library([Source(tmp_path / "good", "user"), Source(locked, "team")])
+    assert list(library.entries) == ["ok"]
+    assert [str(p) for p in library.errors] == [
+        f"{locked}:1:1: cannot read this playbook directory: Permission denied"
+    ]

@@ -106,7 +106,14 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
     library = Library()
     goal_files: list[Path] = []
     for source in sources:
-        if not source.directory.is_dir():
+        try:
+            if not source.directory.is_dir():
+                continue
+            source.directory.stat()
+            next(iter(source.directory.iterdir()), None)
+        except OSError as error:
+            message = f"cannot read this playbook directory: {error.strerror or error}"
+            library.problems.append(Problem(source.directory, 1, 1, message))
             continue
         _load_directory(library, source, today)
         goals = source.directory / GOALS_FILE
