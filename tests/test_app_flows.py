@@ -8,9 +8,10 @@ import pytest
 from textual.widgets import Input, OptionList, Static
 
 from soptui.journal import JournalError
-from soptui.tui.screens.help import HelpScreen, TooSmallScreen
+from soptui.tui.screens.help import HelpScreen
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
 from soptui.tui.screens.run import RunScreen
+from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
 from tests.helpers import Clock
 from tests.ui_support import MONDAY_9AM, build_app

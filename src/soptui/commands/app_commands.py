@@ -6,11 +6,14 @@ import codecs
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soptui.context import CommandError, Context, make_recorder, open_journal
 from soptui.playbooks.problems import Problem
-from soptui.review import ReviewRange
 from soptui.text import visible
+
+if TYPE_CHECKING:
+    from soptui.review import ReviewRange
 
 
 def terminal_problem() -> str | None:

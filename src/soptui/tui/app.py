@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -12,20 +13,21 @@ from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+if TYPE_CHECKING:
+    from soptui.review import ReviewRange
+
 from soptui.files import write_private
 from soptui.journal import JournalError
 from soptui.playbooks.diff import describe_changes
 from soptui.playbooks.inputs import show_value
 from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError
-from soptui.review import ReviewRange
 from soptui.runs import RunState
 from soptui.text import visible
 from soptui.timeline import incident_report
-from soptui.tui.screens.help import HelpScreen, TooSmallScreen
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
-from soptui.tui.screens.review import ReviewScreen
 from soptui.tui.screens.run import RunScreen, minutes
+from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
 from soptui.tui.services import Services
 
@@ -94,6 +96,8 @@ class SoptuiApp(App[int]):
         if self.start_playbook:
             self.open_playbook(self.start_playbook)
         elif self.start_review:
+            from soptui.tui.screens.review import ReviewScreen
+
             self.push_screen(ReviewScreen(self.services, self.start_review))
         self._screens_ready = True
         self._check_size(self.size.width, self.size.height)
@@ -179,10 +183,16 @@ class SoptuiApp(App[int]):
                 lambda pid=playbook.id: self.open_playbook(pid),
             )
 
+    # The review and help screens pull in heavier widgets (DataTable, Markdown): imported when
+    # first opened, so they cost nothing at start-up.
     def action_review(self) -> None:
+        from soptui.tui.screens.review import ReviewScreen
+
         self.push_screen(ReviewScreen(self.services))
 
     def action_help(self) -> None:
+        from soptui.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.services.language))
 
     def open_playbook(self, playbook_id: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Markdown, Static
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
 
 HELP = {
     "en": """\
@@ -86,19 +86,3 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
             yield Markdown(HELP.get(self.language, HELP["en"]))
-
-
-class TooSmallScreen(Screen[None]):
-    """Shown instead of a broken layout when the terminal is below 60x20."""
-
-    BINDINGS = [Binding("q,ctrl+c", "app.quit", "quit", id="small.quit")]
-
-    def __init__(self, message: str) -> None:
-        super().__init__()
-        self.message = message
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.message, id="too-small", markup=False)
-
-    def update(self, message: str) -> None:
-        self.query_one("#too-small", Static).update(message)

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from rich.markdown import Markdown as RichMarkdown
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -267,7 +266,9 @@ class RunScreen(Screen[None]):
             self._shown_details = details
             # Rich's Markdown renders in one widget (Textual's mounts a widget per block, which
             # made every step change slow); hyperlinks off: playbook text never emits OSC 8.
-            self.query_one("#step-details", Static).update(RichMarkdown(details, hyperlinks=False))
+            from rich.markdown import Markdown  # markdown-it is slow to import: not at start-up
+
+            self.query_one("#step-details", Static).update(Markdown(details, hyperlinks=False))
         checklist = [
             f" [{'x' if i in step.ticked else ' '}] {i + 1}. {item}"
             for i, item in enumerate(definition.checklist)
