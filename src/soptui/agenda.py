@@ -9,7 +9,7 @@ from soptui.journal import Event
 from soptui.playbooks.loader import LoadedPlaybook
 from soptui.recorder import Recorder, routine_run_id
 from soptui.runs import RunState
-from soptui.schedule import due_at, local_midnight, next_period, period_of, periods_between
+from soptui.schedule import due_at, local_midnight, next_period, period_of, period_start, periods_between
 
 MISSED_LIMIT = 60
 
@@ -77,8 +77,8 @@ def _item(
         # Periods after the one in which the routine was first seen, before the current one.
         first = next_period(period_of(playbook.cadence, first_seen.astimezone(recorder.zone).date()))
         span = (
-            periods_between(playbook.cadence, _start(first), now.date())
-            if _start(first) <= now.date()
+            periods_between(playbook.cadence, period_start(first), now.date())
+            if period_start(first) <= now.date()
             else []
         )
         earlier = [p for p in span if p < period]
@@ -86,9 +86,3 @@ def _item(
         runs = recorder.journal.runs_for_periods(playbook.id, earlier)
         missed = [p for p in earlier if p not in runs or runs[p].closed_at is None]
     return AgendaItem(entry, period, due, run, overdue, missed)
-
-
-def _start(period: str) -> date:
-    from soptui.schedule import period_start
-
-    return period_start(period)

@@ -9,7 +9,6 @@ caller until this returns.
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from collections.abc import Callable
@@ -401,7 +400,3 @@ def _clean(text: str, what: str, limit: int) -> str:
     if len(stripped.encode()) > limit:
         raise ActionError(f"the {what} is longer than {limit // 1024} KiB")
     return stripped
-
-
-def default_identity(operator: str, login: str | None = None) -> Identity:
-    return Identity.of(operator, login or os.environ.get("USER") or operator)

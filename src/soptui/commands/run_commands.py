@@ -9,7 +9,6 @@ from typing import Any
 from soptui.agenda import Agenda, AgendaItem, build_agenda
 from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
 from soptui.journal import JournalError
-from soptui.playbooks.inputs import show_value
 from soptui.recorder import ActionError, Recorder
 from soptui.runs import RunState
 from soptui.text import safe_json, table, visible
@@ -239,6 +238,3 @@ def agenda_text(agenda: Agenda) -> str:
 def _hms(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-__all__ = ["agenda_json", "agenda_text", "show_value"]
