@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import stat
 from datetime import UTC, datetime
@@ -16,8 +15,6 @@ from soptui.journal.exchange import export_jsonl, import_events, parse_lines
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 from soptui.journal.store import network_filesystem
 from tests.helpers import DAILY, library_from, recorder_for
-
-needs_non_root = pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
 
 
 def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
@@ -69,21 +66,6 @@ def test_symlink_and_directory_are_refused(tmp_path: Path) -> None:
         Journal.open(tmp_path / "link.sqlite3")
     with pytest.raises(JournalError, match="is a directory"):
         Journal.open(tmp_path)
-
-
-@needs_non_root
-def test_read_only_journal_opens_read_only(tmp_path: Path) -> None:
-    library = library_from(tmp_path, morning=DAILY)
-    recorder = recorder_for(tmp_path, library)
-    recorder.routine_run("morning")
-    recorder.journal.close()
-    path = tmp_path / "journal.sqlite3"
-    path.chmod(0o400)
-    journal = Journal.open(path)
-    assert journal.readonly
-    assert "read-only" in journal.warnings[0]
-    with pytest.raises(JournalError, match="read-only"), journal.writing():
-        pass
 
 
 def test_explicit_read_only_refuses_writes(tmp_path: Path) -> None:
