@@ -77,6 +77,17 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Type a note and press enter; enter on an empty line completes the step",
     ),
     "value": ("数值", "Value"),
+    "metrics": ("指标", "Metrics"),
+    "goals": ("目标", "Goals"),
+    "notes": ("备注", "Notes"),
+    "people": ("成员操作", "People"),
+    "no-goals": ("没有设定目标（goals.toml）", "No goals set (goals.toml)"),
+    "routine-columns": (
+        "例行|一 二 三 四 五 六 日|完成|准时|中位用时",
+        "Routine|Mo Tu We Th Fr Sa Su|done|on time|median",
+    ),
+    "metric-columns": ("指标|本期|上期|变化|趋势", "Metric|this|previous|change|trend"),
+    "incident-columns": ("级别|事件|开启|解决用时|升级", "sev|incident|opened|resolved in|escalations"),
     "kept-draft": (
         "已保存为草稿，日志可写时自动补存",
         "kept as a draft; it will be saved when the journal accepts writes",

@@ -46,14 +46,14 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="review-header", classes="header")
         with VerticalScroll(id="review-body"):
-            yield Label("Routines", classes="section")
+            yield Label(self.services.t("routines"), classes="section")
             yield DataTable(id="review-routines", cursor_type="row", zebra_stripes=True)
-            yield Label("Metrics", classes="section")
+            yield Label(self.services.t("metrics"), classes="section")
             yield DataTable(id="review-metrics", cursor_type="row")
             yield VerticalScroll(id="review-trends")
-            yield Label("Goals", classes="section")
+            yield Label(self.services.t("goals"), classes="section")
             yield VerticalScroll(id="review-goals")
-            yield Label("Incidents", classes="section")
+            yield Label(self.services.t("incidents"), classes="section")
             yield DataTable(id="review-incidents", cursor_type="row")
             yield Static(id="review-steps")
             yield Static(id="review-notes")
@@ -81,7 +81,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-header", Static).update(plain(header, newlines=False))
         routines = self.query_one("#review-routines", DataTable)
         routines.clear(columns=True)
-        routines.add_columns("Routine", "Mo Tu We Th Fr Sa Su", "done", "on time", "median")
+        routines.add_columns(*s.t("routine-columns").split("|"))
         for r in review.routines:
             strip = "  ".join(r.strip) if r.strip else r.cadence
             median = "—" if r.median_duration is None else f"{number(minutes(r.median_duration), 0)} min"
@@ -95,7 +95,7 @@ class ReviewScreen(Screen[None]):
             )
         metrics = self.query_one("#review-metrics", DataTable)
         metrics.clear(columns=True)
-        metrics.add_columns("Metric", "this", "previous", "change", "trend")
+        metrics.add_columns(*s.t("metric-columns").split("|"))
         for m in review.metrics:
             change = "—" if m.change is None else f"{number(m.change)} ({signed_pct(m.change_pct)})"
             metrics.add_row(
@@ -139,10 +139,10 @@ class ReviewScreen(Screen[None]):
                 )
             )
         if not review.goals:
-            goals.mount(Label("no goals (goals.toml)", classes="subtle"))
+            goals.mount(Label(s.t("no-goals"), classes="subtle"))
         incidents = self.query_one("#review-incidents", DataTable)
         incidents.clear(columns=True)
-        incidents.add_columns("sev", "incident", "opened", "resolved in", "escalations")
+        incidents.add_columns(*s.t("incident-columns").split("|"))
         for i in review.incidents:
             resolved = "open" if i.time_to_resolve is None else f"{number(minutes(i.time_to_resolve), 0)} min"
             incidents.add_row(
@@ -162,14 +162,22 @@ class ReviewScreen(Screen[None]):
             f"⏱ {x.title}: {number(minutes(x.mean), 0)} / ~{number(minutes(x.estimate), 0)} min"
             for x in review.slow
         ]
-        self.query_one("#review-steps", Static).update(plain("Steps\n" + ("\n".join(steps) or "—")))
+        self.query_one("#review-steps", Static).update(plain(s.t("steps") + "\n" + ("\n".join(steps) or "—")))
         notes = [
             f"{n.at.astimezone(s.zone):%a %H:%M} {n.operator} · {n.playbook_id or 'log'}: {n.text}"
             for n in review.notes[-20:]
         ]
         people = " · ".join(f"{name} {count}" for name, count in review.people)
         self.query_one("#review-notes", Static).update(
-            plain("Notes\n" + ("\n".join(notes) or "—") + "\n\nPeople\n" + (people or "—"))
+            plain(
+                s.t("notes")
+                + "\n"
+                + ("\n".join(notes) or "—")
+                + "\n\n"
+                + s.t("people")
+                + "\n"
+                + (people or "—")
+            )
         )
 
     def action_move(self, delta: int) -> None:
