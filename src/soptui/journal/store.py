@@ -440,14 +440,7 @@ class Journal:
         in SQL, so no event object is built per row.
         """
         window = (utc_text(start), utc_text(end))
-        undone = {
-            r[0]
-            for r in self._query(
-                "SELECT json_extract(payload, '$.target') FROM events "
-                "WHERE at >= ? AND at < ? AND kind = 'undo'",
-                window,
-            )
-        }
+        undone = self._undone_between(window)
         rows = self._query(
             "SELECT uuid, at, playbook_id, playbook_hash, run_id, step_id, json_extract(payload, '$.value') "
             "FROM events WHERE at >= ? AND at < ? AND kind = 'step.done' AND instr(payload, '\"value\"') > 0",
@@ -459,17 +452,18 @@ class Journal:
             if r[0] not in undone and r[3] is not None
         ]
 
+    def _undone_between(self, window: tuple[str, str]) -> set[str]:
+        """The uuids of events cancelled by undos recorded in the window."""
+        rows = self._query(
+            "SELECT json_extract(payload, '$.target') FROM events WHERE at >= ? AND at < ? AND kind = 'undo'",
+            window,
+        )
+        return {str(r[0]) for r in rows}
+
     def activity(self, start: datetime, end: datetime) -> tuple[list[Event], list[tuple[str, int]]]:
         """The notes (not undone) and the actions per operator (undo excluded) in [start, end)."""
         window = (utc_text(start), utc_text(end))
-        undone = {
-            r[0]
-            for r in self._query(
-                "SELECT json_extract(payload, '$.target') FROM events "
-                "WHERE at >= ? AND at < ? AND kind = 'undo'",
-                window,
-            )
-        }
+        undone = self._undone_between(window)
         notes = [
             _event(r)
             for r in self._query(
