@@ -258,3 +258,14 @@ async def test_command_palette_starts_any_playbook(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, RunScreen)
         assert app.screen.state.run_id == RUN
+
+
+async def test_today_clock_advances_open_incidents(tmp_path: Path) -> None:
+    clock = Clock(MONDAY_9AM)
+    app, recorder = build_app(tmp_path, clock=clock)
+    recorder.open_incident("spam", "bots", "P1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert any("00:00:00" in r for r in options_text(app, "#agenda"))
+        clock.advance(minutes=5, seconds=7)
+        await pilot.pause(1.3)
+        assert any("● P1 bots" in r and "00:05:07" in r for r in options_text(app, "#agenda"))

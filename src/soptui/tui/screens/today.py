@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from rich.cells import cell_len
@@ -11,7 +12,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from soptui.agenda import Agenda, AgendaItem, build_agenda
 from soptui.journal import JournalError
@@ -62,13 +63,20 @@ class TodayScreen(Screen[None]):
         self.refresh_agenda()
         self.query_one("#agenda", OptionList).focus()
         self.set_interval(1.0, self._tick)
+        self.set_interval(60.0, self.refresh_agenda)  # due times pass even when nobody acts
 
     def on_screen_resume(self) -> None:
         self.refresh_agenda()
 
     def _tick(self) -> None:
-        if self.agenda and self.agenda.incidents:
-            self.refresh_agenda()
+        """Advance the incidents' elapsed clocks (the journal is not re-read for that)."""
+        if not self.agenda or not self.agenda.incidents:
+            return
+        options = self.query_one("#agenda", OptionList)
+        now = self.services.now()
+        for run in self.agenda.incidents:
+            with contextlib.suppress(OptionDoesNotExist):
+                options.replace_option_prompt(f"incident:{run.run_id}", self._incident_line(run, now))
 
     def refresh_agenda(self) -> None:
         """Re-read the agenda and redraw, keeping the highlighted row."""
