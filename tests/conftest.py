@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+TOML_TEST = REPO / "tests" / "data" / "toml-test"
 
 MINIMAL = """\
 title = "Minimal"

@@ -13,7 +13,7 @@ from soptui.context import Context
 from soptui.playbooks.library import Source, bundled_root, load_library
 from soptui.playbooks.loader import load_playbook
 from soptui.playbooks.schema import playbook_schema_json
-from tests.conftest import MINIMAL, REPO, SHARED, write
+from tests.conftest import MINIMAL, REPO, TOML_TEST, write
 
 GOALS = """\
 [[goals]]
@@ -99,7 +99,7 @@ def test_config_language_and_bad_config(isolated_env: Path) -> None:
 
 
 def test_toml_test_corpus_is_refused_with_positions(tmp_path: Path) -> None:
-    corpus = sorted((SHARED / "toml-test" / "invalid").rglob("*.toml"))
+    corpus = sorted((TOML_TEST / "invalid").rglob("*.toml"))
     assert len(corpus) == 499
     for path in corpus:
         loaded, problems = load_playbook(path)
@@ -110,7 +110,7 @@ def test_toml_test_corpus_is_refused_with_positions(tmp_path: Path) -> None:
 
 def test_corpus_beside_good_playbooks_still_loads_the_good(tmp_path: Path) -> None:
     write(tmp_path, "good.toml", MINIMAL)
-    for index, path in enumerate(sorted((SHARED / "toml-test" / "invalid" / "table").glob("*.toml"))):
+    for index, path in enumerate(sorted((TOML_TEST / "invalid" / "table").glob("*.toml"))):
         (tmp_path / f"bad-{index}.toml").write_bytes(path.read_bytes())
     library = load_library([Source(tmp_path, "user")])
     assert list(library.entries) == ["good"]
