@@ -7,12 +7,41 @@ monthly ``2026-11``. Instants are stored in UTC; periods are computed in the tea
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from soptui.errors import UsageError
 from soptui.playbooks.models import WEEKDAYS, Playbook
 
 Routine = str  # "daily" | "weekly" | "monthly"
+
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+"""The days a date option may name. Reviews and agendas look up to a few weeks (and a
+review's previous/next range up to a year) beyond the days asked for, and every instant
+must stay inside 1970..9999 in any time zone, so the last year is kept free."""
+
+
+def parse_date_option(option: str, text: str, *, week: bool = False) -> date:
+    """The day a date option names (``--since``, ``--until``, ``--date``, ``--from``), or with
+    ``week`` the Monday of an ISO week (``--week 2026-W48``); UsageError if it is not one
+    or lies outside FIRST_DAY..LAST_DAY (the whole week must)."""
+    cleaned = text.strip()
+    try:
+        if week:
+            match = re.fullmatch(r"(\d{4})-W(\d{2})", cleaned)
+            if match is None:
+                raise ValueError(cleaned)
+            first = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        else:
+            first = date.fromisoformat(cleaned)
+    except (ValueError, OverflowError):
+        example = "an ISO week such as 2026-W48" if week else "YYYY-MM-DD"
+        raise UsageError(f"{option} {text!r}: use {example}") from None
+    if first < FIRST_DAY or first > LAST_DAY - timedelta(days=6 if week else 0):
+        raise UsageError(f"{option} {text!r} is outside the supported range {FIRST_DAY}..{LAST_DAY}")
+    return first
 
 
 def period_of(cadence: Routine, day: date) -> str:

@@ -29,13 +29,41 @@ UNDOABLE: frozenset[str] = frozenset(
 )
 
 
+FIRST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+INSTANT_RANGE = "1970-01-01..9999-12-31 (UTC)"
+
+
 def utc_text(moment: datetime) -> str:
-    """An aware datetime as UTC ISO 8601 with microseconds and a Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """An aware datetime as UTC ISO 8601 with microseconds and a Z.
+
+    The year is always four digits (``strftime("%Y")`` does not pad years before 1000,
+    which would write a time that cannot be read back).
+    """
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
+
+
+def check_instant(moment: datetime) -> datetime:
+    """``moment`` if it lies in FIRST_INSTANT..LAST_INSTANT; else ValueError with the range."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside {INSTANT_RANGE}") from None
+    if not FIRST_INSTANT <= utc <= LAST_INSTANT:
+        raise ValueError(f"{moment.isoformat()} is outside {INSTANT_RANGE}")
+    return moment
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """Read an instant written by :func:`utc_text` (or any ISO 8601 with an offset).
+
+    Raises ValueError (never OverflowError) for text that is not an instant in range.
+    """
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside {INSTANT_RANGE}") from None
 
 
 @dataclass(frozen=True)
@@ -85,8 +113,8 @@ class Event:
                 raise ValueError("payload must be an object")
             return cls(
                 kind=kind,
-                at=parse_utc(str(data["at"])),
-                recorded_at=parse_utc(str(data.get("recorded_at") or data["at"])),
+                at=check_instant(parse_utc(str(data["at"]))),
+                recorded_at=check_instant(parse_utc(str(data.get("recorded_at") or data["at"]))),
                 operator=str(data["operator"]),
                 login=str(data.get("login") or data["operator"]),
                 host=str(data.get("host") or ""),
@@ -106,4 +134,5 @@ def _optional(value: object) -> str | None:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return safe_json(data, sort_keys=True, separators=(",", ":"))
+    """Compact, sorted JSON; NaN and Infinity are refused (ValueError), never written."""
+    return safe_json(data, sort_keys=True, separators=(",", ":"), allow_nan=False)

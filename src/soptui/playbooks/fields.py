@@ -7,15 +7,31 @@ same thing, so editors that read ``#:schema`` complain about the same mistakes.
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+MAX_DURATION_DAYS = 366
+"""Estimates and escalations: at most a year (366 days)."""
+MAX_INTERVAL_DAYS = 3660
+"""Review intervals (``review_every``): at most ten years."""
+FIRST_DATE = date(1970, 1, 1)
+LAST_DATE = date(9999, 12, 31)
+MAX_NUMBER = 1e15
+"""Numbers in playbooks, goals and recorded values stay within ±1e15 (exact in a double)."""
 
 Identifier = Annotated[
     str,
@@ -23,19 +39,30 @@ Identifier = Annotated[
 ]
 
 
-def parse_duration(value: Any) -> timedelta:
-    """Turn ``"90s"``, ``"25m"``, ``"1h30m"`` or ``"90d"`` into a timedelta."""
+def parse_duration(value: Any, max_days: int = MAX_DURATION_DAYS) -> timedelta:
+    """Turn ``"90s"``, ``"25m"``, ``"1h30m"`` or ``"90d"`` into a timedelta (at most ``max_days``)."""
     if isinstance(value, timedelta):
+        if not timedelta(0) < value <= timedelta(days=max_days):
+            raise ValueError(f"a duration must be longer than zero and at most {max_days} days")
         return value
     if not isinstance(value, str):
         raise ValueError('expected a duration such as "90s", "25m", "1h30m" or "90d"')
     text = value.strip()
     if not text or not re.fullmatch(DURATION_PATTERN, text):
         raise ValueError(f'{value!r} is not a duration; write e.g. "90s", "25m", "1h30m" or "90d"')
-    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    parts = _DURATION_PART.findall(text)
+    if any(len(n) > 12 for n, _ in parts):  # no need to build a huge number to refuse it
+        raise ValueError(f"a duration must be at most {max_days} days")
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in parts)
     if seconds == 0:
         raise ValueError("a duration must be longer than zero")
+    if seconds > max_days * 86400:
+        raise ValueError(f"a duration must be at most {max_days} days")
     return timedelta(seconds=seconds)
+
+
+def _interval(value: Any) -> timedelta:
+    return parse_duration(value, MAX_INTERVAL_DAYS)
 
 
 def format_duration(delta: timedelta) -> str:
@@ -57,10 +84,39 @@ Duration = Annotated[
         {
             "type": "string",
             "pattern": DURATION_PATTERN.replace("^", "^(?=.)", 1),
-            "description": 'A duration: "90s", "25m", "1h30m", "90d".',
+            "description": f'A duration of at most {MAX_DURATION_DAYS} days: "90s", "25m", "1h30m", "90d".',
         }
     ),
 ]
+
+
+Interval = Annotated[
+    timedelta,
+    BeforeValidator(_interval),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN.replace("^", "^(?=.)", 1),
+            "description": f'A duration of at most {MAX_INTERVAL_DAYS} days, e.g. "90d".',
+        }
+    ),
+]
+"""A longer duration (``review_every``): at most MAX_INTERVAL_DAYS."""
+
+
+def _bounded_date(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"a date must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+BoundedDate = Annotated[date, AfterValidator(_bounded_date)]
+"""A date between 1970-01-01 and 9999-12-31."""
+
+
+Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
+"""A finite float within ±MAX_NUMBER."""
 
 
 def parse_time_of_day(value: Any) -> time:

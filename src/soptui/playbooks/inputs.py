@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from soptui.playbooks.fields import MAX_NUMBER
 from soptui.playbooks.models import InputSpec
 
 InputValue = bool | int | float | str
@@ -11,6 +12,8 @@ InputValue = bool | int | float | str
 YES = frozenset({"yes", "y", "true", "是", "对", "有"})
 NO = frozenset({"no", "n", "false", "否", "不", "没有", "无"})
 MAX_TEXT = 4000
+MAX_NUMBER_CHARS = 64
+"""A number longer than this is refused before it is parsed."""
 
 
 class InputError(ValueError):
@@ -46,18 +49,26 @@ def parse_value(spec: InputSpec, raw: str | None) -> InputValue | None:
 def _number(spec: InputSpec, text: str) -> int | float:
     cleaned = text.replace(",", "").replace("_", "").removesuffix("%").strip()
     value: int | float
+    kind = "a whole number" if spec.type == "integer" else "a number"
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        raise InputError(f"{_short(text)!r} is not {kind} between {-MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
     try:
         value = int(cleaned) if spec.type == "integer" else float(cleaned)
     except ValueError:
-        kind = "a whole number" if spec.type == "integer" else "a number"
         raise InputError(f"{text!r} is not {kind}") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError("enter a finite number")
+    if abs(value) > MAX_NUMBER:
+        raise InputError(f"must be between {-MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
     if spec.min is not None and value < spec.min:
         raise InputError(f"must be at least {_plain(spec.min)}")
     if spec.max is not None and value > spec.max:
         raise InputError(f"must be at most {_plain(spec.max)}")
     return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 20 else text[:20] + "…"
 
 
 def _plain(number: float) -> str:

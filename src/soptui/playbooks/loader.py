@@ -6,8 +6,11 @@ file, line and column, because a playbook is text anyone on the team may have ed
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,6 +67,53 @@ class _Document:
         return Problem(self.path, line, column, message, dotted(key), severity)  # type: ignore[arg-type]
 
 
+class NotRegularFile(OSError):
+    """The path is a FIFO, socket, device or directory: reading it could hang or never end."""
+
+
+def open_regular(path: Path) -> int:
+    """A blocking read-only descriptor on ``path`` if it is a regular file.
+
+    Opened with O_NONBLOCK (opening a FIFO for reading must not wait for a writer), then
+    checked with fstat on the open descriptor, so a file swapped in after a check cannot
+    slip through. Raises IsADirectoryError, :class:`NotRegularFile` or another OSError.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a socket (or a FIFO opened for writing): no file to read
+            raise NotRegularFile(errno.ENXIO, "not a regular file", str(path)) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file (see :func:`open_regular`)."""
+    fd = open_regular(path)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
     """Read and decode a file within the limits, or explain why not."""
 
@@ -71,10 +121,11 @@ def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
         return None, [Problem(path, line, column, message)]
 
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(path, MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         return fail("is a directory, not a playbook file")
+    except NotRegularFile:
+        return fail("not a regular file (a FIFO, socket or device); refusing to read it")
     except OSError as error:
         return fail(f"cannot read: {error.strerror or error}")
     if len(data) > MAX_FILE_BYTES:

@@ -8,14 +8,14 @@ Field docstrings become the JSON Schema's descriptions.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from soptui.playbooks.conditions import Condition, parse_condition
-from soptui.playbooks.fields import Duration, Identifier, TimeOfDay
+from soptui.playbooks.fields import BoundedDate, Duration, Identifier, Interval, Number, TimeOfDay
 
 FORMAT_VERSION = 1
 
@@ -53,9 +53,9 @@ class InputSpec(_Strict):
     """The field's label; defaults to the step title."""
     unit: Annotated[str, Field(max_length=20)] | None = None
     """Shown after the value, e.g. "人" or "%"."""
-    min: float | None = None
+    min: Number | None = None
     """Smallest accepted value (number and integer)."""
-    max: float | None = None
+    max: Number | None = None
     """Largest accepted value (number and integer)."""
     choices: list[ShortText] | None = None
     """The accepted answers of a choice input."""
@@ -133,9 +133,9 @@ class Playbook(_Strict):
     """daily, weekly, monthly or incident."""
     due: Due | None = None
     """Routines: when the run is due inside its period."""
-    reviewed: date | None = None
+    reviewed: BoundedDate | None = None
     """When the SOP was last reviewed (a TOML date)."""
-    review_every: Duration | None = None
+    review_every: Interval | None = None
     """How often it should be reviewed; `soptui check` warns once overdue."""
     severities: Annotated[list[Annotated[str, Field(min_length=1, max_length=20)]], Field(min_length=1)] = [
         "P1",
@@ -171,13 +171,13 @@ class Goal(_Strict):
     """What the team wants, e.g. "+1000 members in three months"."""
     metric: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", max_length=64)]
     """A metric defined by some step's input."""
-    target: float
+    target: Number
     """The value to reach."""
-    by: date
+    by: BoundedDate
     """The deadline."""
-    start: date | None = None
+    start: BoundedDate | None = None
     """When counting starts; defaults to the deadline's quarter before."""
-    baseline: float | None = None
+    baseline: Number | None = None
     """The value at the start (for "latest" goals); defaults to 0."""
     measure: Literal["total", "latest"] = "total"
     """total: the sum of all values since start; latest: the most recent value."""

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 
 from soptui.playbooks.conditions import ConditionError, parse_condition
+from soptui.playbooks.fields import LAST_DATE
 from soptui.playbooks.models import Goal, Playbook, Step
 from soptui.playbooks.positions import Path
 from soptui.playbooks.snippets import stray_brace
@@ -63,6 +64,9 @@ def _cadence_rules(playbook: Playbook) -> Iterator[Finding]:
         yield ("severities",), "severities must be distinct"
     if playbook.review_every is not None and playbook.reviewed is None:
         yield ("review_every",), "review_every needs reviewed = <date of the last review>"
+    reviewed, every = playbook.reviewed, playbook.review_every
+    if reviewed is not None and every is not None and reviewed > LAST_DATE - every:
+        yield ("reviewed",), f"reviewed + review_every would fall after {LAST_DATE}"
 
 
 def _input_rules(step: Step, here: Path) -> Iterator[Finding]:

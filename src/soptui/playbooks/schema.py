@@ -21,4 +21,4 @@ def playbook_schema() -> dict[str, Any]:
 
 
 def playbook_schema_json() -> str:
-    return json.dumps(playbook_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json.dumps(playbook_schema(), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"

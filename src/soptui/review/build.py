@@ -11,6 +11,7 @@ Definitions (see docs/review.md):
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from soptui.journal import RunRow
+from soptui.playbooks.fields import MAX_NUMBER
 from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError, Recorder
 from soptui.review.model import (
@@ -301,6 +303,8 @@ def _values(recorder: Recorder, start: date, end: date) -> dict[str, list[Value]
         value = item.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
+        if not math.isfinite(float(value)) or abs(value) > MAX_NUMBER:
+            continue  # stored before values were bounded (a 400-digit integer reads back as Inf)
         try:
             playbook = recorder.playbook_version(item.playbook_hash, item.playbook_id or "")
         except ActionError:
@@ -437,6 +441,17 @@ def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRo
         _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     )
     rows = [
-        NoteRow(e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", ""))) for e in notes
+        NoteRow(
+            e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", "")), _importer(e.payload)
+        )
+        for e in notes
     ]
     return rows, sorted(people, key=lambda kv: (-kv[1], kv[0]))
+
+
+def _importer(payload: dict[str, object]) -> str | None:
+    """Who imported an event (``payload.imported.by``), if it came from ``journal import``."""
+    marker = payload.get("imported")
+    if not isinstance(marker, dict):
+        return None
+    return str(marker.get("by") or "?")

@@ -114,6 +114,8 @@ class NoteRow:
     playbook_id: str | None
     step_id: str | None
     text: str
+    imported_by: str | None = None
+    """The login that brought this note in with ``soptui journal import`` (None: recorded here)."""
 
 
 @dataclass(frozen=True)
