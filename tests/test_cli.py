@@ -130,9 +130,10 @@ def test_export_never_writes_through_a_symlink(cli, tmp_path: Path) -> None:  # 
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     (tmp_path / "out.jsonl").symlink_to(victim)
-    assert cli("journal", "export", "-o", str(tmp_path / "out.jsonl"))[0] == 0
+    code, _, err = cli("journal", "export", "-o", str(tmp_path / "out.jsonl"))
+    assert code == 1 and "is a symbolic link" in err  # refused, never followed (issue 11)
     assert victim.read_text() == "keep me"
-    assert not (tmp_path / "out.jsonl").is_symlink()
+    assert (tmp_path / "out.jsonl").is_symlink()
 
 
 def test_bad_journal_is_a_message_not_a_traceback(tmp_path: Path) -> None:

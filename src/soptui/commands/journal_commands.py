@@ -1,61 +1,73 @@
-"""``soptui journal export | import | backup``."""
+"""``soptui journal export | import | backup | check``."""
 
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 
-from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
-from soptui.files import write_private
-from soptui.journal import JournalError
+from soptui.context import CommandError, Context, journal_exists, make_recorder, open_journal
+from soptui.files import write_output
+from soptui.journal import JournalError, store
+from soptui.journal.events import utc_text
 from soptui.journal.exchange import (
+    CSV_LINE_END,
     ImportProblem,
     export_csv,
     export_jsonl,
     import_events,
     parse_lines,
+    read_lines,
 )
+from soptui.playbooks.loader import NotRegularFile, open_regular
 from soptui.recorder import ActionError
+from soptui.schedule import parse_date_option
+from soptui.text import visible
 
 
 def _day(text: str | None, context: Context, option: str) -> datetime | None:
     if text is None:
         return None
-    try:
-        return datetime.combine(date.fromisoformat(text), time(0), context.zone)
-    except ValueError:
-        raise UsageError(f"{option} {text!r}: use YYYY-MM-DD") from None
+    return datetime.combine(parse_date_option(option, text), time(0), context.zone)
 
 
 def export(context: Context, fmt: str, since: str | None, until: str | None, output: Path | None) -> int:
     start = _day(since, context, "--since")
     end = _day(until, context, "--until")
     end = end + timedelta(days=1) if end else None  # --until is inclusive
-    journal = open_journal(context, readonly=True) if context.journal_path.exists() else None
+    journal = open_journal(context, readonly=True) if journal_exists(context) else None
     if journal is None:
         raise CommandError(f"no journal at {context.journal_path}")
     lines = (export_csv if fmt == "csv" else export_jsonl)(journal, start, end)
+    end_of_line = CSV_LINE_END if fmt == "csv" else "\n"
     try:
-        if output is None:
+        if output is None or str(output) == "-":
             for line in lines:
-                sys.stdout.write(line + "\n")
-        else:
-            write_private(output, "".join(line + "\n" for line in lines))
-            print(f"wrote {output}", file=sys.stderr)
+                sys.stdout.write(line + end_of_line)
+            return 0
+        text = "".join(line + end_of_line for line in lines)
     except JournalError as error:
         raise CommandError(str(error)) from None
     except BrokenPipeError:
         raise
     except OSError as error:
-        raise CommandError(f"cannot write {output}: {error.strerror or error}") from None
+        raise CommandError(f"cannot write to standard output: {error.strerror or error}") from None
+    write_output(output, text)
+    print(f"wrote {output}", file=sys.stderr)
     return 0
 
 
 def import_file(context: Context, source: Path) -> int:
     try:
-        with source.open(encoding="utf-8") as handle:
-            versions, events = parse_lines(handle, str(source))
+        # A FIFO, socket or device (/dev/zero) could hang or never end: regular files only,
+        # read a bounded line at a time.
+        with open(open_regular(source), encoding="utf-8", closefd=True) as handle:
+            versions, events = parse_lines(read_lines(handle, str(source)), str(source))
+    except NotRegularFile:
+        raise CommandError(
+            f"{source}: not a regular file (a FIFO, socket or device); nothing was imported"
+        ) from None
     except OSError as error:
         raise CommandError(f"cannot read {source}: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
@@ -70,11 +82,21 @@ def import_file(context: Context, source: Path) -> int:
         except ActionError:
             return None
 
+    marker = {"by": context.login, "at": utc_text(datetime.now(UTC)), "file": source.name}
     try:
-        result = import_events(recorder.journal, versions, events, closed)
+        result = import_events(recorder.journal, versions, events, closed, marker)
     except JournalError as error:
         raise CommandError(str(error)) from None
-    print(f"imported {result.added} new event(s); {result.already} already present")
+    summary = f"imported {result.added} new event(s); {result.already} already present"
+    if result.conflicts:
+        summary += f"; {len(result.conflicts)} conflicting event(s) not imported"
+        first = ", ".join(result.conflicts[:3]) + (", …" if len(result.conflicts) > 3 else "")
+        print(
+            f"soptui: warning: {len(result.conflicts)} event(s) in {visible(str(source), newlines=False)} "
+            f"have the UUID of a different event already in the journal and were not imported: {first}",
+            file=sys.stderr,
+        )
+    print(summary)
     return 0
 
 
@@ -91,3 +113,52 @@ def backup(context: Context, target: Path | None) -> int:
         raise CommandError(str(error)) from None
     print(f"backed up {journal.event_count()} event(s) to {target}")
     return 0
+
+
+def check(context: Context) -> int:
+    """Check the whole journal file (read-only); 0 when intact, 1 when damaged."""
+    path = context.journal_path
+    if not path.exists() and not path.is_symlink():
+        raise CommandError(f"no journal at {path}")
+    if path.is_symlink() or not path.is_file():
+        raise CommandError(f"the journal {path} is not a regular file")
+    size = path.stat().st_size
+    progress = _Progress(path, size) if size > store.QUICK_CHECK_LIMIT else None
+    report = store.check_file(path, progress)
+    if progress is not None:
+        progress.done()
+    if not report.problems:
+        print(f"the journal {path} is intact: {report.events} event(s)")
+        return 0
+    print(f"the journal {path} is damaged:")
+    for problem in report.problems:
+        print(f"  {visible(problem, newlines=False)}")
+    raise CommandError(
+        f"the journal {path} is damaged ({len(report.problems)} problem(s) above); it was not changed. "
+        f"Keep a copy of it, then recover what is readable: "
+        f"sqlite3 {path} '.recover' | sqlite3 recovered.sqlite3"
+    )
+
+
+class _Progress:
+    """Elapsed time on stderr while a large journal is checked (the checks read every page)."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.started = monotonic()
+        self.shown = self.started
+        self.tty = sys.stderr.isatty()
+        print(f"checking {path} ({size // (1024 * 1024)} MB); this reads the whole file…", file=sys.stderr)
+
+    def __call__(self) -> None:
+        now = monotonic()
+        if now - self.shown >= 1:
+            self.shown = now
+            line = f"checking… {now - self.started:.0f}s"
+            print(
+                f"\r{line}" if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True
+            )
+
+    def done(self) -> None:
+        if self.tty and self.shown > self.started:
+            print(file=sys.stderr)

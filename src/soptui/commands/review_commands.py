@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
-from soptui.files import write_private
+from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
+from soptui.files import write_output
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.review import ReviewRange, build_review, week_range
 from soptui.review.render import SECTIONS, render_csv, render_json, render_markdown, render_text
-from soptui.schedule import period_of
+from soptui.schedule import FIRST_DAY, parse_date_option, period_of
 
 
 def review_range(context: Context, week: str | None, start: str | None, until: str | None) -> ReviewRange:
@@ -20,17 +20,11 @@ def review_range(context: Context, week: str | None, start: str | None, until: s
     if week and (start or until):
         raise UsageError("give --week or --from/--until, not both")
     if week:
-        try:
-            return week_range(week)
-        except ValueError:
-            raise UsageError(f"--week {week!r}: use an ISO week such as 2026-W48") from None
+        return week_range(period_of("weekly", parse_date_option("--week", week, week=True)))
     if start or until:
-        try:
-            first = date.fromisoformat(start) if start else None
-            last = date.fromisoformat(until) if until else context.today()
-        except ValueError:
-            raise UsageError("--from/--until: use YYYY-MM-DD") from None
-        first = first or last - timedelta(days=6)
+        first = parse_date_option("--from", start) if start else None
+        last = parse_date_option("--until", until) if until else context.today()
+        first = first or max(last - timedelta(days=6), FIRST_DAY)
         if first > last:
             raise UsageError("--from must not be after --until")
         if (last - first).days > 366:
@@ -57,7 +51,7 @@ def review(
         return open_app(context, None, review=rng)
     if section is not None and fmt != "csv":
         raise UsageError("--section applies to --format csv")
-    if not context.journal_path.exists():
+    if not journal_exists(context):
         raise CommandError(f"no journal at {context.journal_path}; nothing to review yet")
     journal = open_journal(context, readonly=True)
     try:
@@ -74,13 +68,10 @@ def review(
         text = render_csv(report, section or "routines")
     else:
         text = render_text(report)
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return 0
-    try:
-        write_private(output, text)
-    except OSError as error:
-        raise CommandError(f"cannot write {output}: {error.strerror or error}") from None
+    write_output(output, text)
     print(f"wrote {output}", file=sys.stderr)
     return 0
 

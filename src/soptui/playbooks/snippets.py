@@ -22,5 +22,13 @@ def stray_brace(text: str) -> int | None:
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
-    """Replace each known placeholder; unknown ones stay as they are for the operator to see."""
+    """Replace each known placeholder; unknown ones stay as they are for the operator to see.
+
+    A TOML multi-line string ends with a newline after its last line; that one newline is
+    dropped, so pasting the text does not also send (or add) an empty line.
+    """
+    if text.endswith("\r\n"):
+        text = text[:-2]
+    elif text.endswith("\n"):
+        text = text[:-1]
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)

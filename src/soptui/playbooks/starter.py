@@ -8,10 +8,13 @@ import tomli_w
 
 from soptui.playbooks.models import Cadence
 
+# No ``#:schema`` URL: nothing is fetched from the network. The schema ships inside soptui
+# (``soptui schema`` prints it), so the header says how to point an editor at a local copy.
 _HEADER = """\
-#:schema https://soptui.dev/schema/playbook.schema.json
 # A soptui playbook (format 1). Every key is described in docs/playbook-format.md.
 # Check it with:  soptui check {path}
+# Editor completion, offline: run  soptui schema > playbook.schema.json  in this directory,
+# then make the first line of this file:  #:schema ./playbook.schema.json
 """
 
 _DUE = {

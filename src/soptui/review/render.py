@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
 from soptui.markdown import escape_md
-from soptui.review.model import Review
+from soptui.review.model import NoteRow, Review
 from soptui.text import safe_json, table, visible
 
 SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
@@ -158,6 +159,7 @@ def to_json(review: Review) -> dict[str, Any]:
                 "playbook": n.playbook_id,
                 "step": n.step_id,
                 "text": n.text,
+                "imported_by": n.imported_by,
             }
             for n in review.notes
         ],
@@ -166,14 +168,25 @@ def to_json(review: Review) -> dict[str, Any]:
 
 
 def render_json(review: Review) -> str:
-    return safe_json(to_json(review), indent=2) + "\n"
+    return safe_json(_finite(to_json(review)), indent=2) + "\n"
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with non-finite numbers (a ratio of extreme values) as null: JSON has no Infinity."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data
 
 
 # -- CSV ------------------------------------------------------------------------------------
 
 
 def section_rows(review: Review, section: str) -> list[dict[str, Any]]:
-    data = to_json(review)
+    data = _finite(to_json(review))
     if section in ("skipped", "left", "slow"):
         rows: list[dict[str, Any]] = data["steps"][section]
     else:
@@ -188,7 +201,8 @@ def render_csv(review: Review, section: str) -> str:
     rows = section_rows(review, section)
     buffer = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buffer, list(rows[0]))
+        # One line ending throughout (RFC 4180); cells never hold a raw newline (shown as ␤).
+        writer = csv.DictWriter(buffer, list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
             writer.writerow(
@@ -307,7 +321,7 @@ def render_markdown(review: Review) -> str:
     lines += ["", "## Notes", ""]
     lines += [
         f"- {local(review, n.at):%m-%d %H:%M} {escape_md(n.operator)} · {escape_md(n.playbook_id or 'log')}"
-        f"{' · ' + escape_md(n.step_id) if n.step_id else ''}: {escape_md(n.text)}"
+        f"{' · ' + escape_md(n.step_id) if n.step_id else ''}: {escape_md(n.text)}{escape_md(_imported(n))}"
         for n in review.notes
     ]
     if not review.notes:
@@ -361,10 +375,15 @@ def render_text(review: Review) -> str:
     lines += [
         visible(
             f"{local(review, n.at):%m-%d %H:%M} {n.operator} {n.playbook_id or 'log'} "
-            f"{n.step_id or ''}: {n.text}",
+            f"{n.step_id or ''}: {n.text}{_imported(n)}",
             newlines=False,
         )
         for n in review.notes
     ]
     lines += ["", "PEOPLE"] + [visible(f"{name}: {count}", newlines=False) for name, count in review.people]
     return "\n".join(lines) + "\n"
+
+
+def _imported(note: NoteRow) -> str:
+    """The small marker after a note that came from ``soptui journal import``."""
+    return f" (imported by {note.imported_by})" if note.imported_by else ""
