@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from soptui import __version__
 from soptui.errors import CommandError, UsageError
@@ -30,8 +30,17 @@ in the terminal, with every action kept in a local journal.
 With no command, opens the app on today's agenda."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its error messages made safe: they echo what was typed or pasted."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        lines = [visible(line) for line in message.split("\n")]
+        self.exit(2, f"{self.prog}: error: " + "\n".join(lines) + "\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = Parser(
         prog="soptui",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -94,14 +103,24 @@ def _playbook_commands(commands: Subparsers) -> None:
     new = commands.add_parser(
         "new",
         help="write a starter playbook",
-        description="Write a valid, commented starter playbook "
-        "(never overwrites). Default directory: your user playbooks.",
+        description="Write a valid, commented starter playbook (--cadence), or a copy of an "
+        "existing playbook to customise (--from). Never overwrites a file; refuses an id that "
+        "would replace another playbook unless --force (or --from that same playbook). "
+        "Default directory: your user playbooks.",
     )
     new.add_argument("id", metavar="ID", help="lowercase letters, digits and '-'")
-    new.add_argument("--cadence", required=True, choices=["daily", "weekly", "monthly", "incident"])
+    new.add_argument("--cadence", choices=["daily", "weekly", "monthly", "incident"])
     new.add_argument("--title", help="playbook title")
     new.add_argument("--dir", type=Path, dest="directory", help="directory to write into")
-    new.set_defaults(handler=lambda c, a: _playbooks().new(c, a.id, a.cadence, a.title, a.directory))
+    new.add_argument(
+        "--from", dest="source", metavar="PLAYBOOK", help="start from a copy of this playbook's file"
+    )
+    new.add_argument(
+        "--force", action="store_true", help="write even if a playbook with this id exists (it is replaced)"
+    )
+    new.set_defaults(
+        handler=lambda c, a: _playbooks().new(c, a.id, a.cadence, a.title, a.directory, a.source, a.force)
+    )
 
     paths = commands.add_parser(
         "paths",
@@ -200,8 +219,8 @@ def _run_commands(commands: Subparsers) -> None:
 def _journal_commands(commands: Subparsers) -> None:
     journal = commands.add_parser(
         "journal",
-        help="export, import or back up the journal",
-        description="Export, import or back up the journal.",
+        help="export, import, back up or check the journal",
+        description="Export, import, back up or check the journal.",
     )
     sub = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
     export = sub.add_parser(
@@ -225,10 +244,18 @@ def _journal_commands(commands: Subparsers) -> None:
     backup = sub.add_parser(
         "backup",
         help="write a consistent copy of the journal",
-        description="Copy the live journal with SQLite's backup API.",
+        description="Copy the live journal with SQLite's backup API into a temporary file "
+        "beside FILE, check the copy, then give it its name (never replacing a file).",
     )
     backup.add_argument("file", nargs="?", type=Path, metavar="FILE")
     backup.set_defaults(handler=lambda c, a: _journal().backup(c, a.file))
+    checking = sub.add_parser(
+        "check",
+        help="check the journal file for damage",
+        description="Run SQLite's integrity_check and quick_check on the whole journal "
+        "(read-only). Exit 0 when intact, 1 when damaged, with what to do.",
+    )
+    checking.set_defaults(handler=lambda c, a: _journal().check(c))
 
 
 def _review_commands(commands: Subparsers) -> None:
@@ -310,16 +337,42 @@ def _playbooks() -> ModuleType:
 
 
 def _print_paths(context: Context, _: argparse.Namespace) -> int:
-    print(f"config     {context.paths.config_file}")
-    print(f"journal    {context.journal_path}")
+    # Every path here may come from a shared config: shown as plain text, never as escapes.
+    print(f"config     {visible(str(context.paths.config_file), newlines=False)}")
+    print(f"journal    {visible(str(context.journal_path), newlines=False)}")
     for source in context.sources():
-        print(f"playbooks  {source.directory}  ({source.origin})")
+        shown = visible(f"{source.directory}  ({source.origin})", newlines=False)
+        print(f"playbooks  {shown}")
     return 0
+
+
+def _shows_warnings_itself(args: argparse.Namespace) -> bool:
+    """Whether the command reports the ignored settings itself: `check`, and the app."""
+    command = getattr(args, "command", None)
+    if args.demo or command in (None, "check", "run", "demo"):
+        return True
+    return command == "review" and getattr(args, "format", None) is None
+
+
+def _warn(context: Context | None) -> None:
+    """Print, once, what the configuration made soptui ignore."""
+    if context is not None:
+        for line in context.take_warnings():
+            print(f"soptui: warning: {line}", file=sys.stderr)
+
+
+def _error(error: Exception) -> None:
+    """``soptui: error: …``, each line of a multi-line message made safe on its own."""
+    first, *rest = str(error).split("\n")
+    print(f"soptui: error: {visible(first)}", file=sys.stderr)
+    for line in rest:
+        print(visible(line), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    context: Context | None = None
     try:
         from soptui.context import Context  # after parsing: --version and --help stay fast
 
@@ -329,6 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             operator=args.operator,
             language=args.language,
         )
+        if not _shows_warnings_itself(args):
+            _warn(context)
         handler: Handler | None = getattr(args, "handler", None)
         if args.demo:
             return _app().open_demo(context)  # type: ignore[no-any-return]
@@ -338,11 +393,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return open_app(context, None)
         return handler(context, args)
     except UsageError as error:
+        _warn(context)
         parser.print_usage(sys.stderr)
-        print(f"soptui: error: {visible(str(error), newlines=False)}", file=sys.stderr)
+        _error(error)
         return 2
     except CommandError as error:
-        print(f"soptui: error: {visible(str(error), newlines=False)}", file=sys.stderr)
+        _warn(context)  # e.g. the app could not start: what it would have shown still gets said
+        _error(error)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -351,3 +408,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        _warn(context)  # a command that meant to show them but did not get that far

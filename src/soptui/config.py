@@ -9,13 +9,13 @@ import locale
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from soptui.playbooks.loader import load_model
-from soptui.playbooks.problems import Problem
+from soptui.playbooks.loader import _parse, _read, _validate
+from soptui.playbooks.problems import Problem, dotted
 
 Language = Literal["zh", "en"]
 
@@ -52,11 +52,44 @@ class Settings(BaseModel):
 
 
 def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
-    """Read config.toml; a missing file means defaults, a bad one means problems."""
+    """Read config.toml; a missing file means defaults.
+
+    One bad setting never costs the others: every key that is valid on its own is kept,
+    and each invalid one becomes a problem (the caller says it was ignored). Only a file
+    that cannot be read or is not TOML at all gives the defaults.
+    """
     if not path.is_file():
         return Settings(), []
-    settings, problems = load_model(path, Settings)
-    return (settings or Settings()), problems
+    document, problems = _read(path)
+    if document is None:
+        return Settings(), problems
+    data, problems = _parse(document)
+    if data is None:
+        return Settings(), problems
+    settings, problems = _validate(Settings, data, document)
+    if settings is not None:
+        return settings, problems
+    kept = {key: value for key, value in data.items() if _valid_alone(key, value)}
+    try:
+        return Settings.model_validate(kept), problems
+    except ValidationError:  # no setting depends on another today; be safe if one ever does
+        return Settings(), problems
+
+
+def _valid_alone(key: str, value: Any) -> bool:
+    try:
+        Settings.model_validate({key: value})
+    except ValidationError:
+        return False
+    return True
+
+
+def setting_problem(path: Path, key: tuple[str | int, ...], message: str) -> Problem:
+    """A problem with the setting ``key`` of the config file ``path``, placed at its line."""
+    document, _ = _read(path)
+    if document is None:
+        return Problem(path, 1, 1, message, dotted(key))
+    return document.at(key, message)
 
 
 def merged(base: Settings, override: Settings) -> Settings:

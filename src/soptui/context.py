@@ -15,16 +15,17 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from soptui.config import Language, Settings, language_from_locale, load_settings, merged
+from soptui.config import Language, Settings, language_from_locale, load_settings, merged, setting_problem
 from soptui.errors import CommandError, UsageError
 from soptui.journal import Journal, JournalError
 from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
 from soptui.playbooks.problems import Problem
 from soptui.recorder import Identity, Recorder
-from soptui.team import TeamLayout, check_team
+from soptui.team import TeamLayout, access_problem, check_team, group_members, path_problems
+from soptui.text import visible
 
-__all__ = ["CommandError", "Context", "UsageError", "make_recorder", "open_journal"]
+__all__ = ["CommandError", "Context", "UsageError", "journal_exists", "make_recorder", "open_journal"]
 
 
 @dataclass
@@ -34,11 +35,18 @@ class Context:
     paths: Paths
     settings: Settings
     config_problems: list[Problem] = field(default_factory=list)
+    """Settings that were ignored (invalid, or an untrusted path in the team's config)."""
     extra_playbooks: list[Path] = field(default_factory=list)
     journal_option: Path | None = None
     operator_option: str | None = None
     language_option: Language | None = None
     team_dir: Path | None = None
+    team_gid: int | None = None
+    team_playbooks: list[Path] = field(default_factory=list)
+    """Playbook directories from the team's config that passed the trust checks."""
+    notices: list[str] = field(default_factory=list)
+    """Other things to tell the operator once (e.g. their time zone is overridden)."""
+    warnings_taken: bool = False
 
     @classmethod
     def create(
@@ -50,19 +58,57 @@ class Context:
         language: Language | None = None,
     ) -> Context:
         paths = resolve_paths()
-        settings, problems = load_settings(paths.config_file)
-        team = os.environ.get("SOPTUI_HOME") or settings.team
+        own, problems = load_settings(paths.config_file)
+        settings = own
+        team = os.environ.get("SOPTUI_HOME") or own.team
         team_dir = Path(team).expanduser() if team else None
+        team_gid: int | None = None
+        team_playbooks: list[Path] = []
+        notices: list[str] = []
         if team_dir is not None:
+            access = access_problem(team_dir)
+            if access:
+                raise CommandError(access)
             refusals = check_team(team_dir)
             if refusals:
                 raise CommandError("the team directory cannot be trusted:\n  " + "\n  ".join(refusals))
-            team_settings, team_problems = load_settings(TeamLayout(team_dir).config)
-            settings = merged(team_settings, settings)
-            problems = team_problems + problems
+            team_gid = team_dir.stat().st_gid
+            config = TeamLayout(team_dir).config
+            team_settings, team_problems = load_settings(config)
+            team_settings, refused = _trusted_paths(team_settings, team_dir.resolve(), config, team_gid)
+            settings = merged(team_settings, own)
+            if team_settings.timezone:
+                settings = settings.model_copy(update={"timezone": team_settings.timezone})
+                if own.timezone and own.timezone != team_settings.timezone:
+                    notices.append(
+                        f"your config's timezone {own.timezone} is ignored: "
+                        f"the team's zone is {team_settings.timezone}"
+                    )
+            if "playbooks" not in own.model_fields_set:
+                # The team's directories are shared ones: their files get the trust checks.
+                team_playbooks = [Path(d) for d in team_settings.playbooks]
+                settings = settings.model_copy(update={"playbooks": []})
+            problems = team_problems + refused + problems
         context = cls(paths, settings, problems, playbooks or [], journal, operator, language)
         context.team_dir = team_dir
+        context.team_gid = team_gid
+        context.team_playbooks = team_playbooks
+        context.notices = notices
         return context
+
+    def take_warnings(self, *, problems: bool = True) -> list[str]:
+        """What to tell the operator about their configuration, safe to print; once only.
+
+        ``problems=False`` gives only the notices, for a command that reports the ignored
+        settings itself (``check``). Later calls return nothing.
+        """
+        if self.warnings_taken:
+            return []
+        self.warnings_taken = True
+        lines = list(self.notices)
+        if problems:
+            lines += [f"{problem} (ignored)" for problem in self.config_problems]
+        return [visible(line, newlines=False) for line in lines]
 
     @cached_property
     def language(self) -> Language:
@@ -111,6 +157,8 @@ class Context:
         sources = [bundled_source(self.language), Source(self.paths.user_playbooks, "user")]
         if self.team_dir is not None:
             sources.append(Source(TeamLayout(self.team_dir).playbooks, "team", shared=True))
+        for directory in self.team_playbooks:
+            sources.append(Source(directory, str(directory), shared=True, group=self.team_gid))
         configured = [Path(d).expanduser() for d in self.settings.playbooks]
         for directory in [*configured, *self.paths.extra_playbooks, *self.extra_playbooks]:
             sources.append(Source(directory, str(directory)))
@@ -126,6 +174,35 @@ class Context:
         return library
 
 
+def _trusted_paths(
+    settings: Settings, team_dir: Path, config: Path, gid: int
+) -> tuple[Settings, list[Problem]]:
+    """The team's settings without the paths that fail the trust checks, and why each failed.
+
+    A relative path is taken from the team directory (not from wherever a member happens to
+    be), and every path is made absolute, so what is checked is what is used.
+    """
+    members = group_members(gid)
+    refused: list[Problem] = []
+
+    def trusted(value: str, key: tuple[str | int, ...]) -> str | None:
+        path = Path(os.path.abspath(team_dir / Path(value).expanduser()))
+        reasons = path_problems(path, gid, members)
+        if not reasons:
+            return str(path)
+        message = f"{path} is not used: " + "; ".join(reasons)
+        refused.append(setting_problem(config, key, message))
+        return None
+
+    update: dict[str, object] = {}
+    if settings.journal is not None:
+        update["journal"] = trusted(settings.journal, ("journal",))
+    if settings.playbooks:
+        checked = (trusted(value, ("playbooks", i)) for i, value in enumerate(settings.playbooks))
+        update["playbooks"] = [value for value in checked if value is not None]
+    return settings.model_copy(update=update), refused
+
+
 def _system_zone() -> ZoneInfo:
     """The system's zone from /etc/localtime, else UTC."""
     try:
@@ -138,6 +215,16 @@ def _system_zone() -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
+def journal_exists(context: Context) -> bool:
+    """Whether the journal file is there; True when that cannot be told (e.g. a directory on
+    its path is not searchable), so that :func:`open_journal` says why it cannot be opened
+    instead of ``Path.exists`` raising PermissionError."""
+    try:
+        return context.journal_path.exists() or context.journal_path.is_symlink()
+    except OSError:
+        return True
+
+
 def open_journal(context: Context, *, readonly: bool = False) -> Journal:
     """Open the context's journal, turning any failure into a CommandError."""
     try:
@@ -145,7 +232,14 @@ def open_journal(context: Context, *, readonly: bool = False) -> Journal:
     except JournalError as error:
         raise CommandError(str(error)) from None
     for warning in journal.warnings:
-        print(f"soptui: warning: {warning}", file=sys.stderr)
+        print(f"soptui: warning: {visible(str(warning), newlines=False)}", file=sys.stderr)
+    if not journal.readonly and not journal.checked_at_open:
+        # Only the header and schema were read: a full check of a large file takes seconds.
+        print(
+            f"soptui: note: the journal {context.journal_path} is large, so only its header and schema "
+            "were checked before writing; run `soptui journal check` now and then",
+            file=sys.stderr,
+        )
     return journal
 
 

@@ -95,6 +95,66 @@ def trust_problems(path: Path, team_gid: int, members: set[int] | None = None) -
     return problems
 
 
+def path_problems(path: Path, team_gid: int, members: set[int] | None = None) -> list[str]:
+    """Why ``path``, named by the team's config, cannot be trusted; empty when it can.
+
+    The same rules as the team directory, applied to every existing component of the path
+    from ``/`` down: no symbolic links, nothing writable by everyone (an ancestor directory
+    may be if it is sticky, like /tmp: others cannot replace what is in it), and each owned
+    by root, by you or by a member of the team's group. ``path`` must be absolute.
+    """
+    members = group_members(team_gid) if members is None else members
+    trusted_owners = {0, os.geteuid(), *members}
+    parts = path.parts
+    for depth in range(1, len(parts) + 1):
+        component = Path(*parts[:depth])
+        last = depth == len(parts)
+        try:
+            info = component.lstat()
+        except FileNotFoundError:
+            return []  # soptui creates the rest itself
+        except OSError as error:
+            return [f"{component}: cannot inspect: {error.strerror or error}"]
+        if stat.S_ISLNK(info.st_mode):
+            return [f"{component} is a symbolic link; soptui does not follow links in the team's config"]
+        mode = stat.S_IMODE(info.st_mode)
+        sticky_dir = stat.S_ISDIR(info.st_mode) and mode & stat.S_ISVTX and not last
+        if mode & stat.S_IWOTH and not sticky_dir:
+            return [f"{component} is writable by everyone (mode {mode:o})"]
+        if info.st_uid not in trusted_owners:
+            return [
+                f"{component} is owned by {_owner_name(info.st_uid)}, who is not in the team group "
+                f"{_group_name(team_gid)}"
+            ]
+    return []
+
+
+def in_group(gid: int) -> bool:
+    """Whether this process has ``gid`` (as its group or a supplementary one)."""
+    return os.geteuid() == 0 or gid == os.getegid() or gid in os.getgroups()
+
+
+def access_problem(root: Path) -> str | None:
+    """Why you cannot open the team directory when the reason is that you are not in its group."""
+    try:
+        info = root.stat()
+    except OSError:
+        return None
+    if in_group(info.st_gid) or os.access(root, os.R_OK | os.X_OK):
+        return None
+    group = _group_name(info.st_gid)
+    if os.geteuid() in group_members(info.st_gid):
+        return (
+            f"you are in the team's group {group}, but this session started before you were added, "
+            f"so you cannot open {root}.\nLog out and log in again (or run `newgrp {group}`)."
+        )
+    return (
+        f"you are not in the team's group {group}, so you cannot open {root}.\n"
+        f"Ask an administrator to add you:\n  sudo usermod -aG {group} $USER\n"
+        "then log out and log in again."
+    )
+
+
 def check_team(root: Path) -> list[str]:
     """Every reason the team directory, its journal and its playbooks cannot be trusted."""
     layout = TeamLayout(root)
@@ -108,6 +168,9 @@ def check_team(root: Path) -> list[str]:
         layout = TeamLayout(root)
         info = root.stat()
     gid = info.st_gid
+    access = access_problem(root)
+    if access:
+        return [access]
     members = group_members(gid)
     problems = trust_problems(root, gid, members)
     for path in (layout.journal, layout.config, layout.playbooks):

@@ -78,5 +78,6 @@ def safe_json(data: object, **options: object) -> str:
     """
     import json
 
+    options.setdefault("allow_nan", False)  # NaN and Infinity are not JSON: refuse, never write them
     text = json.dumps(data, ensure_ascii=False, **options)  # type: ignore[arg-type]
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

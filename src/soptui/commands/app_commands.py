@@ -41,7 +41,9 @@ def open_app(context: Context, playbook: str | None, review: ReviewRange | None 
     if playbook is not None and library.get(playbook) is None:
         raise CommandError(f"no playbook {playbook!r}; see `soptui list`")
     journal = open_journal(context)
-    warnings = [_problem_line(p) for p in library.problems]
+    # The app shows what the configuration made soptui ignore (the CLI leaves that to it).
+    ignored = context.take_warnings()
+    warnings = ignored + [_problem_line(p) for p in library.problems if p not in context.config_problems]
 
     # The terminal's real size is the truth: a stale exported LINES/COLUMNS (some shells and
     # tools set them) would make Textual draw for the wrong size and scroll the screen.

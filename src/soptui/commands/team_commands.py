@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from soptui.context import CommandError, Context, UsageError
 from soptui.team import TeamError, TeamLayout, init_team
+from soptui.text import visible
 
 
 def init(context: Context, directory: Path, group: str | None, zone: str | None) -> int:
@@ -23,8 +24,10 @@ def init(context: Context, directory: Path, group: str | None, zone: str | None)
         raise CommandError(str(error)) from None
     layout = TeamLayout(directory)
     for warning in warnings:
-        print(f"soptui: warning: {warning}", file=sys.stderr)
-    print(f"""team directory ready: {directory}
+        print(f"soptui: warning: {visible(warning, newlines=False)}", file=sys.stderr)
+    # The paths and the zone may come from a config file: printed as plain text.
+    print(
+        visible(f"""team directory ready: {directory}
   journal    {layout.journal}
   playbooks  {layout.playbooks}   (the team's own SOPs; same id replaces a bundled one)
   config     {layout.config}   (timezone = "{timezone}")
@@ -32,4 +35,5 @@ def init(context: Context, directory: Path, group: str | None, zone: str | None)
 Each member adds one line to ~/.profile (or `team = "{directory}"` to their config.toml):
   export SOPTUI_HOME={directory}
 and needs `umask 007` so files they create stay group-writable. See docs/team.md.""")
+    )
     return 0

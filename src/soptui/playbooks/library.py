@@ -29,6 +29,14 @@ class Source:
     origin: str
     shared: bool = False
     """A team directory: symbolic links in it are refused, never followed."""
+    group: int | None = None
+    """The team's group, for a shared directory outside the team's own (default: its group)."""
+
+    def trust_gid(self) -> int | None:
+        """The group whose members may write this directory's files; None if not shared."""
+        if not self.shared:
+            return None
+        return self.group if self.group is not None else self.directory.stat().st_gid
 
 
 @dataclass(frozen=True)
@@ -117,24 +125,37 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             continue
         _load_directory(library, source, today)
         goals = source.directory / GOALS_FILE
-        if goals.is_file():
-            goal_files.append(goals)
+        if source.shared and trusted_file(library, goals, source) is None:
+            continue
+        if goals.exists() or goals.is_symlink():
+            goal_files.append(goals)  # the loader refuses what is not a regular file
     add_goals(library, goal_files)
     return library
 
 
 def _load_directory(library: Library, source: Source, today: date | None) -> None:
     in_this_directory: dict[str, Path] = {}
-    team_gid = source.directory.stat().st_gid if source.shared else None
+    team_gid = source.trust_gid()
     members = group_members(team_gid) if team_gid is not None else set()
     for path in playbook_files(source.directory):
-        if team_gid is not None:
-            # A shared directory's files are data from many hands: refuse what the team did not write.
-            refusals = trust_problems(path, team_gid, members)
-            if refusals:
-                library.problems.extend(Problem(path, 1, 1, reason) for reason in refusals)
-                continue
+        if team_gid is not None and trusted_file(library, path, source, members) is None:
+            continue
         add_file(library, path, source.origin, today, in_this_directory)
+
+
+def trusted_file(
+    library: Library, path: Path, source: Source, members: set[int] | None = None
+) -> Path | None:
+    """``path`` if the shared ``source`` may use it; else None, with the reasons as problems.
+
+    A shared directory's files are data from many hands: refuse what the team did not write.
+    """
+    team_gid = source.trust_gid()
+    if team_gid is None:
+        return path
+    refusals = trust_problems(path, team_gid, members)
+    library.problems.extend(Problem(path, 1, 1, reason) for reason in refusals)
+    return None if refusals else path
 
 
 def add_file(
