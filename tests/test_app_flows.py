@@ -13,6 +13,7 @@ from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
 from soptui.tui.screens.run import RunScreen
 from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
+from soptui.tui.widgets import NoteBox
 from tests.helpers import Clock
 from tests.ui_support import MONDAY_9AM, build_app
 
@@ -128,13 +129,13 @@ async def test_journal_write_failure_is_shown_and_not_marked_done(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
 
-        def broken() -> None:
+        def broken(*args: object, **kwargs: object) -> None:
             raise JournalError("disk I/O error writing journal.sqlite3 (is the disk full or failing?)")
 
         monkeypatch.setattr(recorder.journal, "writing", broken)
         await pilot.press("space")
         assert recorder.state(RUN).steps["welcome"].status == "pending"
-        assert options_text(app, "#steps")[0].startswith("▶ 1")
+        assert options_text(app, "#steps")[0].startswith("⧗ 1")  # queued, not shown as done
         assert any("disk I/O error" in str(n.message) for n in app._notifications)
 
 
@@ -151,17 +152,21 @@ async def test_incident_flow_with_escalation_and_report(tmp_path: Path) -> None:
         await pilot.press("enter")  # P1
         screen = app.screen
         assert isinstance(screen, RunScreen) and screen.state.is_incident
-        assert app.focused is screen.query_one("#note-input", Input)
+        assert app.focused is screen.query_one("#note-input", NoteBox)
         await pilot.press(*"muted the group", "enter")
+        await pilot.press("enter")  # right after a note: ignored, never completes a step
+        assert screen.state.steps["contain"].status == "pending"
         await pilot.press("enter")  # empty line: completes "Contain the flood"
         state = screen.state
         assert state.steps["contain"].status == "done"
         assert [n.payload["text"] for n in state.notes] == ["muted the group"]
         assert "muted the group" in text_of(app, "#timeline")
         clock.advance(minutes=45)  # "Remove spam" was due within 30 minutes
-        await pilot.pause(1.3)
+        screen.tick()  # what the one-second timer does; the clock, not the test, moves time
+        await pilot.pause()
         assert any(r.startswith("! 2") and "+15 min" in r for r in options_text(app, "#steps"))
-        await pilot.pause(1.2)
+        clock.advance(seconds=1)
+        screen.tick()
         assert bells == [1]  # rung once, not every second
         await pilot.press("tab", "R")
         await pilot.press(*"30 bots banned", "enter")

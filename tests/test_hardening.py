@@ -14,6 +14,7 @@ from soptui.journal import Journal, JournalError
 from soptui.journal.exchange import export_csv, export_jsonl
 from soptui.text import safe_json, visible
 from soptui.tui.screens.modals import Prompt
+from soptui.tui.widgets import NoteBox
 from tests.conftest import REPO
 from tests.helpers import DAILY, library_from, recorder_for
 from tests.ui_support import build_app
@@ -63,7 +64,7 @@ async def test_pasted_controls_are_removed_with_a_notice(tmp_path: Path) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "n")
         assert isinstance(app.screen, Prompt)
-        app.screen.query_one("#prompt-input").insert_text_at_cursor("hi\x1b[31m\u202ethere")  # type: ignore[attr-defined]
+        app.screen.query_one("#prompt-input", NoteBox).insert("hi\x1b[31m\u202ethere")
         await pilot.pause()
         await pilot.press("enter")
         assert recorder.state("morning@2026-11-23").steps["welcome"].notes[0].payload["text"] == "hi[31mthere"
@@ -79,7 +80,7 @@ async def test_failed_write_is_kept_as_a_draft_and_saved_later(
         await pilot.press("enter")
         real = recorder.journal.writing
 
-        def full() -> None:
+        def full(*args: object, **kwargs: object) -> None:
             raise JournalError("the disk holding journal.sqlite3 is full; free some space and try again")
 
         monkeypatch.setattr(recorder.journal, "writing", full)
@@ -90,6 +91,7 @@ async def test_failed_write_is_kept_as_a_draft_and_saved_later(
         assert len(list((tmp_path / "drafts").glob("*.json"))) == 2
         monkeypatch.setattr(recorder.journal, "writing", real)
         app._replay_drafts()
+        await app.workers.wait_for_complete()
         await pilot.pause()
         state = recorder.state("morning@2026-11-23")
         assert state.steps["welcome"].status == "done"

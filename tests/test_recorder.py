@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from soptui.agenda import build_agenda
+from soptui.agenda import build_agenda, record_sightings
 from soptui.journal import Journal
 from soptui.recorder import ActionError
 from tests.helpers import DAILY, INCIDENT, WEEKLY, Clock, library_from, recorder_for
@@ -203,6 +203,9 @@ def test_agenda_states_overdue_and_missed(tmp_path: Path, clock: Clock) -> None:
     library = library_from(tmp_path, morning=DAILY, weekly=WEEKLY)
     recorder = recorder_for(tmp_path, library, clock=clock)
     agenda = build_agenda(recorder)  # first sighting: Monday 09:00
+    assert agenda.unseen == ["morning", "weekly"]
+    record_sightings(recorder, agenda)  # the app does this in a worker; `due` never does
+    assert build_agenda(recorder).unseen == []
     morning = next(i for i in agenda.routines if i.entry.playbook.id == "morning")
     assert morning.state_word == "not started"
     assert not morning.overdue and morning.missed == []

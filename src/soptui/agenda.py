@@ -41,26 +41,34 @@ class Agenda:
     routines: list[AgendaItem]
     incidents: list[RunState]
     day_notes: list[Event]
+    unseen: list[str] = field(default_factory=list)
+    """Routines the journal has not seen before: see :func:`record_sightings`."""
 
 
 def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
-    """The agenda at ``now`` in the recorder's zone (reads only, except first sightings)."""
+    """The agenda at ``now`` in the recorder's zone. Reads only: it never waits on a writer."""
     now = (now or recorder.clock()).astimezone(recorder.zone)
     journal = recorder.journal
     routines = [e for e in recorder.library if not e.playbook.is_incident]
     seen = journal.first_seen()
     unseen = [e.playbook.id for e in routines if e.playbook.id not in seen]
-    if unseen and not journal.readonly:
-        with journal.writing():
-            journal.mark_seen(unseen, now)
-        seen = journal.first_seen()
     items = [_item(recorder, entry, now, seen.get(entry.playbook.id)) for entry in routines]
     incidents = [recorder.fold_row(row) for row in journal.open_incidents()]
     start = local_midnight(now.date(), recorder.zone)
     notes = journal.day_notes(
         start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone)
     )
-    return Agenda(now.date(), now, items, incidents, notes)
+    return Agenda(now.date(), now, items, incidents, notes, unseen)
+
+
+def record_sightings(recorder: Recorder, agenda: Agenda) -> None:
+    """Note when each new routine was first seen (missed periods count from then).
+
+    A write: the app calls it off the UI thread, and read-only commands such as ``due`` not at all.
+    """
+    if agenda.unseen and not recorder.journal.readonly:
+        with recorder.journal.writing(wait=recorder.write_wait):
+            recorder.journal.mark_seen(agenda.unseen, agenda.now)
 
 
 def _item(

@@ -56,8 +56,8 @@ class Drafts:
             return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            write_private(path, json.dumps(draft, ensure_ascii=False))
-        except OSError:
+            write_private(path, json.dumps(draft, ensure_ascii=False, allow_nan=False))
+        except (OSError, ValueError):
             return False
         return True
 
@@ -71,8 +71,12 @@ class Drafts:
     def notes(self) -> list[Draft]:
         return [d for d in self.items.values() if d.get("kind") == "typing"]
 
-    def pending(self) -> list[Draft]:
-        return [d for d in self.items.values() if d.get("kind") != "typing"]
+    def pending(self, run_id: str | None = None) -> list[Draft]:
+        """Actions waiting to be written, oldest first (of one run, if given)."""
+        waiting = [d for d in self.items.values() if d.get("kind") != "typing"]
+        if run_id is not None:
+            waiting = [d for d in waiting if d.get("run") == run_id]
+        return sorted(waiting, key=lambda d: str(d.get("queued", "")))
 
     def replay(self, recorder: Recorder, report: Callable[[str, bool], None]) -> int:
         """Write pending actions; report(message, ok) for each that is settled. Returns how many remain."""
@@ -80,7 +84,7 @@ class Drafts:
             try:
                 replay_action(recorder, draft)
             except JournalError:
-                continue  # still failing: keep it
+                break  # still failing: keep it and those after it, in order
             except ActionError as error:
                 self.discard(draft["key"])
                 report(f"draft not saved: {error}", False)
@@ -91,12 +95,19 @@ class Drafts:
 
 
 def replay_action(recorder: Recorder, draft: Draft) -> None:
+    """Record a drafted action under the UUID it was given when first tried.
+
+    Two sessions of one user may both replay the same draft file: the UUID makes the second
+    replay a no-op instead of a second note or an "already done" refusal.
+    """
     kind, run, step = draft.get("kind"), draft.get("run"), draft.get("step")
+    event_id = draft.get("uuid")
+    event_id = event_id if isinstance(event_id, str) else None
     if kind == "step.done":
-        recorder.complete(str(run), str(step), draft.get("value"))
+        recorder.complete(str(run), str(step), draft.get("value"), event_id=event_id)
     elif kind == "step.skipped":
-        recorder.skip(str(run), str(step), draft.get("reason"))
+        recorder.skip(str(run), str(step), draft.get("reason"), event_id=event_id)
     elif kind == "note":
-        recorder.note(run if run is None else str(run), str(draft.get("text", "")), step)
+        recorder.note(run if run is None else str(run), str(draft.get("text", "")), step, event_id=event_id)
     else:
         raise ActionError(f"unknown draft kind {kind!r}")

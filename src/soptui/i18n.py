@@ -73,8 +73,17 @@ _WORDS: dict[str, tuple[str, str]] = {
     "save": ("保存", "save"),
     "nothing-to-undo": ("没有可撤销的操作", "Nothing of yours to undo"),
     "type-note": (
-        "输入备注后按回车；空行回车完成当前步骤",
-        "Type a note and press enter; enter on an empty line completes the step",
+        "输入备注按回车添加 · ctrl+j 换行 · 空行回车完成步骤",
+        "Type a note, enter adds it · ctrl+j new line · enter on an empty line completes the step",
+    ),
+    "queued": (
+        "日志正被其他程序占用，操作已排队",
+        "The journal is busy with another program; the action is queued",
+    ),
+    "enter-again": ("再按一次回车完成：{step}", "Press enter again to complete: {step}"),
+    "wait-queued": (
+        "还有排队中的操作未写入日志，请稍候",
+        "Queued actions are still waiting to be written; wait a moment",
     ),
     "value": ("数值", "Value"),
     "metrics": ("指标", "Metrics"),

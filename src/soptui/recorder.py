@@ -9,10 +9,11 @@ caller until this returns.
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,7 +74,12 @@ class Recorder:
         self.identity = identity
         self.clock = clock
         self._versions: dict[str, Playbook] = {}
-        self.session = uuid.uuid4().hex
+        # The process id in the session lets a later session on this host tell a live one
+        # from the ghost of one that crashed or lost its terminal.
+        self.session = f"{os.getpid()}-{uuid.uuid4().hex}"
+        # How long an action may wait for another writer's lock (None: the busy timeout). The
+        # app sets a fraction of a second: the screen never freezes, a busy action is drafted.
+        self.write_wait: float | None = None
 
     # -- presence: who else is in a run (ephemeral, for team mode) -----------------
     def here(self, run_id: str | None, step_id: str | None) -> None:
@@ -86,27 +92,54 @@ class Recorder:
     def leave(self) -> None:
         self.journal.clear_presence(self.session)
 
+    def clear_ghosts(self) -> None:
+        """Delete presence rows of sessions that ended without saying so (and expired ones)."""
+        now = self.clock()
+        ghosts = [
+            session
+            for session, host, _, _ in self.journal.presence(None, now - PRESENCE_TTL)
+            if self._is_ghost(session, host)
+        ]
+        self.journal.clear_presence_of(ghosts, now - PRESENCE_TTL)
+
     def others_here(self, run_id: str) -> list[tuple[str, str | None]]:
-        """(operator, step id) of other sessions seen in the run within PRESENCE_TTL."""
+        """(operator, step id) of other live sessions seen in the run within PRESENCE_TTL."""
         since = self.clock() - PRESENCE_TTL
         return [
             (op, step)
-            for session, op, step in self.journal.presence(run_id, since)
-            if session != self.session
+            for session, host, op, step in self.journal.presence(run_id, since)
+            if session != self.session and not self._is_ghost(session, host)
         ]
+
+    def _is_ghost(self, session: str, host: str) -> bool:
+        """A session of this host whose process is gone (other hosts' are trusted until TTL)."""
+        if host != self.identity.host:
+            return False
+        pid_text, _, _ = session.partition("-")
+        if not pid_text.isdigit():
+            return False
+        return not _process_alive(int(pid_text))
 
     # -- reading -----------------------------------------------------------------
     def playbook_version(self, content_hash_: str, playbook_id: str) -> Playbook:
         """The playbook as it was when a run used it (from the journal's stored copy)."""
         if content_hash_ not in self._versions:
             body = self.journal.version(content_hash_)
+            stored: Playbook | None = None
+            problem = ""
             if body is not None:
-                self._versions[content_hash_] = Playbook.model_validate_json(body)
-            else:
-                current = self.library.get(playbook_id)
-                if current is None:
-                    raise ActionError(f"no stored version of playbook {playbook_id!r}")
-                self._versions[content_hash_] = current
+                # A stored body was valid for the soptui that wrote it; limits added since
+                # (or a damaged import) must not make every run of it unreadable.
+                try:
+                    stored = Playbook.model_validate_json(body)
+                except (ValueError, OverflowError, RecursionError) as error:
+                    reason = " ".join(str(error).split())[:200] or type(error).__name__
+                    problem = f" (the stored version {content_hash_} is not valid: {reason})"
+            if stored is None:
+                stored = self.library.get(playbook_id)
+                if stored is None:
+                    raise ActionError(f"no usable stored version of playbook {playbook_id!r}{problem}")
+            self._versions[content_hash_] = stored
         return self._versions[content_hash_]
 
     def state(self, run_id: str) -> RunState:
@@ -141,7 +174,7 @@ class Recorder:
         row = self.journal.run(run_id)
         if row is not None:
             return self.fold_row(row)
-        with self.journal.writing():
+        with self.journal.writing(wait=self.write_wait):
             row = self.journal.run(run_id)
             if row is None:  # still absent under the write lock: we open it
                 row = self._open(entry, run_id, period, at, {"period": period})
@@ -159,7 +192,7 @@ class Recorder:
         if severity not in playbook.severities:
             raise ActionError(f"severity must be one of {', '.join(playbook.severities)}")
         run_id = f"{playbook_id}#{uuid.uuid4().hex[:8]}"
-        with self.journal.writing():
+        with self.journal.writing(wait=self.write_wait):
             row = self._open(entry, run_id, None, at, {"title": title, "severity": severity})
         return self.fold_row(row)
 
@@ -200,11 +233,15 @@ class Recorder:
         step_id: str,
         value: str | InputValue | None = None,
         at: datetime | None = None,
+        *,
+        note: str | None = None,
+        event_id: str | None = None,
     ) -> RunState:
-        """Mark a step done, validating its input value."""
+        """Mark a step done, validating its input value; with ``note``, both or neither."""
+        note_text = None if note is None else _clean(note, "note", limit=MAX_NOTE_CHARS)
 
         def check(state: RunState) -> dict[str, Any]:
-            step = _open_step(state, step_id, self.zone)
+            step = _open_step(state, step_id, self.zone, value)
             parsed: InputValue | None = None
             if step.step.input is not None:
                 raw = value if isinstance(value, str) or value is None else _raw(value)
@@ -217,10 +254,17 @@ class Recorder:
                 raise ActionError(f"step {step_id!r} takes no value")
             return {} if parsed is None else {"value": parsed}
 
-        return self._act(run_id, "step.done", step_id, at, check)
+        extra = None if note_text is None else ("note", {"text": note_text})
+        return self._act(run_id, "step.done", step_id, at, check, event_id=event_id, extra=extra)
 
     def skip(
-        self, run_id: str, step_id: str, reason: str | None = None, at: datetime | None = None
+        self,
+        run_id: str,
+        step_id: str,
+        reason: str | None = None,
+        at: datetime | None = None,
+        *,
+        event_id: str | None = None,
     ) -> RunState:
         """Skip a step; a reason is required unless the step is optional."""
 
@@ -231,7 +275,7 @@ class Recorder:
                 raise ActionError(f"skipping {step.step.title!r} needs a reason")
             return {"reason": _clean(text, "reason", limit=2000)} if text else {}
 
-        return self._act(run_id, "step.skipped", step_id, at, check)
+        return self._act(run_id, "step.skipped", step_id, at, check, event_id=event_id)
 
     def tick(self, run_id: str, step_id: str, item: int, ticked: bool = True) -> RunState:
         def check(state: RunState) -> dict[str, Any]:
@@ -243,16 +287,23 @@ class Recorder:
         return self._act(run_id, "checklist.ticked", step_id, None, check)
 
     def note(
-        self, run_id: str | None, text: str, step_id: str | None = None, at: datetime | None = None
+        self,
+        run_id: str | None,
+        text: str,
+        step_id: str | None = None,
+        at: datetime | None = None,
+        *,
+        event_id: str | None = None,
     ) -> RunState | None:
         """Attach a note to a step, a run, or (without a run) the day's log."""
         clean = _clean(text, "note", limit=MAX_NOTE_CHARS)
         if run_id is None:
             moment = at or self.clock()
-            with self.journal.writing():
-                self.journal.insert_event(
-                    self._event("note", moment, None, None, None, None, {"text": clean})
-                )
+            event = self._event("note", moment, None, None, None, None, {"text": clean})
+            if event_id is not None:
+                event = replace(event, uuid=event_id)
+            with self.journal.writing(wait=self.write_wait):
+                self.journal.insert_event(event)  # an existing UUID is ignored: replay is idempotent
             return None
 
         def check(state: RunState) -> dict[str, Any]:
@@ -260,14 +311,14 @@ class Recorder:
                 raise ActionError(f"no step {step_id!r} in {state.playbook.id!r}")
             return {"text": clean}
 
-        return self._act(run_id, "note", step_id, at, check, closed_ok=True)
+        return self._act(run_id, "note", step_id, at, check, closed_ok=True, event_id=event_id)
 
     def undo(self, run_id: str) -> tuple[RunState, Event]:
         """Cancel the operator's own last action in this run (an appended event)."""
         undone: list[Event] = []
 
         def check(state: RunState) -> dict[str, Any]:
-            target = state.undoable_by(self.identity.operator)
+            target = state.undoable_by(self.identity.login)
             if target is None:
                 raise ActionError("nothing of yours to undo in this run")
             undone.append(target)
@@ -312,13 +363,23 @@ class Recorder:
         check: Callable[[RunState], dict[str, Any]],
         closed_ok: bool = False,
         step_of: Callable[[], str | None] | None = None,
+        event_id: str | None = None,
+        extra: tuple[str, dict[str, Any]] | None = None,
     ) -> RunState:
+        """Check and append one action (and ``extra``, an event of the same step) atomically.
+
+        ``event_id`` is the action's UUID when it was chosen earlier (a draft carries it from
+        the moment it was typed): if the journal already holds it, the action was recorded
+        before and nothing is written again.
+        """
         moment = at or self.clock()
-        with self.journal.writing():
+        with self.journal.writing(wait=self.write_wait):
             row = self.journal.run(run_id)
             if row is None:
                 raise ActionError(f"no run {run_id!r} in the journal")
             state = self.fold_row(row)
+            if event_id is not None and self.journal.has_event(event_id):
+                return state
             payload = check(state)
             if state.is_closed and not closed_ok:
                 raise ActionError(_closed_message(state))
@@ -331,8 +392,17 @@ class Recorder:
                 step_of() if step_of else step_id,
                 payload,
             )
-            self.journal.insert_event(event)
-            state = fold(run_id, state.playbook, [*state.events, event])
+            if event_id is not None:
+                event = replace(event, uuid=event_id)
+            events = [event]
+            if extra is not None:
+                kind_, payload_ = extra
+                events.append(
+                    self._event(kind_, moment, row.playbook_id, row.playbook_hash, run_id, step_id, payload_)
+                )
+            for each in events:
+                self.journal.insert_event(each)
+            state = fold(run_id, state.playbook, [*state.events, *events])
             self.journal.set_run_closed(run_id, state.closed_at)
         return state
 
@@ -364,13 +434,30 @@ class Recorder:
         )
 
 
-def _open_step(state: RunState, step_id: str, zone: ZoneInfo) -> StepState:
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
+
+
+def _open_step(
+    state: RunState, step_id: str, zone: ZoneInfo, value: str | InputValue | None = None
+) -> StepState:
     step = state.steps.get(step_id)
     if step is None:
         known = ", ".join(state.steps)
         raise ActionError(f"no step {step_id!r} in {state.playbook.id!r} (steps: {known})")
     if step.status == "done":
-        raise ActionError(f"{step.step.title!r} was already done by {step.by} at {_hm(step.at, zone)}")
+        # Two operators raced: say who won, and that the loser's value was not kept.
+        recorded = f" = {_raw(step.value)}" if step.value is not None else ""
+        lost = f"; your value {_raw(value)!r} was not recorded" if value not in (None, "") else ""
+        raise ActionError(
+            f"{step.step.title!r} was already done by {step.by} at {_hm(step.at, zone)}{recorded}{lost}"
+        )
     if step.status == "skipped":
         raise ActionError(f"{step.step.title!r} was already skipped by {step.by} at {_hm(step.at, zone)}")
     if step.status == "n/a":

@@ -55,7 +55,8 @@ class RunState:
     left: list[str] = field(default_factory=list)
     resolved_at: datetime | None = None
     summary: str | None = None
-    last_change: datetime | None = None
+    last_resolution: datetime | None = None
+    """When a step was last done or skipped (notes and ticks never move a run's end)."""
 
     @property
     def is_incident(self) -> bool:
@@ -84,7 +85,7 @@ class RunState:
             return self.resolved_at
         if self.finished_at is not None:
             return self.finished_at
-        return self.last_change if self.all_resolved else None
+        return self.last_resolution if self.all_resolved else None
 
     @property
     def is_closed(self) -> bool:
@@ -108,11 +109,14 @@ class RunState:
         end = self.closed_at or now
         return max(end - self.opened_at, timedelta())
 
-    def undoable_by(self, operator: str) -> Event | None:
-        """The operator's own most recent action that can still be undone."""
+    def undoable_by(self, login: str) -> Event | None:
+        """The most recent action of this Unix login that can still be undone.
+
+        Ownership is the login, never the display name: anyone can choose to be called "alice".
+        """
         undone = {e.payload.get("target") for e in self.events if e.kind == "undo"}
         for event in reversed(self.events):
-            if event.kind in UNDOABLE and event.operator == operator and event.uuid not in undone:
+            if event.kind in UNDOABLE and event.login == login and event.uuid not in undone:
                 return event
         return None
 
@@ -137,8 +141,8 @@ def fold(run_id: str, playbook: Playbook, events: list[Event]) -> RunState:
         if event.uuid in undone or event.kind == "undo":
             continue
         _apply(state, event)
-        if event.kind != "run.opened":
-            state.last_change = max(state.last_change or event.at, event.at)
+        if event.kind in ("step.done", "step.skipped"):
+            state.last_resolution = max(state.last_resolution or event.at, event.at)
     _apply_conditions(state)
     return state
 

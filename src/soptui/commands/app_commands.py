@@ -50,6 +50,7 @@ def open_app(context: Context, playbook: str | None, review: ReviewRange | None 
     os.environ.pop("LINES", None)
     os.environ.pop("COLUMNS", None)
     from soptui.drafts import Drafts
+    from soptui.tui import paste
     from soptui.tui.app import make_app
     from soptui.tui.services import Services
 
@@ -61,6 +62,7 @@ def open_app(context: Context, playbook: str | None, review: ReviewRange | None 
         Drafts(context.paths.drafts_dir),
     )
     app = make_app(services, playbook, review)
+    paste.install()  # a paste is text, even when it holds escape sequences
     try:
         app.run()
     finally:

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from soptui.agenda import Agenda, AgendaItem, build_agenda
-from soptui.context import CommandError, Context, UsageError, make_recorder, open_journal
+from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.journal import JournalError
+from soptui.journal.events import INSTANT_RANGE, check_instant
 from soptui.recorder import ActionError, Recorder
 from soptui.runs import RunState
+from soptui.schedule import parse_date_option
 from soptui.text import safe_json, table, visible
 
 FUTURE_SLACK = timedelta(minutes=5)
@@ -30,6 +32,10 @@ def parse_at(text: str | None, context: Context) -> datetime | None:
         raise UsageError(f"--at {text!r}: use ISO 8601, e.g. 2026-11-23T09:30 or 2026-11-23") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=context.zone)
+    try:
+        check_instant(moment)
+    except ValueError:
+        raise UsageError(f"--at {text!r} is outside the supported range {INSTANT_RANGE}") from None
     if moment > datetime.now(UTC) + FUTURE_SLACK:
         raise UsageError(f"--at {text!r} is in the future; --at records what already happened")
     return moment
@@ -73,11 +79,10 @@ def done(
     at = parse_at(at_text, context)
 
     def action(recorder: Recorder) -> RunState:
-        state = _run_for(recorder, playbook, run, at)
-        state = recorder.complete(state.run_id, step, value, at)
-        if note:
-            state = recorder.note(state.run_id, note, step, at) or state
-        return state
+        # One transaction: a refused value or note leaves no step done and no run opened.
+        with recorder.journal.writing():
+            state = _run_for(recorder, playbook, run, at)
+            return recorder.complete(state.run_id, step, value, at, note=note)
 
     return _act(context, action)
 
@@ -126,13 +131,11 @@ def incident_resolve(context: Context, run: str, summary: str | None) -> int:
 def due(context: Context, day_text: str | None, as_json: bool) -> int:
     now: datetime | None = None
     if day_text:
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            raise UsageError(f"--date {day_text!r}: use YYYY-MM-DD") from None
-        now = datetime.combine(day, time(12), context.zone)
+        now = datetime.combine(parse_date_option("--date", day_text), time(12), context.zone)
     try:
-        agenda = build_agenda(_with_recorder(context), now)
+        # A read-only command: an existing journal is opened read-only, so `due` never writes.
+        readonly = journal_exists(context)
+        agenda = build_agenda(make_recorder(context, open_journal(context, readonly=readonly)), now)
     except (ActionError, JournalError) as error:
         raise CommandError(str(error)) from None
     if as_json:

@@ -18,8 +18,10 @@ import errno
 import os
 import sqlite3
 import stat
+import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +34,7 @@ from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 QUICK_CHECK_LIMIT = 64 * 1024 * 1024
 BUSY_TIMEOUT_MS = 15_000
+PRESENCE_WAIT = 1.0  # seconds a presence update may wait for the lock before it is skipped
 NETWORK_FILESYSTEMS = frozenset(
     {
         "nfs",
@@ -61,6 +64,10 @@ class JournalError(Exception):
 
 class JournalReadOnly(JournalError):
     """The journal can be read but not written."""
+
+
+class JournalBusy(JournalError):
+    """Another writer held the journal longer than this caller was willing to wait."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,26 @@ class RunRow:
         return self.period is None
 
 
+class JournalValueError(JournalError):
+    """A stored row holds a value this soptui cannot read; the file itself is sound."""
+
+
+def _unreadable(what: str, error: BaseException) -> JournalValueError:
+    reason = " ".join(str(error).split())[:160] or type(error).__name__
+    return JournalValueError(
+        f"{what} in the journal holds a value soptui cannot read ({reason}); the journal file "
+        "itself is fine and nothing was changed: export the other events, or report this"
+    )
+
+
 def _run_row(row: sqlite3.Row) -> RunRow:
+    try:
+        return _run_row_unchecked(row)
+    except (ValueError, OverflowError, TypeError) as error:
+        raise _unreadable(f"run {row['run_id']!r}", error) from None
+
+
+def _run_row_unchecked(row: sqlite3.Row) -> RunRow:
     return RunRow(
         row["run_id"],
         row["playbook_id"],
@@ -109,6 +135,13 @@ def _run_row(row: sqlite3.Row) -> RunRow:
 
 
 def _event(row: sqlite3.Row) -> Event:
+    try:
+        return _event_unchecked(row)
+    except (ValueError, OverflowError, TypeError, RecursionError) as error:
+        raise _unreadable(f"event {row['uuid']}", error) from None
+
+
+def _event_unchecked(row: sqlite3.Row) -> Event:
     return Event(
         kind=row["kind"],
         at=parse_utc(row["at"]),
@@ -142,6 +175,13 @@ def explain(error: sqlite3.Error, path: Path) -> JournalError:
         return JournalError(f"the disk holding {path} is full; free some space and try again")
     if "disk i/o" in text:
         return JournalError(f"disk I/O error writing {path} (is the disk full or failing?)")
+    if "malformed json" in text:
+        # json_extract met a payload it cannot parse (e.g. NaN or Infinity written by an older
+        # soptui): one stored value is bad, the database file is not damaged.
+        return JournalValueError(
+            f"an event in the journal {path} holds JSON that cannot be read ({error}); the journal "
+            "file itself is fine and nothing was changed: export the events, or report this"
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return JournalError(
             f"the journal {path} is damaged ({error}); it was not changed. "
@@ -173,6 +213,86 @@ def network_filesystem(path: Path) -> str | None:
     return kind if kind in NETWORK_FILESYSTEMS else None
 
 
+def empty_message(path: Path) -> str:
+    return (
+        f"the journal {path} is empty (0 bytes), perhaps left by an interrupted copy or restore; "
+        "it was not changed. Restore it from a backup, or delete the empty file to start a new journal"
+    )
+
+
+def _filled_meanwhile(path: Path, wait: float = 2.0) -> bool:
+    """Whether an empty journal file gets its header within ``wait`` seconds.
+
+    soptui creates a new journal as an empty file and writes the header a moment later; a
+    second process opening it in between must wait for that, not call the file damaged.
+    A file that stays empty was not being created: it is refused, never reinitialised.
+    """
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        try:
+            if path.lstat().st_size > 0:
+                return True
+        except OSError:
+            return False
+    return False
+
+
+@dataclass
+class CheckReport:
+    """What ``soptui journal check`` found: problems (none when intact) and the event count."""
+
+    problems: list[str]
+    events: int | None
+
+
+def check_file(path: Path, progress: Callable[[], None] | None = None) -> CheckReport:
+    """Run ``integrity_check`` and ``quick_check`` on the journal at ``path``, read-only.
+
+    ``progress`` is called now and then during the checks (they read every page).
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        return CheckReport([f"cannot read it: {error.strerror or error}"], None)
+    if size == 0:
+        return CheckReport(["the file is empty (0 bytes), perhaps left by an interrupted copy"], None)
+    try:
+        connection = _connect(path, writable=False)
+    except sqlite3.Error as error:
+        return CheckReport([str(error)], None)
+    problems: list[str] = []
+    try:
+        if progress is not None:
+            tick = progress
+
+            def handler() -> int:
+                tick()
+                return 0  # nonzero would abort the check
+
+            connection.set_progress_handler(handler, 200_000)
+        for pragma in ("integrity_check(100)", "quick_check(100)"):
+            try:
+                rows = connection.execute(f"PRAGMA {pragma}").fetchall()
+            except sqlite3.Error as error:
+                rows = [(f"{pragma.split('(')[0]}: {error}",)]
+            for (row,) in rows:
+                if row != "ok" and str(row) not in problems:
+                    problems.append(str(row))
+        connection.set_progress_handler(None, 0)
+        try:
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                problems.append(f"written by a newer soptui (schema {version}); upgrade soptui to check it")
+            events = int(connection.execute("SELECT count(*) FROM events").fetchone()[0])
+        except sqlite3.Error as error:
+            problems.append(f"cannot count its events: {error}")
+            events = None
+    finally:
+        connection.close()
+    return CheckReport(problems, events)
+
+
 def _create_file(path: Path) -> None:
     """Create an empty journal file with private permissions (group too when shared)."""
     directory = path.parent
@@ -197,7 +317,13 @@ class Journal:
         self.readonly = readonly
         self.warnings: list[str] = []
         self._db = connection
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the write connection: one transaction at a time
+        self._depth = 0  # nesting of writing() on the thread holding _lock
+        self._writer: int | None = None  # the thread inside writing(), which reads its own changes
+        # Reads outside a transaction use a connection of their own, so a reader (the screen)
+        # never queues behind a writer waiting for another process's lock. WAL lets it read.
+        self._read_db: sqlite3.Connection | None = None
+        self._read_lock = threading.Lock()
 
     # -- opening ---------------------------------------------------------------
     @classmethod
@@ -215,6 +341,13 @@ class Journal:
             raise JournalError(f"the journal {path} is a symbolic link; refusing to follow it")
         if info is not None and stat.S_ISDIR(info.st_mode):
             raise JournalError(f"the journal path {path} is a directory")
+        if (
+            info is not None
+            and stat.S_ISREG(info.st_mode)
+            and info.st_size == 0
+            and not _filled_meanwhile(path)
+        ):
+            raise JournalError(empty_message(path))
         exists = info is not None
         if not exists and readonly:
             raise JournalError(f"no journal at {path}")
@@ -294,6 +427,10 @@ class Journal:
                 self._db.execute(f"PRAGMA user_version = {target}")
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._read_db is not None:
+                self._read_db.close()
+                self._read_db = None
         with self._lock:
             self._db.close()
 
@@ -305,15 +442,28 @@ class Journal:
 
     # -- writing ---------------------------------------------------------------
     @contextmanager
-    def writing(self) -> Iterator[Journal]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT); everything or nothing."""
+    def writing(self, wait: float | None = None) -> Iterator[Journal]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT); everything or nothing.
+
+        Nested on one thread, the inner blocks join the outer transaction, so a command made of
+        several actions (open the run, complete the step, add the note) commits all or none.
+        ``wait`` bounds how long to wait for the lock (another thread's or another process's)
+        before raising :class:`JournalBusy`; by default up to the busy timeout.
+        """
         if self.readonly:
             raise JournalReadOnly(f"the journal {self.path} is read-only; nothing can be recorded")
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                raise explain(error, self.path) from None
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise JournalBusy(f"the journal {self.path} is busy with another action")
+        try:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._begin(wait)
+            self._depth, self._writer = 1, threading.get_ident()
             try:
                 yield self
                 self._db.execute("COMMIT")
@@ -323,6 +473,29 @@ class Journal:
             except BaseException:
                 self._rollback()
                 raise
+            finally:
+                self._depth, self._writer = 0, None
+        finally:
+            self._lock.release()
+
+    def _begin(self, wait: float | None) -> None:
+        if wait is None:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise explain(error, self.path) from None
+            return
+        self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error).lower() or "busy" in str(error).lower():
+                raise JournalBusy(f"the journal {self.path} is busy: another program is writing") from None
+            raise explain(error, self.path) from None
+        except sqlite3.Error as error:
+            raise explain(error, self.path) from None
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _rollback(self) -> None:
         # The transaction may already be gone (e.g. after SQLITE_FULL).
@@ -351,6 +524,9 @@ class Journal:
             ),
         )
         return cursor.rowcount == 1
+
+    def has_event(self, uuid: str) -> bool:
+        return bool(self._query("SELECT 1 FROM events WHERE uuid = ?", (uuid,)))
 
     def insert_run(self, row: RunRow) -> None:
         self._db.execute(
@@ -398,25 +574,50 @@ class Journal:
         step_id: str | None,
         at: datetime,
     ) -> None:
-        """Say where this app session is (its own small transaction; not an event)."""
-        with self.writing():
+        """Say where this app session is (its own small transaction; not an event).
+
+        Presence is a hint: when another writer holds the journal it is skipped (JournalBusy)
+        after a second rather than keeping this process's write connection for the busy timeout.
+        """
+        with self.writing(wait=PRESENCE_WAIT):
             self._db.execute(
                 "INSERT OR REPLACE INTO presence (session, operator, login, host, run_id, step_id, seen_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session, operator, login, host, run_id, step_id, utc_text(at)),
             )
 
+    def clear_presence_of(self, sessions: list[str], older_than: datetime) -> None:
+        """Forget the given sessions (ended) and every session not seen since ``older_than``."""
+        with self.writing(wait=PRESENCE_WAIT):
+            self._db.execute("DELETE FROM presence WHERE seen_at < ?", (utc_text(older_than),))
+            self._db.executemany("DELETE FROM presence WHERE session = ?", [(x,) for x in sessions])
+
     def clear_presence(self, session: str) -> None:
-        with self.writing():
+        with self.writing(wait=PRESENCE_WAIT):
             self._db.execute("DELETE FROM presence WHERE session = ?", (session,))
 
     # -- reading ---------------------------------------------------------------
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._reader() as db:
             try:
-                return self._db.execute(sql, params).fetchall()
+                return db.execute(sql, params).fetchall()
             except sqlite3.Error as error:
                 raise explain(error, self.path) from None
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """The connection to read on: the transaction's own inside writing(), else the readers'."""
+        if self._writer == threading.get_ident() or self.readonly:
+            with self._lock:
+                yield self._db
+            return
+        with self._read_lock:
+            if self._read_db is None:
+                try:
+                    self._read_db = _connect(self.path, writable=True)
+                except sqlite3.Error as error:
+                    raise explain(error, self.path) from None
+            yield self._read_db
 
     def run_events(self, run_id: str) -> list[Event]:
         rows = self._query("SELECT * FROM events WHERE run_id = ? ORDER BY seq", (run_id,))
@@ -446,11 +647,16 @@ class Journal:
             "FROM events WHERE at >= ? AND at < ? AND kind = 'step.done' AND instr(payload, '\"value\"') > 0",
             window,
         )
-        return [
-            RecordedValue(parse_utc(r[1]), r[2], r[3], r[4], r[5], r[6])
-            for r in rows
-            if r[0] not in undone and r[3] is not None
-        ]
+        found = []
+        for r in rows:
+            if r[0] in undone or r[3] is None:
+                continue
+            try:
+                at = parse_utc(r[1])
+            except ValueError as error:
+                raise _unreadable(f"event {r[0]}", error) from None
+            found.append(RecordedValue(at, r[2], r[3], r[4], r[5], r[6]))
+        return found
 
     def _undone_between(self, window: tuple[str, str]) -> set[str]:
         """The uuids of events cancelled by undos recorded in the window."""
@@ -477,6 +683,11 @@ class Journal:
             window,
         )
         return notes, [(str(r[0]), int(r[1])) for r in people]
+
+    def event_by_uuid(self, event_uuid: str) -> Event | None:
+        """The event with this UUID, if the journal holds it."""
+        rows = self._query("SELECT * FROM events WHERE uuid = ?", (event_uuid,))
+        return _event(rows[0]) if rows else None
 
     def run(self, run_id: str) -> RunRow | None:
         rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
@@ -539,9 +750,9 @@ class Journal:
         """Events by instant, oldest first (streamed: the journal may hold millions)."""
         sql = "SELECT * FROM events WHERE at >= ? AND at < ? ORDER BY at, seq"
         params = (utc_text(start) if start else "", utc_text(end) if end else "~")
-        with self._lock:
+        with self._reader() as db:
             try:
-                cursor = self._db.execute(sql, params)
+                cursor = db.execute(sql, params)
                 while rows := cursor.fetchmany(1000):
                     yield from (_event(r) for r in rows)
             except sqlite3.Error as error:
@@ -576,20 +787,37 @@ class Journal:
 
     def first_seen(self) -> dict[str, datetime]:
         rows = self._query("SELECT playbook_id, first_seen FROM playbooks_seen")
-        return {r["playbook_id"]: parse_utc(r["first_seen"]) for r in rows}
+        seen = {}
+        for r in rows:
+            try:
+                seen[r["playbook_id"]] = parse_utc(r["first_seen"])
+            except ValueError as error:
+                raise _unreadable(f"the first-seen time of playbook {r['playbook_id']!r}", error) from None
+        return seen
 
-    def presence(self, run_id: str, since: datetime) -> list[tuple[str, str, str | None]]:
-        """Sessions seen in ``run_id`` since ``since``: (session, operator, step id)."""
+    def presence(self, run_id: str | None, since: datetime) -> list[tuple[str, str, str, str | None]]:
+        """Sessions seen in ``run_id`` (any run: None) since ``since``: (session, host, operator, step)."""
         rows = self._query(
-            "SELECT session, operator, step_id FROM presence WHERE run_id = ? AND seen_at >= ? "
-            "ORDER BY operator",
-            (run_id, utc_text(since)),
+            "SELECT session, host, operator, step_id FROM presence WHERE (run_id = ? OR ? IS NULL) "
+            "AND seen_at >= ? ORDER BY operator",
+            (run_id, run_id, utc_text(since)),
         )
-        return [(r["session"], r["operator"], r["step_id"]) for r in rows]
+        return [(r["session"], r["host"], r["operator"], r["step_id"]) for r in rows]
 
-    def data_version(self) -> int:
-        """Changes whenever another connection commits (cheap: no table is read)."""
-        return int(self._query("PRAGMA data_version")[0][0])
+    def data_version(self) -> int | None:
+        """Changes whenever another connection commits (cheap: no table is read).
+
+        Asked on the write connection, so this process's own commits do not count; None when
+        a transaction holds that connection right now (ask again later, never wait).
+        """
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as error:
+            raise explain(error, self.path) from None
+        finally:
+            self._lock.release()
 
     def event_count(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
@@ -644,21 +872,71 @@ class Journal:
         return [str(r[0]) for r in rows if r[0] != "ok"]
 
     def backup(self, target: Path) -> None:
-        """A consistent copy of the live journal, written through the SQLite backup API."""
-        with self._lock:
-            try:
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-                os.close(fd)
-            except OSError as error:
-                raise JournalError(f"cannot create {target}: {error.strerror or error}") from None
-            try:
-                destination = sqlite3.connect(target)
+        """A consistent, verified copy of the live journal at ``target`` (which must not exist).
+
+        The copy is written through the SQLite backup API into a temporary file beside
+        ``target``, checked with ``quick_check``, fsynced, and only then given its name: a
+        killed or failed backup (a full disk) never leaves a partial file under ``target``.
+        """
+        if os.path.lexists(target):
+            raise JournalError(f"cannot create {target}: it already exists; choose a new file name")
+        directory = target.parent if str(target.parent) else Path(".")
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+        except OSError as error:
+            raise JournalError(f"cannot create {target}: {error.strerror or error}") from None
+        os.close(fd)
+        temporary = Path(name)
+        try:
+            with self._lock:
+                destination = sqlite3.connect(temporary)
                 try:
                     self._db.backup(destination)
+                    problems = [str(r[0]) for r in destination.execute("PRAGMA quick_check(5)").fetchall()]
                 finally:
                     destination.close()
-            except sqlite3.Error as error:
-                raise explain(error, target) from None
+            if problems != ["ok"]:
+                raise JournalError(
+                    f"the copy of {self.path} did not check out ({'; '.join(problems)[:200]}); "
+                    f"{target} was not written. Run: soptui journal check"
+                )
+            _fsync_path(temporary)
+            _move_into_place(temporary, target)
+        except sqlite3.Error as error:
+            raise explain(error, target) from None
+        except OSError as error:
+            raise JournalError(f"cannot write {target}: {error.strerror or error}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _move_into_place(temporary: Path, target: Path) -> None:
+    """Give ``temporary`` the name ``target``, never replacing a file that appeared meanwhile."""
+    try:
+        os.link(temporary, target)  # fails with EEXIST instead of replacing
+    except FileExistsError:
+        raise JournalError(f"cannot create {target}: it already exists; choose a new file name") from None
+    except OSError:
+        # A filesystem without hard links: check, then rename (the gap is tiny).
+        if os.path.lexists(target):
+            raise JournalError(f"cannot create {target}: it already exists; choose a new file name") from None
+        os.rename(temporary, target)
+    directory = target.parent if str(target.parent) else Path(".")
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _writable(path: Path, exists: bool) -> bool:

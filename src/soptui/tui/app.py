@@ -25,6 +25,7 @@ from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import visible
 from soptui.timeline import incident_report
+from soptui.tui.plain import as_markup
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
 from soptui.tui.screens.run import RunScreen, minutes
 from soptui.tui.screens.small import TooSmallScreen
@@ -32,6 +33,9 @@ from soptui.tui.screens.today import TodayScreen
 from soptui.tui.services import Services
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
+# The longest a key press may wait for another writer's lock; after that the action is kept as
+# a pending draft and written by a worker once the journal is free (docs/reliability.md).
+UI_WRITE_WAIT = 0.2
 
 
 class SoptuiApp(App[int]):
@@ -67,6 +71,7 @@ class SoptuiApp(App[int]):
         )
 
     def on_mount(self) -> None:
+        self.services.recorder.write_wait = UI_WRITE_WAIT
         self.push_screen(TodayScreen(self.services))
         for draft in self.services.drafts.notes():
             text = str(draft.get("text", ""))
@@ -76,7 +81,7 @@ class SoptuiApp(App[int]):
                     severity="warning",
                     timeout=20,
                 )
-        self.set_interval(5.0, self._replay_drafts)
+        self.set_interval(1.0, self._replay_drafts)
         journal = self.services.recorder.journal
         if not journal.readonly:
             journal.checkpoint_in_background()
@@ -89,6 +94,8 @@ class SoptuiApp(App[int]):
             self.run_worker(self._check_journal, thread=True, group="integrity")
         self._data_version = self._journal_version()
         self.set_interval(1.0, self._watch_journal)
+        if not journal.readonly:
+            self.run_worker(self._clear_ghosts, thread=True, group="presence")
         for warning in self.services.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
         if self.services.recorder.journal.readonly:
@@ -114,7 +121,11 @@ class SoptuiApp(App[int]):
             )
             self.call_from_thread(self.notify, message, severity="error", timeout=30)
 
-    def _journal_version(self) -> int:
+    def _clear_ghosts(self) -> None:
+        with contextlib.suppress(JournalError):
+            self.services.recorder.clear_ghosts()
+
+    def _journal_version(self) -> int | None:
         try:
             return self.services.recorder.journal.data_version()
         except JournalError:
@@ -124,8 +135,8 @@ class SoptuiApp(App[int]):
         """Show other operators' actions within a second: PRAGMA data_version changes only
         when another connection commits, so polling it costs no table read."""
         version = self._journal_version()
-        if version == self._data_version:
-            return
+        if version is None or version == self._data_version:
+            return  # None: our own write is in progress; look again next second
         self._data_version = version
         screen = self.screen
         if isinstance(screen, TodayScreen):
@@ -139,20 +150,32 @@ class SoptuiApp(App[int]):
                 self.services.recorder.leave()
 
     def _replay_drafts(self) -> None:
+        """Write pending actions in a worker: the lock they wait for must not freeze the screen."""
         drafts = self.services.drafts
         if not drafts.pending() or self.services.recorder.journal.readonly:
             return
+        self.run_worker(self._replay_in_thread, thread=True, group="drafts", exclusive=True)
+
+    def _replay_in_thread(self) -> None:
         saved: list[bool] = []
 
         def report(message: str, ok: bool) -> None:
             saved.append(ok)
-            self.notify(
-                self.services.t("draft-saved") if ok else message, severity="information" if ok else "warning"
+            self.call_from_thread(
+                self.notify,
+                self.services.t("draft-saved") if ok else message,
+                severity="information" if ok else "warning",
             )
 
-        drafts.replay(self.services.recorder, report)
-        if saved and isinstance(self.screen, RunScreen):
+        self.services.drafts.replay(self.services.recorder, report)
+        if saved:
+            self.call_from_thread(self._after_replay)
+
+    def _after_replay(self) -> None:
+        if isinstance(self.screen, RunScreen):
             self.screen.reload()
+        elif isinstance(self.screen, TodayScreen):
+            self.screen.refresh_agenda()
 
     def on_resize(self, event: Resize) -> None:
         if self._screens_ready:  # before mount the Today screen is not there yet to cover
@@ -177,9 +200,10 @@ class SoptuiApp(App[int]):
         for entry in self.services.library:
             playbook = entry.playbook
             verb = "Incident" if playbook.is_incident else "Run"
+            # The palette parses titles and help as markup: playbook text must stay inert.
             yield SystemCommand(
-                f"{verb}: {playbook.title}",
-                playbook.summary or playbook.id,
+                as_markup(f"{verb}: {playbook.title}"),
+                as_markup(playbook.summary or playbook.id),
                 lambda pid=playbook.id: self.open_playbook(pid),
             )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.markup import escape
 
 from soptui.text import visible
 
@@ -15,3 +16,8 @@ def plain(text: str, *, newlines: bool = True) -> Content:
 def styled(text: str, style: str) -> Content:
     """Literal text in one style (the style is ours, the text may be anyone's)."""
     return Content.styled(visible(text, newlines=False), style)
+
+
+def as_markup(text: str) -> str:
+    """``text`` for an API that parses markup (the command palette): shown literally, one line."""
+    return escape(visible(text, newlines=False))

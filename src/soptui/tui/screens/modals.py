@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from soptui.text import has_unsafe, strip_unsafe
 from soptui.tui.plain import plain
+from soptui.tui.widgets import NoteBox, TextField
 
 CANCEL: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("escape,ctrl+g", "dismiss_none", "cancel", id="modal.cancel", tooltip="Close without saving")
@@ -22,7 +23,7 @@ CANCEL: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
 
 
 class Prompt(ModalScreen[str | None]):
-    """Ask for one line of text; enter submits, escape cancels."""
+    """Ask for text (one line, or a multi-line note); enter submits, escape cancels."""
 
     BINDINGS = CANCEL
 
@@ -35,8 +36,10 @@ class Prompt(ModalScreen[str | None]):
         max_bytes: int = 64 * 1024,
         notice: str = "Control characters were removed from the pasted text",
         on_change: Callable[[str], None] | None = None,
+        multiline: bool = False,
     ) -> None:
         super().__init__()
+        self.multiline = multiline
         self.title_text = title
         self.value = value
         self.required = required
@@ -47,7 +50,10 @@ class Prompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="dialog-title")
-            yield Input(value=self.value, id="prompt-input")
+            if self.multiline:
+                yield NoteBox(self.value, id="prompt-input")
+            else:
+                yield TextField(self.value, id="prompt-input")
             yield Static("", id="prompt-error", classes="error")
 
     @on(Input.Changed, "#prompt-input")
@@ -60,9 +66,26 @@ class Prompt(ModalScreen[str | None]):
         if self.on_change is not None:
             self.on_change(event.value)
 
+    @on(TextArea.Changed, "#prompt-input")
+    def _note_changed(self, event: TextArea.Changed) -> None:
+        text = event.text_area.text
+        if has_unsafe(text.replace("\t", " ")):
+            event.text_area.text = strip_unsafe(text)
+            self.notify(self.notice, severity="warning", markup=False)
+            return
+        if self.on_change is not None:
+            self.on_change(text)
+
+    @on(NoteBox.Submitted, "#prompt-input")
+    def _submit_note(self, event: NoteBox.Submitted) -> None:
+        self._finish(event.box.text)
+
     @on(Input.Submitted, "#prompt-input")
     def _submit(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+        self._finish(event.value)
+
+    def _finish(self, value: str) -> None:
+        text = value.strip()
         error = self.query_one("#prompt-error", Static)
         if self.required and not text:
             error.update("⚠ required")

@@ -7,9 +7,11 @@ committed it. A refusal or a journal error is shown as a notification and nothin
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,10 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from soptui.journal import JournalError, JournalReadOnly
+from soptui.journal import JournalBusy, JournalError, JournalReadOnly
 from soptui.playbooks.inputs import InputError, parse_value, show_value
 from soptui.playbooks.snippets import fill, placeholders
 from soptui.recorder import ActionError
@@ -31,8 +33,13 @@ from soptui.tui.plain import plain, styled
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
 from soptui.tui.screens.today import hms
 from soptui.tui.services import Services
+from soptui.tui.widgets import NoteBox, TextField
 
 MARKS = {"done": "✓", "skipped": "✗", "n/a": "–", "pending": "·"}
+QUEUED = "⧗"  # an action kept as a draft, waiting for the journal to accept it
+Outcome = Literal["done", "queued", "refused"]
+Action = Callable[[str], RunState | None]
+"""A recorder call given the UUID its event must carry (so a replayed draft is recorded once)."""
 
 
 def minutes(delta: timedelta) -> str:
@@ -81,6 +88,7 @@ class RunScreen(Screen[None]):
         self._shown_details: str | None = None
         self._presence_target: str | None = None
         self._presence_pending = False
+        self._just_noted = False  # an empty enter right after a note must not complete a step
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -95,11 +103,15 @@ class RunScreen(Screen[None]):
                     yield Static(id="step-details")
                     yield Static(id="step-checklist")
                     yield Static(id="step-extra", classes="subtle")
-                    yield Input(id="value-input")
+                    yield TextField(id="value-input")
                     yield Static(id="value-error", classes="error")
                 if incident:
                     yield Static(id="timeline")
-                    yield Input(placeholder=self.services.t("type-note"), id="note-input")
+                    yield NoteBox(
+                        self._typing_draft("incident"),
+                        placeholder=self.services.t("type-note"),
+                        id="note-input",
+                    )
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -114,8 +126,8 @@ class RunScreen(Screen[None]):
         first = self.state.current()
         self._select(first.step.id if first else next(iter(self.state.steps), None))
         if self.state.is_incident:
-            self.query_one("#note-input", Input).focus()
-            self.set_interval(1.0, self._tick)
+            self.query_one("#note-input", NoteBox).focus()
+            self.set_interval(1.0, self.tick)
         else:
             self.query_one("#steps", OptionList).focus()
         self._announce()
@@ -160,7 +172,8 @@ class RunScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self._announce()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Advance the live clock and escalations (a one-second timer calls this)."""
         self._header()
         late = escalations(self.state, self.services.clock())
         fresh = set(late) - self.rung
@@ -215,12 +228,15 @@ class RunScreen(Screen[None]):
         options = self.query_one("#steps", OptionList)
         late = escalations(self.state, self.services.clock()) if self.state.is_incident else {}
         current = self.state.current()
+        queued = self._queued_steps()
         rows = []
         for number, (step_id, step) in enumerate(self.state.steps.items(), start=1):
             mark = MARKS[step.status]
             style = {"done": "green", "skipped": "yellow", "n/a": "dim"}.get(step.status, "")
             if current is not None and step_id == current.step.id:
                 mark, style = "▶", "bold"
+            if step_id in queued and step.status == "pending":
+                mark, style = QUEUED, "italic"
             suffix = ""
             if step_id in late:
                 mark, style, suffix = "!", "bold red", f" +{minutes(late[step_id])}"
@@ -327,36 +343,66 @@ class RunScreen(Screen[None]):
     # -- recording -----------------------------------------------------------------
     def record(
         self,
-        action: Callable[[], RunState | None],
+        action: Action,
         draft: Mapping[str, object] | None = None,
         redraw: bool = True,
-    ) -> bool:
+    ) -> Outcome:
         """Run one recorder action; redraw only if the journal committed it.
 
-        If the journal could not write (disk full, I/O error) the action is kept as a draft
-        and replayed once writes work again; it is not shown as done meanwhile.
+        The action's event UUID is chosen here, before the first try. If the journal cannot
+        take it now (another program holds the lock, the disk is full) a draftable action is
+        kept as a pending draft under that UUID, shown as queued, and written by the app's
+        replay worker later; so is every action after it in this run, to keep their order.
         """
+        event_id = str(uuid.uuid4())
+        if self.services.drafts.pending(self.state.run_id):
+            if draft is None:
+                self.notify(self.services.t("wait-queued"), severity="warning", markup=False)
+                return "refused"
+            self._queue(draft, event_id, self.services.t("queued"))
+            return "queued"
         try:
-            state = action()
+            state = action(event_id)
         except JournalReadOnly as error:
             self.notify(str(error), severity="error", markup=False, timeout=6)
-            return False
+            return "refused"
         except JournalError as error:
-            message = str(error)
-            if draft is not None:
-                key = f"pending-{uuid.uuid4().hex[:12]}"
-                self.services.drafts.save(key, {**draft, "run": self.state.run_id})
-                message += " · " + self.services.t("kept-draft")
-            self.notify(message, severity="error", markup=False, timeout=10)
-            return False
+            if draft is None:
+                self.notify(str(error), severity="error", markup=False, timeout=10)
+                return "refused"
+            busy = isinstance(error, JournalBusy)
+            self._queue(draft, event_id, self.services.t("queued") if busy else str(error))
+            return "queued"
         except ActionError as error:
             self.notify(str(error), severity="error", markup=False, timeout=6)
-            return False
+            return "refused"
         if state is not None:
             self.state = state
         if redraw:
             self.redraw()
-        return True
+        return "done"
+
+    def _queue(self, draft: Mapping[str, object], event_id: str, message: str) -> None:
+        key = f"pending-{event_id}"
+        queued = {**draft, "run": self.state.run_id, "uuid": event_id, "queued": f"{time.time_ns():020d}"}
+        self.services.drafts.save(key, queued)
+        self.notify(message + " · " + self.services.t("kept-draft"), severity="warning", markup=False)
+        self._step_list()
+        if draft.get("kind") in ("step.done", "step.skipped"):
+            self._advance()
+
+    def _queued_steps(self) -> set[str]:
+        return {
+            str(d.get("step"))
+            for d in self.services.drafts.pending(self.state.run_id)
+            if d.get("kind") in ("step.done", "step.skipped")
+        }
+
+    def _typing_key(self, where: str | None) -> str:
+        return f"typing-{self.state.run_id}-{where}"
+
+    def _typing_draft(self, where: str | None) -> str:
+        return str(self.services.drafts.items.get(self._typing_key(where), {}).get("text", ""))
 
     def reload(self) -> None:
         """Re-read the run from the journal (after drafts were replayed or others acted)."""
@@ -371,7 +417,11 @@ class RunScreen(Screen[None]):
         return self.state.steps.get(self.selected or "")
 
     def _advance(self) -> None:
-        nxt = self.state.current()
+        queued = self._queued_steps()
+        nxt = next(
+            (st for st in self.state.steps.values() if st.status == "pending" and st.step.id not in queued),
+            None,
+        )
         self._select(nxt.step.id if nxt else self.selected)
         if nxt is None and not self.state.is_incident and self.state.is_closed:
             self.app.show_summary(self.state)  # type: ignore[attr-defined]
@@ -414,10 +464,15 @@ class RunScreen(Screen[None]):
                 self.query_one("#value-error", Static).update(plain(f"⚠ {error}"))
                 return
         draft = {"kind": "step.done", "step": step.step.id, "value": raw}
-        complete = lambda: self.services.recorder.complete(self.state.run_id, step.step.id, raw)  # noqa: E731
-        if self.record(complete, draft, redraw=False):
+
+        def complete(event_id: str) -> RunState:
+            return self.services.recorder.complete(self.state.run_id, step.step.id, raw, event_id=event_id)
+
+        outcome = self.record(complete, draft, redraw=False)
+        if outcome != "refused":
             self.query_one("#value-input", Input).value = ""
             self._refocus()
+        if outcome == "done":
             self._header()
             if self.state.is_incident:
                 self._timeline()
@@ -431,32 +486,64 @@ class RunScreen(Screen[None]):
     def _value_submitted(self, event: Input.Submitted) -> None:
         self._complete_with(event.value)
 
-    @on(Input.Submitted, "#note-input")
-    def _note_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    @on(NoteBox.Submitted, "#note-input")
+    def _note_submitted(self, event: NoteBox.Submitted) -> None:
+        # Read the box now, not the message: two quick enters post two messages with one text.
+        box = event.box
+        text = box.text.strip()
         if not text:
+            if self._just_noted:
+                self._just_noted = False  # the second enter of a double press: ignore it
+                current = self.state.current()
+                if current is not None:
+                    self.notify(self.services.t("enter-again", step=current.step.title), markup=False)
+                return
             self.action_complete()
             return
-        if self.record(
-            lambda: self.services.recorder.note(self.state.run_id, text),
+        box.clear()
+        outcome = self.record(
+            lambda event_id: self.services.recorder.note(self.state.run_id, text, event_id=event_id),
             {"kind": "note", "step": None, "text": text},
-        ):
-            event.input.value = ""
+        )
+        if outcome == "refused":
+            box.text = text  # nothing was kept: give the text back
+            box.move_cursor(box.document.end)
+            return
+        self._just_noted = True
+        self.services.drafts.discard(self._typing_key("incident"))
+
+    @on(TextArea.Changed, "#note-input")
+    def _note_typed(self, event: TextArea.Changed) -> None:
+        text = event.text_area.text
+        key = self._typing_key("incident")
+        if text.strip():
+            self._just_noted = False
+            self.services.drafts.save(
+                key, {"kind": "typing", "run": self.state.run_id, "step": None, "text": text}
+            )
 
     def action_skip(self) -> None:
         step = self.step
         if step is None:
             return
+        recorder = self.services.recorder
         if step.step.optional:
             draft = {"kind": "step.skipped", "step": step.step.id, "reason": None}
-            if self.record(lambda: self.services.recorder.skip(self.state.run_id, step.step.id), draft):
+            if (
+                self.record(lambda e: recorder.skip(self.state.run_id, step.step.id, event_id=e), draft)
+                == "done"
+            ):
                 self._advance()
             return
 
         def skip(reason: str | None) -> None:
             draft = {"kind": "step.skipped", "step": step.step.id, "reason": reason}
-            if reason and self.record(
-                lambda: self.services.recorder.skip(self.state.run_id, step.step.id, reason), draft
+            if (
+                reason
+                and self.record(
+                    lambda e: recorder.skip(self.state.run_id, step.step.id, reason, event_id=e), draft
+                )
+                == "done"
             ):
                 self._advance()
 
@@ -465,33 +552,38 @@ class RunScreen(Screen[None]):
     def action_note(self) -> None:
         step_id = self.selected
         drafts = self.services.drafts
-        typing_key = f"typing-{self.state.run_id}-{step_id}"
-        earlier = drafts.items.get(typing_key, {}).get("text", "")
+        typing_key = self._typing_key(step_id)
 
         def typed(text: str) -> None:
-            drafts.save(
-                typing_key, {"kind": "typing", "run": self.state.run_id, "step": step_id, "text": text}
-            )
-
-        def add(text: str | None) -> None:
-            drafts.discard(typing_key)
-            if text:
-                self.record(
-                    lambda: self.services.recorder.note(self.state.run_id, text, step_id),
-                    {"kind": "note", "step": step_id, "text": text},
+            if text.strip():
+                drafts.save(
+                    typing_key, {"kind": "typing", "run": self.state.run_id, "step": step_id, "text": text}
                 )
 
-        self.app.push_screen(Prompt(self.services.t("note-prompt"), value=str(earlier), on_change=typed), add)
+        def add(text: str | None) -> None:
+            if not text:
+                return  # cancelled: the draft stays until the note is in the journal
+            outcome = self.record(
+                lambda e: self.services.recorder.note(self.state.run_id, text, step_id, event_id=e),
+                {"kind": "note", "step": step_id, "text": text},
+            )
+            if outcome != "refused":
+                drafts.discard(typing_key)
+
+        prompt = Prompt(
+            self.services.t("note-prompt"), value=self._typing_draft(step_id), on_change=typed, multiline=True
+        )
+        self.app.push_screen(prompt, add)
 
     def action_undo(self) -> None:
         undone: list[str | None] = []
 
-        def undo() -> RunState:
+        def undo(_event_id: str) -> RunState:
             state, event = self.services.recorder.undo(self.state.run_id)
             undone.append(event.step_id)
             return state
 
-        if self.record(undo) and undone[0] in self.state.steps:
+        if self.record(undo) == "done" and undone[0] in self.state.steps:
             self._select(undone[0])  # back to where the undone action happened
 
     def action_tick(self, item: int) -> None:
@@ -499,13 +591,16 @@ class RunScreen(Screen[None]):
         if step is None or item >= len(step.step.checklist):
             return
         ticked = item not in step.ticked
-        self.record(lambda: self.services.recorder.tick(self.state.run_id, step.step.id, item, ticked))
+        self.record(lambda _e: self.services.recorder.tick(self.state.run_id, step.step.id, item, ticked))
 
     def action_finish(self) -> None:
         pending = [s for s in self.state.steps.values() if s.status == "pending"]
 
         def finish(confirmed: bool | None) -> None:
-            if confirmed and self.record(lambda: self.services.recorder.finish(self.state.run_id)):
+            if (
+                confirmed
+                and self.record(lambda _e: self.services.recorder.finish(self.state.run_id)) == "done"
+            ):
                 self.app.show_summary(self.state)  # type: ignore[attr-defined]
 
         if pending:
@@ -518,7 +613,8 @@ class RunScreen(Screen[None]):
 
     def action_resolve(self) -> None:
         def resolve(summary: str | None) -> None:
-            if summary and self.record(lambda: self.services.recorder.resolve(self.state.run_id, summary)):
+            resolve_ = self.services.recorder.resolve
+            if summary and self.record(lambda _e: resolve_(self.state.run_id, summary)) == "done":
                 self.app.show_incident_report(self.state)  # type: ignore[attr-defined]
 
         self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from soptui.agenda import Agenda, AgendaItem, build_agenda
+from soptui.agenda import Agenda, AgendaItem, build_agenda, record_sightings
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.runs import RunState
@@ -26,6 +26,12 @@ from soptui.tui.services import Services
 def hms(delta: timedelta) -> str:
     seconds = max(int(delta.total_seconds()), 0)
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _record_quietly(services: Services, agenda: Agenda) -> None:
+    """First sightings are bookkeeping: a busy journal only postpones them to the next refresh."""
+    with contextlib.suppress(JournalError):
+        record_sightings(services.recorder, agenda)
 
 
 class TodayScreen(Screen[None]):
@@ -86,6 +92,10 @@ class TodayScreen(Screen[None]):
         except (JournalError, ActionError) as error:
             self.notify(str(error), severity="error", markup=False)
             return
+        if agenda.unseen:
+            self.run_worker(
+                lambda: _record_quietly(s, agenda), thread=True, group="sightings", exclusive=True
+            )
         now = s.now()
         _year, week, _ = now.isocalendar()
         header = f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}{'':4}{s.operator}"
