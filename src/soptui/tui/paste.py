@@ -70,5 +70,5 @@ def install() -> None:
     """Make the Unix drivers build :class:`PasteSafeParser` (they name the class at read time)."""
     from textual.drivers import linux_driver, linux_inline_driver
 
-    linux_driver.XTermParser = PasteSafeParser  # type: ignore[misc]
-    linux_inline_driver.XTermParser = PasteSafeParser  # type: ignore[misc]
+    linux_driver.XTermParser = PasteSafeParser  # type: ignore[attr-defined]
+    linux_inline_driver.XTermParser = PasteSafeParser  # type: ignore[attr-defined]
