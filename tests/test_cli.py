@@ -168,7 +168,7 @@ def test_review_formats_and_usage(cli, tmp_path: Path) -> None:  # type: ignore[
     code, out, _ = cli("review", "--format", "markdown", "--week", "2026-W48")
     assert code == 0 and out.startswith("# Review 2026-W48")
     code, out, _ = cli("review", "--format", "csv", "--section", "people")
-    assert code == 0 and out.splitlines()[0] == "operator,actions"
+    assert code == 0 and out.splitlines()[0] == "login,operator,names,actions,overridden,imported"
     code, _, err = cli("review", "--format", "text", "--week", "2026-48")
     assert code == 2 and "ISO week" in err
     code, _, err = cli("review", "--format", "text", "--week", "2026-W48", "--from", "2026-11-01")

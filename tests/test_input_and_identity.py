@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from soptui.cli import main
 from soptui.drafts import Drafts
 from soptui.journal import Journal, JournalBusy
 from soptui.recorder import ActionError, Identity, Recorder
+from soptui.review import build_review, week_range
+from soptui.review.render import render_json, render_text
 from soptui.tui.paste import PasteSafeParser
 from soptui.tui.screens.modals import Prompt
 from soptui.tui.screens.run import RunScreen
@@ -124,6 +127,24 @@ def test_undo_belongs_to_the_login_not_the_display_name(tmp_path: Path) -> None:
     renamed = Recorder(alice.journal, library, alice.zone, Identity("Alice W.", "alice", "h"), alice.clock)
     _state, undone = renamed.undo(run_id)  # the same login under another display name: hers
     assert undone.step_id == "welcome"
+
+
+def test_the_review_counts_people_by_login_and_shows_the_name_beside_it(tmp_path: Path) -> None:
+    library = library_from(tmp_path, morning=DAILY)
+    alice = recorder_for(tmp_path, library)
+    run_id = alice.routine_run("morning").run_id
+    alice.complete(run_id, "welcome")
+    mallory = Recorder(alice.journal, library, alice.zone, Identity("alice", "mallory", "h"), alice.clock)
+    mallory.note(run_id, "posing as alice")
+    review = build_review(alice, week_range("2026-W48"))
+    people = {p.login: p for p in review.people}
+    assert set(people) == {"alice", "mallory"}
+    assert (people["alice"].actions, people["alice"].overridden) == (2, 0)  # opened the run, completed
+    assert (people["mallory"].label, people["mallory"].overridden) == ("mallory (alice)", 1)
+    data = json.loads(render_json(review))
+    assert {p["login"] for p in data["people"]} == {"alice", "mallory"}
+    assert data["notes"][0]["login"] == "mallory" and data["notes"][0]["operator"] == "alice"
+    assert "alice [mallory]" in render_text(review)
 
 
 def test_ghost_presence_of_a_dead_session_is_cleared(tmp_path: Path) -> None:

@@ -237,4 +237,4 @@ def test_demo_history_is_realistic_and_consistent(tmp_path: Path) -> None:
     daily = [r for r in review.routines if r.cadence == "daily"]
     assert all(r.expected for r in daily) and any(r.completed for r in daily)
     assert any(m.value is not None for m in review.metrics)
-    assert len({name for name, _ in review.people}) >= 3
+    assert len({p.login for p in review.people}) >= 3

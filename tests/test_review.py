@@ -148,7 +148,10 @@ def test_incidents_notes_people(review: Review) -> None:
     assert (incident.severity, incident.title, incident.escalations) == ("P1", "bots", 1)
     assert incident.time_to_resolve == timedelta(minutes=42)
     assert [n.text for n in review.notes] == ["late one | # not a heading", "quiet Saturday"]
-    assert review.people == [("alice", 25), ("bob", 6)]
+    assert [(p.login, p.names, p.actions, p.overridden) for p in review.people] == [
+        ("alice", ["alice"], 25, 0),
+        ("bob", ["bob"], 6, 0),
+    ]
 
 
 def test_every_format_shows_the_same_figures(review: Review) -> None:
@@ -169,7 +172,10 @@ def test_every_format_shows_the_same_figures(review: Review) -> None:
     rows = list(csv.DictReader(io.StringIO(render_csv(review, "routines"))))
     assert rows[0]["completed"] == "5" and rows[0]["missed"] == '["2026-11-25", "2026-11-29"]'
     people = list(csv.DictReader(io.StringIO(render_csv(review, "people"))))
-    assert people == [{"operator": "alice", "actions": "25"}, {"operator": "bob", "actions": "6"}]
+    assert [(p["login"], p["operator"], p["actions"]) for p in people] == [
+        ("alice", "alice", "25"),
+        ("bob", "bob", "6"),
+    ]
 
 
 def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path) -> None:

@@ -666,8 +666,11 @@ class Journal:
         )
         return {str(r[0]) for r in rows}
 
-    def activity(self, start: datetime, end: datetime) -> tuple[list[Event], list[tuple[str, int]]]:
-        """The notes (not undone) and the actions per operator (undo excluded) in [start, end)."""
+    def activity(
+        self, start: datetime, end: datetime
+    ) -> tuple[list[Event], list[tuple[str, list[str], int, int, int]]]:
+        """The notes (not undone) and, per login, (login, display names, actions, overridden,
+        imported) in [start, end); undo events are not counted as actions."""
         window = (utc_text(start), utc_text(end))
         undone = self._undone_between(window)
         notes = [
@@ -678,11 +681,15 @@ class Journal:
             if r["uuid"] not in undone
         ]
         people = self._query(
-            "SELECT operator, count(*) FROM events WHERE at >= ? AND at < ? AND kind != 'undo' "
-            "GROUP BY operator",
+            "SELECT login, group_concat(DISTINCT operator), count(*), sum(operator != login), "
+            "sum(instr(payload, '\"imported\"') > 0) "
+            "FROM events WHERE at >= ? AND at < ? AND kind != 'undo' GROUP BY login",
             window,
         )
-        return notes, [(str(r[0]), int(r[1])) for r in people]
+        return notes, [
+            (str(r[0]), sorted(str(r[1] or "").split(",")), int(r[2]), int(r[3] or 0), int(r[4] or 0))
+            for r in people
+        ]
 
     def event_by_uuid(self, event_uuid: str) -> Event | None:
         """The event with this UUID, if the journal holds it."""

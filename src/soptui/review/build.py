@@ -28,6 +28,7 @@ from soptui.review.model import (
     LeftStep,
     MetricStats,
     NoteRow,
+    PersonRow,
     Review,
     RoutineStats,
     SkippedStep,
@@ -434,19 +435,26 @@ def _incident(state: RunState, now: datetime) -> IncidentStats:
     )
 
 
-def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRow], list[tuple[str, int]]]:
-    """Notes in the range, and actions per operator (every event but undo)."""
+def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRow], list[PersonRow]]:
+    """Notes in the range, and actions per login (every event but undo)."""
     zone = recorder.zone
     notes, people = recorder.journal.activity(
         _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     )
     rows = [
         NoteRow(
-            e.at, e.operator, e.playbook_id, e.step_id, str(e.payload.get("text", "")), _importer(e.payload)
+            e.at,
+            e.operator,
+            e.playbook_id,
+            e.step_id,
+            str(e.payload.get("text", "")),
+            _importer(e.payload),
+            e.login,
         )
         for e in notes
     ]
-    return rows, sorted(people, key=lambda kv: (-kv[1], kv[0]))
+    persons = [PersonRow(*row) for row in people]
+    return rows, sorted(persons, key=lambda p: (-p.actions, p.login))
 
 
 def _importer(payload: dict[str, object]) -> str | None:

@@ -108,6 +108,26 @@ class IncidentStats:
 
 
 @dataclass(frozen=True)
+class PersonRow:
+    """One person's actions in the range, counted by Unix login (the display name is a label)."""
+
+    login: str
+    names: list[str]
+    """The display names this login acted under (more than one, or not the login: an override)."""
+    actions: int
+    overridden: int
+    """Actions recorded under a display name other than the login (SOPTUI_OPERATOR, --operator)."""
+    imported: int
+    """Actions brought in by ``soptui journal import`` (their login is the file's claim)."""
+
+    @property
+    def label(self) -> str:
+        """``login`` alone, or ``login (name, …)`` when it acted under other names."""
+        others = [n for n in self.names if n != self.login]
+        return f"{self.login} ({', '.join(others)})" if others else self.login
+
+
+@dataclass(frozen=True)
 class NoteRow:
     at: datetime
     operator: str
@@ -116,6 +136,8 @@ class NoteRow:
     text: str
     imported_by: str | None = None
     """The login that brought this note in with ``soptui journal import`` (None: recorded here)."""
+    login: str = ""
+    """The Unix login that recorded it (``operator`` is the display name chosen)."""
 
 
 @dataclass(frozen=True)
@@ -135,5 +157,5 @@ class Review:
     goals: list[GoalStats]
     incidents: list[IncidentStats]
     notes: list[NoteRow]
-    people: list[tuple[str, int]]
+    people: list[PersonRow]
     days: list[date]

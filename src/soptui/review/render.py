@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from soptui.markdown import escape_md
-from soptui.review.model import NoteRow, Review
+from soptui.review.model import NoteRow, PersonRow, Review
 from soptui.text import safe_json, table, visible
 
 SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
@@ -156,6 +156,7 @@ def to_json(review: Review) -> dict[str, Any]:
             {
                 "at": local(review, n.at).isoformat(),
                 "operator": n.operator,
+                "login": n.login,
                 "playbook": n.playbook_id,
                 "step": n.step_id,
                 "text": n.text,
@@ -163,7 +164,17 @@ def to_json(review: Review) -> dict[str, Any]:
             }
             for n in review.notes
         ],
-        "people": [{"operator": name, "actions": count} for name, count in review.people],
+        "people": [
+            {
+                "login": p.login,
+                "operator": p.names[0] if len(p.names) == 1 else p.login,
+                "names": p.names,
+                "actions": p.actions,
+                "overridden": p.overridden,
+                "imported": p.imported,
+            }
+            for p in review.people
+        ],
     }
 
 
@@ -320,14 +331,14 @@ def render_markdown(review: Review) -> str:
         lines.append("No incidents.")
     lines += ["", "## Notes", ""]
     lines += [
-        f"- {local(review, n.at):%m-%d %H:%M} {escape_md(n.operator)} · {escape_md(n.playbook_id or 'log')}"
+        f"- {local(review, n.at):%m-%d %H:%M} {escape_md(_who(n))} · {escape_md(n.playbook_id or 'log')}"
         f"{' · ' + escape_md(n.step_id) if n.step_id else ''}: {escape_md(n.text)}{escape_md(_imported(n))}"
         for n in review.notes
     ]
     if not review.notes:
         lines.append("No notes.")
     lines += ["", "## People", ""]
-    lines += [f"- {escape_md(name)}: {count} action(s)" for name, count in review.people] or ["No actions."]
+    lines += [f"- {escape_md(_person(p))}" for p in review.people] or ["No actions."]
     return "\n".join(lines) + "\n"
 
 
@@ -374,16 +385,27 @@ def render_text(review: Review) -> str:
     lines += ["", "NOTES"]
     lines += [
         visible(
-            f"{local(review, n.at):%m-%d %H:%M} {n.operator} {n.playbook_id or 'log'} "
+            f"{local(review, n.at):%m-%d %H:%M} {_who(n)} {n.playbook_id or 'log'} "
             f"{n.step_id or ''}: {n.text}{_imported(n)}",
             newlines=False,
         )
         for n in review.notes
     ]
-    lines += ["", "PEOPLE"] + [visible(f"{name}: {count}", newlines=False) for name, count in review.people]
+    lines += ["", "PEOPLE"] + [visible(_person(p), newlines=False) for p in review.people]
     return "\n".join(lines) + "\n"
 
 
 def _imported(note: NoteRow) -> str:
     """The small marker after a note that came from ``soptui journal import``."""
     return f" (imported by {note.imported_by})" if note.imported_by else ""
+
+
+def _who(note: NoteRow) -> str:
+    """The display name, with the login beside it when they differ (the login is who it was)."""
+    return note.operator if note.login in ("", note.operator) else f"{note.operator} [{note.login}]"
+
+
+def _person(person: PersonRow) -> str:
+    extra = [f"{person.overridden} under another name"] if person.overridden else []
+    extra += [f"{person.imported} imported"] if person.imported else []
+    return f"{person.label}: {person.actions} action(s)" + (f" ({'; '.join(extra)})" if extra else "")

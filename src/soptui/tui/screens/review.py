@@ -167,7 +167,7 @@ class ReviewScreen(Screen[None]):
             f"{n.at.astimezone(s.zone):%a %H:%M} {n.operator} · {n.playbook_id or 'log'}: {n.text}"
             for n in review.notes[-20:]
         ]
-        people = " · ".join(f"{name} {count}" for name, count in review.people)
+        people = " · ".join(f"{p.label} {p.actions}" for p in review.people)
         self.query_one("#review-notes", Static).update(
             plain(
                 s.t("notes")
