@@ -411,3 +411,15 @@ def test_event_from_json_refuses_out_of_range_instants() -> None:
     for at in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-05:00", "1969-12-31T23:59:59Z"):
         with pytest.raises(ValueError, match="outside"):
             Event.from_json({**base, "at": at})
+
+
+def test_a_fifo_config_is_reported_not_read(tmp_path: Path) -> None:
+    from soptui.config import load_settings
+
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    settings, problems = load_settings(fifo)  # returns at once: never blocks on the FIFO
+    assert settings.timezone is None
+    assert [p.message for p in problems] == [
+        "not a regular file (a FIFO, socket or device); refusing to read it"
+    ]

@@ -58,9 +58,13 @@ def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
     and each invalid one becomes a problem (the caller says it was ignored). Only a file
     that cannot be read or is not TOML at all gives the defaults.
     """
-    if not path.is_file():
+    try:
+        path.stat()
+    except FileNotFoundError:
         return Settings(), []
-    document, problems = _read(path)
+    except OSError as error:  # e.g. a directory on the way that this user cannot search
+        return Settings(), [Problem(path, 1, 1, f"cannot read the settings: {error.strerror or error}")]
+    document, problems = _read(path)  # refuses a FIFO or device without blocking on it
     if document is None:
         return Settings(), problems
     data, problems = _parse(document)

@@ -54,7 +54,7 @@ def export(context: Context, fmt: str, since: str | None, until: str | None, out
     except OSError as error:
         raise CommandError(f"cannot write to standard output: {error.strerror or error}") from None
     write_output(output, text)
-    print(f"wrote {output}", file=sys.stderr)
+    print(visible(f"wrote {output}", newlines=False), file=sys.stderr)
     return 0
 
 
@@ -111,7 +111,7 @@ def backup(context: Context, target: Path | None) -> int:
         journal.backup(target)
     except JournalError as error:
         raise CommandError(str(error)) from None
-    print(f"backed up {journal.event_count()} event(s) to {target}")
+    print(visible(f"backed up {journal.event_count()} event(s) to {target}", newlines=False))
     return 0
 
 
@@ -128,9 +128,9 @@ def check(context: Context) -> int:
     if progress is not None:
         progress.done()
     if not report.problems:
-        print(f"the journal {path} is intact: {report.events} event(s)")
+        print(visible(f"the journal {path} is intact: {report.events} event(s)", newlines=False))
         return 0
-    print(f"the journal {path} is damaged:")
+    print(visible(f"the journal {path} is damaged:", newlines=False))
     for problem in report.problems:
         print(f"  {visible(problem, newlines=False)}")
     raise CommandError(
@@ -148,7 +148,12 @@ class _Progress:
         self.started = monotonic()
         self.shown = self.started
         self.tty = sys.stderr.isatty()
-        print(f"checking {path} ({size // (1024 * 1024)} MB); this reads the whole file…", file=sys.stderr)
+        print(
+            visible(
+                f"checking {path} ({size // (1024 * 1024)} MB); this reads the whole file…", newlines=False
+            ),
+            file=sys.stderr,
+        )
 
     def __call__(self) -> None:
         now = monotonic()

@@ -176,7 +176,7 @@ def new(
         raise CommandError(f"cannot write {target}: {error.strerror or error}") from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    print(f"wrote {target}")
+    print(visible(f"wrote {target}", newlines=False))
     return 0
 
 
