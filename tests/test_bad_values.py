@@ -330,6 +330,14 @@ def test_conflicts_are_reported_and_imports_are_marked(cli: Run, tmp_path: Path)
     assert [n["text"] for n in notes] == ["a note"] and notes[0]["imported_by"]
     code, out, _ = cli("--journal", str(tmp_path / "other.sqlite3"), "review", "--format", "text")
     assert "a note (imported by " in out
+    # a playbook version rewritten under its hash: reported, the stored body kept
+    version = next(r for r in rows if r.get("type") == "playbook-version")
+    version["body"]["title"] = "forged"
+    code, out, err = _import(cli, tmp_path, [json.dumps(r) for r in rows])
+    assert code == 0 and "1 conflicting playbook version(s) kept as stored" in out
+    assert version["hash"][:12] in err
+    with Journal.open(tmp_path / "other.sqlite3", readonly=True) as other:
+        assert "forged" not in (other.version(version["hash"]) or "")
 
 
 # -- 5. date options at the edges -------------------------------------------------------------

@@ -96,6 +96,14 @@ def import_file(context: Context, source: Path) -> int:
             f"have the UUID of a different event already in the journal and were not imported: {first}",
             file=sys.stderr,
         )
+    if result.version_conflicts:
+        summary += f"; {len(result.version_conflicts)} conflicting playbook version(s) kept as stored"
+        print(
+            f"soptui: warning: {len(result.version_conflicts)} playbook version(s) in "
+            f"{visible(str(source), newlines=False)} differ from the version stored under the same hash; "
+            f"the stored one was kept: {', '.join(h[:12] for h in result.version_conflicts[:3])}",
+            file=sys.stderr,
+        )
     print(summary)
     return 0
 

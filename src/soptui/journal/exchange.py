@@ -81,6 +81,8 @@ class ImportResult:
     versions: int
     conflicts: list[str] = field(default_factory=list)
     """UUIDs already in the journal with different content: not imported."""
+    version_conflicts: list[str] = field(default_factory=list)
+    """Playbook-version hashes already stored with a different body: the stored one is kept."""
 
 
 class ImportProblem(ValueError):
@@ -263,8 +265,14 @@ def import_events(
     added = already = 0
     conflicts: list[str] = []
     touched: set[str] = set()
+    version_conflicts: list[str] = []
     with journal.writing():
         for content_hash, playbook_id, body in versions:
+            stored_body = journal.version(content_hash)
+            if stored_body is not None:
+                if json.loads(stored_body) != json.loads(body):
+                    version_conflicts.append(content_hash)  # runs keep the version they used
+                continue
             journal.store_version(content_hash, playbook_id, body, datetime.now().astimezone())
         for event in sorted(events, key=lambda e: (e.recorded_at, e.at)):
             stored = journal.event_by_uuid(event.uuid)
@@ -300,7 +308,7 @@ def import_events(
         for run_id in touched:
             if journal.run(run_id) is not None:
                 journal.set_run_closed(run_id, closed(run_id))
-    return ImportResult(added, already, len(versions), conflicts)
+    return ImportResult(added, already, len(versions), conflicts, version_conflicts)
 
 
 __all__ = [

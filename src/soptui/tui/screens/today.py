@@ -68,13 +68,13 @@ class TodayScreen(Screen[None]):
     def on_mount(self) -> None:
         self.refresh_agenda()
         self.query_one("#agenda", OptionList).focus()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self.tick)
         self.set_interval(60.0, self.refresh_agenda)  # due times pass even when nobody acts
 
     def on_screen_resume(self) -> None:
         self.refresh_agenda()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """Advance the incidents' elapsed clocks (the journal is not re-read for that)."""
         if not self.agenda or not self.agenda.incidents:
             return
