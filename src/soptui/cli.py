@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from soptui import __version__
 from soptui.errors import CommandError, UsageError
@@ -37,6 +37,30 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         lines = [visible(line) for line in message.split("\n")]
         self.exit(2, f"{self.prog}: error: " + "\n".join(lines) + "\n")
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """argparse's check, plus "did you mean X?" for a mistyped choice (Python 3.11 has none)."""
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as error:
+            hint = _did_you_mean(value, action.choices)
+            if hint is None or "maybe you meant" in error.message:
+                raise
+            message = error.message
+            cut = message.find(" (choose from ")
+            head, tail = (message[:cut], message[cut:]) if cut >= 0 else (message, "")
+            raise argparse.ArgumentError(action, f"{head}; did you mean {hint!r}?{tail}") from None
+
+
+def _did_you_mean(value: object, choices: object) -> str | None:
+    """The choice closest to a mistyped ``value``, if one is close enough."""
+    from difflib import get_close_matches
+
+    if not isinstance(value, str) or choices is None or not hasattr(choices, "__iter__"):
+        return None
+    names = [choice for choice in choices if isinstance(choice, str)]
+    close = get_close_matches(value, names, n=1)
+    return close[0] if close else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     _journal_commands(commands)
     _review_commands(commands)
     _team_commands(commands)
+    _remember_parsers(parser)
     return parser
+
+
+def _remember_parsers(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand's namespace its own parser (``args.parser``), so a usage error a
+    command raises prints that command's usage line, not the top-level one."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.set_defaults(parser=sub)
+                _remember_parsers(sub)
 
 
 def _playbook_commands(commands: Subparsers) -> None:
@@ -92,6 +127,17 @@ def _playbook_commands(commands: Subparsers) -> None:
     )
     listing.add_argument("--json", action="store_true", help="print as JSON")
     listing.set_defaults(handler=lambda c, a: _playbooks().list_playbooks(c, a.json))
+
+    show = commands.add_parser(
+        "show",
+        help="show a playbook and its steps",
+        description="Print PLAYBOOK's id, title, cadence, due time and file, and each step: "
+        "its number and id (for done, skip and note --step), title, role, estimate, condition, "
+        "input, checklist and snippets.",
+    )
+    show.add_argument("playbook", metavar="PLAYBOOK")
+    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.set_defaults(handler=lambda c, a: _module("show").show(c, a.playbook, a.json))
 
     schema = commands.add_parser(
         "schema",
@@ -172,6 +218,7 @@ def _run_commands(commands: Subparsers) -> None:
 
     note = commands.add_parser(
         "note",
+        usage="%(prog)s [-h] [--step STEP] [--at TIME] [--run ID] [PLAYBOOK] TEXT",
         help="add a note",
         description="Add a note to PLAYBOOK's current run (or its --step), or, "
         "without PLAYBOOK, to the day's log.",
@@ -271,8 +318,13 @@ def _review_commands(commands: Subparsers) -> None:
     review.add_argument("--until", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
     review.add_argument("--section", choices=list(_REVIEW_SECTIONS), help="the CSV table to print")
     review.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    review.add_argument(
+        "--excel", action="store_true", help="CSV for spreadsheets: UTF-8 with a byte order mark"
+    )
     review.set_defaults(
-        handler=lambda c, a: _review().review(c, a.format, a.week, a.start, a.until, a.section, a.output)
+        handler=lambda c, a: _review().review(
+            c, a.format, a.week, a.start, a.until, a.section, a.output, a.excel
+        )
     )
     demo = commands.add_parser(
         "demo",
@@ -394,7 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(context, args)
     except UsageError as error:
         _warn(context)
-        parser.print_usage(sys.stderr)
+        command_parser: argparse.ArgumentParser = getattr(args, "parser", parser)
+        command_parser.print_usage(sys.stderr)
         _error(error)
         return 2
     except CommandError as error:

@@ -159,7 +159,12 @@ class Recorder:
     def _entry(self, playbook_id: str) -> LoadedPlaybook:
         entry = self.library.entries.get(playbook_id)
         if entry is None:
+            from difflib import get_close_matches
+
             known = ", ".join(sorted(self.library.entries)) or "none"
+            close = get_close_matches(playbook_id, sorted(self.library.entries), n=1)
+            if close:
+                raise ActionError(f"no playbook {playbook_id!r}; did you mean {close[0]!r}? (known: {known})")
             raise ActionError(f"no playbook {playbook_id!r} (known: {known})")
         return entry
 
@@ -449,7 +454,14 @@ def _open_step(
 ) -> StepState:
     step = state.steps.get(step_id)
     if step is None:
+        from difflib import get_close_matches
+
         known = ", ".join(state.steps)
+        close = get_close_matches(step_id, list(state.steps), n=1)
+        if close:
+            raise ActionError(
+                f"no step {step_id!r} in {state.playbook.id!r}; did you mean {close[0]!r}? (steps: {known})"
+            )
         raise ActionError(f"no step {step_id!r} in {state.playbook.id!r} (steps: {known})")
     if step.status == "done":
         # Two operators raced: say who won, and that the loser's value was not kept.

@@ -37,11 +37,57 @@ def parse_date_option(option: str, text: str, *, week: bool = False) -> date:
         else:
             first = date.fromisoformat(cleaned)
     except (ValueError, OverflowError):
+        reason = _why_not_a_date(cleaned, week=week)
+        if reason is not None and week:
+            raise UsageError(f"{option} {text!r} is not an ISO week: {reason}") from None
+        if reason is not None:
+            raise UsageError(f"{option} {text!r} is not a date: {reason}") from None
         example = "an ISO week such as 2026-W48" if week else "YYYY-MM-DD"
         raise UsageError(f"{option} {text!r}: use {example}") from None
     if first < FIRST_DAY or first > LAST_DAY - timedelta(days=6 if week else 0):
         raise UsageError(f"{option} {text!r} is outside the supported range {FIRST_DAY}..{LAST_DAY}")
     return first
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+"""English month names for messages (``calendar.month_name`` follows the C locale setting)."""
+
+
+def _why_not_a_date(text: str, *, week: bool) -> str | None:
+    """What is wrong with a date (or ISO week) written in the right shape, e.g. 2026-11-31;
+    None when the text does not have that shape (or the year itself is unusable)."""
+    if week:
+        match = re.fullmatch(r"(\d{4})-W(\d{2})", text)
+        if match is None or int(match[1]) < 1:
+            return None
+        year, number = int(match[1]), int(match[2])
+        weeks = date(year, 12, 28).isocalendar()[1]
+        return None if 1 <= number <= weeks else f"{year} has weeks 01 to {weeks}"
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if match is None or int(match[1]) < 1:
+        return None
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if 1 <= day <= days:
+        return None
+    # February's length depends on the year; the other months' never do.
+    name = f"February {year}" if month == 2 else _MONTHS[month - 1]
+    return f"{name} has {days} days"
 
 
 def period_of(cadence: Routine, day: date) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from time import monotonic
 
-from soptui.context import CommandError, Context, journal_exists, make_recorder, open_journal
+from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.files import write_output
 from soptui.journal import JournalError, store
 from soptui.journal.events import utc_text
@@ -35,6 +35,10 @@ def _day(text: str | None, context: Context, option: str) -> datetime | None:
 def export(context: Context, fmt: str, since: str | None, until: str | None, output: Path | None) -> int:
     start = _day(since, context, "--since")
     end = _day(until, context, "--until")
+    if start is not None and end is not None and start > end:
+        raise UsageError(
+            f"--since {start.date()} is after --until {end.date()}: nothing could match; swap the two dates"
+        )
     end = end + timedelta(days=1) if end else None  # --until is inclusive
     journal = open_journal(context, readonly=True) if journal_exists(context) else None
     if journal is None:

@@ -185,6 +185,11 @@ def _copied_playbook(context: Context, source_id: str, playbook_id: str, title: 
     """The source file of playbook ``source_id`` with its id (and title) set for the copy."""
     entry = context.library.entries.get(source_id)
     if entry is None:
+        from difflib import get_close_matches
+
+        close = get_close_matches(source_id, sorted(context.library.entries), n=1)
+        if close:
+            raise CommandError(f"--from {source_id}: no such playbook; did you mean {close[0]!r}?")
         raise CommandError(f"--from {source_id}: no such playbook (soptui list shows them)")
     try:
         text = entry.path.read_text(encoding="utf-8")

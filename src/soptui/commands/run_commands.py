@@ -10,6 +10,7 @@ from soptui.agenda import Agenda, AgendaItem, build_agenda
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.journal import JournalError
 from soptui.journal.events import INSTANT_RANGE, check_instant
+from soptui.playbooks.fields import ID_PATTERN
 from soptui.recorder import ActionError, Recorder
 from soptui.runs import RunState
 from soptui.schedule import parse_date_option
@@ -100,8 +101,12 @@ def skip(
 
 
 def note(context: Context, words: list[str], step: str | None, at_text: str | None, run: str | None) -> int:
-    if len(words) not in (1, 2):
-        raise UsageError("usage: soptui note [PLAYBOOK] TEXT")
+    if len(words) > 2:
+        raise UsageError(
+            f'{len(words)} words: quote the note text, e.g. soptui note {words[0]} "{" ".join(words[1:])}"'
+        )
+    if len(words) == 1:
+        _refuse_a_bare_playbook_id(context, words[0])
     playbook, text = (words[0], words[1]) if len(words) == 2 else (None, words[0])
     at = parse_at(at_text, context)
 
@@ -115,6 +120,29 @@ def note(context: Context, words: list[str], step: str | None, at_text: str | No
         return recorder.note(_run_for(recorder, playbook, run, at).run_id, text, step, at)
 
     return _act(context, action)
+
+
+def _refuse_a_bare_playbook_id(context: Context, word: str) -> None:
+    """``soptui note morning-round``: the text was forgotten, so the id is not the note.
+
+    Refused when the word is a playbook's id, or looks like one (lowercase, with a '-') and
+    nothing else was given; a one-word note such as ``ok`` is still a note.
+    """
+    if word in context.library.entries:
+        raise UsageError(f'{word!r} is a playbook: give the note text too, e.g. soptui note {word} "TEXT"')
+    if re.fullmatch(ID_PATTERN, word) and "-" in word:
+        from difflib import get_close_matches
+
+        close = get_close_matches(word, sorted(context.library.entries), n=1)
+        if close:
+            raise UsageError(
+                f"{word!r} looks like a playbook id (did you mean {close[0]!r}?): give the note text too, "
+                f'e.g. soptui note {word} "TEXT" (or, for the day\'s log, more than this one word)'
+            )
+        raise UsageError(
+            f"{word!r} looks like a playbook id: give the note text too, "
+            f'e.g. soptui note {word} "TEXT" (or, for the day\'s log, more than this one word)'
+        )
 
 
 def incident_open(context: Context, playbook: str, title: str, severity: str | None) -> int:
