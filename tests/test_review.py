@@ -110,7 +110,7 @@ def test_routines(review: Review) -> None:
     assert morning.missed == ["2026-11-25", "2026-11-29"]
     assert morning.rate == pytest.approx(5 / 7)
     assert morning.median_duration == timedelta(minutes=40)  # 20, 30, 40, 60, 120
-    assert "".join(morning.strip) == "✓✓✗✓✓✓✗"
+    assert "".join(morning.strip) == "✓✓!✓✓✓!"  # ! missed (✗ is for a skipped step)
     assert (weekly.expected, weekly.completed, weekly.on_time) == (["2026-W48"], ["2026-W48"], ["2026-W48"])
 
 
@@ -165,12 +165,15 @@ def test_every_format_shows_the_same_figures(review: Review) -> None:
     markdown = render_markdown(review)
     text = render_text(review)
     for rendered in (markdown, text):
-        assert "✓✓✗✓✓✓✗" in rendered and "5/7" in rendered and "3/5" in rendered and "40 min" in rendered
-        assert "100" in rendered and "+1900.0%" in rendered and "✗ behind" in rendered
-    assert "late one \\| \\# not a heading" in markdown  # user text cannot break the table or add a heading
+        assert "✓✓!✓✓✓!" in rendered and "5/7" in rendered and "3/5" in rendered and "40 min" in rendered
+        assert "100" in rendered and "+1900.0%" in rendered and "behind" in rendered
+        assert "✗ behind" not in rendered  # ✗ means skipped, nothing else
+    # A note is in a list item, mid-line: it can add neither a table nor a heading, so its text
+    # stays as typed (chat tools show a needless backslash).
+    assert "late one | # not a heading" in markdown
     assert "<" not in markdown.replace("\\<", "")
     rows = list(csv.DictReader(io.StringIO(render_csv(review, "routines"))))
-    assert rows[0]["completed"] == "5" and rows[0]["missed"] == '["2026-11-25", "2026-11-29"]'
+    assert rows[0]["completed"] == "5" and rows[0]["missed"] == "2026-11-25; 2026-11-29"
     people = list(csv.DictReader(io.StringIO(render_csv(review, "people"))))
     assert [(p["login"], p["operator"], p["actions"]) for p in people] == [
         ("alice", "alice", "25"),

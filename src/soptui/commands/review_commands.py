@@ -41,6 +41,7 @@ def review(
     until: str | None,
     section: str | None,
     output: Path | None,
+    excel: bool = False,
 ) -> int:
     rng = review_range(context, week, start, until)
     if fmt is None:
@@ -51,6 +52,8 @@ def review(
         return open_app(context, None, review=rng)
     if section is not None and fmt != "csv":
         raise UsageError("--section applies to --format csv")
+    if excel and fmt != "csv":
+        raise UsageError("--excel applies to --format csv")
     if not journal_exists(context):
         raise CommandError(f"no journal at {context.journal_path}; nothing to review yet")
     journal = open_journal(context, readonly=True)
@@ -65,7 +68,7 @@ def review(
     elif fmt == "markdown":
         text = render_markdown(report)
     elif fmt == "csv":
-        text = render_csv(report, section or "routines")
+        text = render_csv(report, section or "routines", excel=excel)
     else:
         text = render_text(report)
     if output is None or str(output) == "-":

@@ -7,7 +7,7 @@ good ones: it becomes a problem and the rest still load.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -57,6 +57,8 @@ class Library:
     origins: dict[str, str] = field(default_factory=dict)
     goals: list[Goal] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    sample_goals: set[str] = field(default_factory=set)
+    """Goals from the bundled sample goals.toml (kept only while the team has none of its own)."""
 
     def get(self, playbook_id: str) -> Playbook | None:
         entry = self.entries.get(playbook_id)
@@ -113,6 +115,7 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
     """Load every source in order; a later playbook with the same id replaces an earlier one."""
     library = Library()
     goal_files: list[Path] = []
+    samples: set[Path] = set()
     for source in sources:
         try:
             if not source.directory.is_dir():
@@ -129,7 +132,9 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             continue
         if goals.exists() or goals.is_symlink():
             goal_files.append(goals)  # the loader refuses what is not a regular file
-    add_goals(library, goal_files)
+            if source.origin == "bundled":
+                samples.add(goals)
+    add_goals(library, goal_files, samples)
     return library
 
 
@@ -182,12 +187,19 @@ def add_file(
     library.origins[playbook_id] = origin
 
 
-def add_goals(library: Library, goal_files: Iterable[Path]) -> None:
-    """Load goals files in order (a later goal with the same id replaces an earlier one)."""
+def add_goals(library: Library, goal_files: Iterable[Path], samples: Collection[Path] = ()) -> None:
+    """Load goals files in order (a later goal with the same id replaces an earlier one).
+
+    ``samples`` are the bundled goals files: their goals are samples, used (and marked in
+    ``library.sample_goals``) only while no other goals file is on the path.
+    """
+    files = list(goal_files)
+    own = [path for path in files if path not in samples]
     metrics = library.metrics()
     goals: dict[str, Goal] = {}
-    for path in goal_files:
+    for path in own or files:
         loaded, problems = load_goals(path, metrics)
         library.problems.extend(problems)
         goals.update((goal.id, goal) for goal in loaded)
     library.goals = list(goals.values())
+    library.sample_goals = set() if own else set(goals)

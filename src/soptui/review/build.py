@@ -35,7 +35,14 @@ from soptui.review.model import (
     SlowStep,
 )
 from soptui.runs import RunState, fold
-from soptui.schedule import due_at, period_end, period_of, period_start, periods_between
+from soptui.schedule import (
+    due_at,
+    period_end,
+    period_of,
+    period_start,
+    periods_between,
+    previous_period,
+)
 
 Value = tuple[date, datetime, float]  # attributed day, recorded instant, value
 
@@ -136,7 +143,7 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
         skipped=_skipped(in_range),
         left=_left(in_range),
         slow=_slow(in_range),
-        metrics=_metrics(recorder, rng, values),
+        metrics=_metrics(recorder, rng, values, now),
         goals=_goals(recorder, rng, values),
         incidents=[_incident(state, now) for state in incidents],
         notes=notes,
@@ -168,21 +175,22 @@ def _routines(
         _playbooks(recorder, runs).items(),
         key=lambda kv: (("daily", "weekly", "monthly").index(kv[1].cadence), kv[0]),
     ):
-        first = _first_period(playbook, seen.get(playbook_id), first_runs.get(playbook_id), zone)
+        current = period_of(playbook.cadence, now.date())
+        after = _missed_after(playbook, seen.get(playbook_id), first_runs.get(playbook_id), zone)
         expected, completed, on_time, missed, durations = [], [], [], [], []
         for period in periods_between(playbook.cadence, rng.start, rng.end, limit=5000):
             state = by_key.get((playbook_id, period))
             closed = state.closed_at if state else None
-            if first is None or period < first or (closed is None and due_at(playbook, period, zone) > now):
-                continue
-            expected.append(period)
-            if closed is None or state is None:
+            if state is not None and closed is not None:
+                expected.append(period)
+                completed.append(period)
+                durations.append(closed - state.opened_at)
+                if closed <= due_at(playbook, period, zone):
+                    on_time.append(period)
+            elif after is not None and after < period < current:
+                # Over without a closed run: missed, by the same rule as Today and `soptui due`.
+                expected.append(period)
                 missed.append(period)
-                continue
-            completed.append(period)
-            durations.append(closed - state.opened_at)
-            if closed <= due_at(playbook, period, zone):
-                on_time.append(period)
         strip = []
         if playbook.cadence == "daily":
             for day in rng.days:
@@ -190,11 +198,11 @@ def _routines(
                 strip.append(
                     "✓"
                     if period in completed
-                    else "✗"
+                    else "!"
                     if period in missed
-                    else " "
-                    if first is None or period < first
                     else "·"
+                    if period >= current
+                    else "–"
                 )
         median = _median(durations)
         stats.append(
@@ -221,13 +229,15 @@ def _median(values: list[timedelta]) -> timedelta | None:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _first_period(
+def _missed_after(
     playbook: Playbook, seen: datetime | None, first_run: str | None, zone: ZoneInfo
 ) -> str | None:
-    candidates = [p for p in (first_run,) if p]
+    """The last period that cannot be missed: the one in which the routine was first seen (as
+    on Today, which counts missed periods from the next one), or, for a routine Today never
+    saw, the one before its first run. None: nothing can be missed yet."""
     if seen is not None:
-        candidates.append(period_of(playbook.cadence, seen.astimezone(zone).date()))
-    return min(candidates) if candidates else None
+        return period_of(playbook.cadence, seen.astimezone(zone).date())
+    return previous_period(first_run) if first_run else None
 
 
 # -- steps -------------------------------------------------------------------------------
@@ -342,8 +352,19 @@ def _window(values: list[Value], start: date, end: date) -> list[float]:
     return [v for day, _, v in values if start <= day <= end]
 
 
-def _metrics(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]]) -> list[MetricStats]:
+def compared_days(rng: ReviewRange, today: date) -> tuple[date, date, bool]:
+    """The days a range's metrics are compared with: the whole previous range, or, while the
+    range is still running (today inside it), the same days of the previous range."""
     previous = rng.previous()
+    if rng.start <= today <= rng.end:
+        return previous.start, min(previous.start + (today - rng.start), previous.end), True
+    return previous.start, previous.end, False
+
+
+def _metrics(
+    recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]], now: datetime
+) -> list[MetricStats]:
+    compared_from, compared_until, same_days = compared_days(rng, now.date())
     definitions = recorder.library.metrics()
     stats = []
     for metric in sorted(set(definitions) | set(values)):
@@ -360,8 +381,11 @@ def _metrics(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]
                 kind,
                 unit,
                 aggregate(kind, _window(series, rng.start, rng.end)),
-                aggregate(kind, _window(series, previous.start, previous.end)),
+                aggregate(kind, _window(series, compared_from, compared_until)),
                 per_period,
+                compared_from,
+                compared_until,
+                same_days,
             )
         )
     return stats
@@ -389,7 +413,8 @@ def _goals(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]])
         needed = None
         if weeks_left > 0 and value is not None:
             needed = max(goal.target - value, 0.0) / weeks_left
-        on_track = None if progress is None else progress >= elapsed
+        sample = goal.id in recorder.library.sample_goals
+        on_track = None if progress is None or sample else progress >= elapsed
         stats.append(
             GoalStats(
                 goal.id,
@@ -405,6 +430,7 @@ def _goals(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]])
                 elapsed,
                 on_track,
                 needed,
+                sample,
             )
         )
     return stats
@@ -441,6 +467,7 @@ def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRo
     notes, people = recorder.journal.activity(
         _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     )
+    titles = _Titles(recorder)
     rows = [
         NoteRow(
             e.at,
@@ -450,11 +477,44 @@ def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRo
             str(e.payload.get("text", "")),
             _importer(e.payload),
             e.login,
+            *titles.of(e.playbook_id, e.playbook_hash, e.step_id),
         )
         for e in notes
     ]
     persons = [PersonRow(*row) for row in people]
     return rows, sorted(persons, key=lambda p: (-p.actions, p.login))
+
+
+class _Titles:
+    """Playbook and step titles for notes, from the stored version of the run's playbook."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.cache: dict[tuple[str, str | None], Playbook | None] = {}
+
+    def playbook(self, playbook_id: str, playbook_hash: str | None) -> Playbook | None:
+        key = (playbook_id, playbook_hash)
+        if key not in self.cache:
+            found: Playbook | None = None
+            if playbook_hash:
+                try:
+                    found = self.recorder.playbook_version(playbook_hash, playbook_id)
+                except ActionError:
+                    found = None
+            self.cache[key] = found or self.recorder.library.get(playbook_id)
+        return self.cache[key]
+
+    def of(
+        self, playbook_id: str | None, playbook_hash: str | None, step_id: str | None
+    ) -> tuple[str | None, str | None]:
+        """(playbook title, step title); None where unknown (the id is shown instead)."""
+        if playbook_id is None:
+            return None, None
+        playbook = self.playbook(playbook_id, playbook_hash)
+        if playbook is None:
+            return None, None
+        step = playbook.step(step_id) if step_id else None
+        return playbook.title, step.title if step else None
 
 
 def _importer(payload: dict[str, object]) -> str | None:

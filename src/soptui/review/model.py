@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+MARKS = {"✓": "done", "!": "missed", "·": "pending", "–": "not due"}
+"""The day marks of a routine strip and the word for each (CSV cells use the words)."""
+
 
 @dataclass(frozen=True)
 class RoutineStats:
@@ -17,7 +20,9 @@ class RoutineStats:
     missed: list[str]
     median_duration: timedelta | None
     strip: list[str] = field(default_factory=list)
-    """Daily routines, one mark per day of the range: ✓ done, ✗ missed, · not due yet, blank before."""
+    """Daily routines, one mark per day of the range (see MARKS): ✓ done, ! missed (the day is
+    over without a closed run), · pending (today or later), – not due (before the routine was
+    first seen, or the day it was first seen)."""
 
     @property
     def rate(self) -> float | None:
@@ -64,6 +69,12 @@ class MetricStats:
     value: float | None
     previous: float | None
     per_period: list[float | None]
+    """One aggregated value per day of the range (None: no value, or the day has not come)."""
+    compared_from: date | None = None
+    compared_until: date | None = None
+    """The days ``previous`` covers (inclusive)."""
+    same_days: bool = False
+    """The range is still running: ``previous`` covers the same days of the previous range."""
 
     @property
     def change(self) -> float | None:
@@ -93,6 +104,8 @@ class GoalStats:
     time_elapsed: float
     on_track: bool | None
     needed_per_week: float | None
+    sample: bool = False
+    """From the bundled sample goals.toml (the team has none of its own): no on-track verdict."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,19 @@ class NoteRow:
     """The login that brought this note in with ``soptui journal import`` (None: recorded here)."""
     login: str = ""
     """The Unix login that recorded it (``operator`` is the display name chosen)."""
+    playbook_title: str | None = None
+    step_title: str | None = None
+    """Titles from the stored version of the run's playbook (None: unknown, show the id)."""
+
+    @property
+    def where(self) -> str:
+        """``Playbook title · Step title`` (ids when the titles are unknown), or ``log``."""
+        if self.playbook_id is None:
+            return "log"
+        place = self.playbook_title or self.playbook_id
+        if self.step_id:
+            place += " · " + (self.step_title or self.step_id)
+        return place
 
 
 @dataclass(frozen=True)
@@ -159,3 +185,17 @@ class Review:
     notes: list[NoteRow]
     people: list[PersonRow]
     days: list[date]
+
+    @property
+    def today(self) -> date:
+        """The team-local day the review was generated on."""
+        return self.generated_at.date()
+
+    @property
+    def running(self) -> bool:
+        """Today lies inside the range: its later days have not come yet."""
+        return self.start <= self.today <= self.end
+
+    def has_come(self, day: date) -> bool:
+        """``day`` is today or earlier (a later day is drawn blank, never as a value)."""
+        return day <= self.today

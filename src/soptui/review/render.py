@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from soptui.markdown import escape_md
-from soptui.review.model import NoteRow, PersonRow, Review
+from soptui.review.model import MARKS, GoalStats, NoteRow, PersonRow, Review
 from soptui.text import safe_json, table, visible
 
 SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
@@ -39,13 +39,60 @@ def signed_pct(value: float | None) -> str:
     return "—" if value is None else f"{value:+.1f}%"
 
 
-def sparkline(values: list[float | None]) -> str:
-    present = [v for v in values if v is not None]
-    if not present:
-        return " " * len(values)
-    low, high = min(present), max(present)
+NO_DATA = "·"
+"""A day that has come without a value; a day still to come is a blank."""
+
+
+def sparkline(values: list[float | None], come: list[bool] | None = None) -> str:
+    """One bar per day scaled from the lowest value to the highest: ``·`` for a day without a
+    value, a blank for a day that has not come (``come[i]`` False), never a bar."""
+    come = come if come is not None else [True] * len(values)
+    present = [v for v, c in zip(values, come, strict=True) if v is not None and c]
+    low, high = (min(present), max(present)) if present else (0.0, 0.0)
     span = (high - low) or 1.0
-    return "".join(" " if v is None else BARS[int((v - low) / span * (len(BARS) - 1))] for v in values)
+    return "".join(
+        " "
+        if not c
+        else NO_DATA
+        if v is None
+        else BARS[max(0, min(len(BARS) - 1, int((v - low) / span * (len(BARS) - 1))))]
+        for v, c in zip(values, come, strict=True)
+    )
+
+
+def trend(review: Review, values: list[float | None]) -> str:
+    """The sparkline of one metric's days in ``review``."""
+    return sparkline(values, [review.has_come(day) for day in review.days])
+
+
+def unit_word(review: Review) -> str:
+    """What the range is, for "the previous week": week, or period for a custom range."""
+    return "week" if review.label.count("-W") == 1 else "period"
+
+
+def comparison(review: Review) -> str | None:
+    """The note on what ``previous`` covers (None without metrics)."""
+    if not review.metrics:
+        return None
+    first = review.metrics[0]
+    if first.compared_from is None or first.compared_until is None:
+        return None
+    days = f"{first.compared_from} → {first.compared_until}"
+    if first.same_days:
+        unit = unit_word(review)
+        return f"Previous: vs the same days of the previous {unit} ({days}); this {unit} is still running."
+    return f"Previous: the previous {unit_word(review)} ({days})."
+
+
+def legend() -> str:
+    return "Days: " + ", ".join(f"{mark} {word}" for mark, word in MARKS.items())
+
+
+def verdict(goal: GoalStats) -> str:
+    """A goal's status in words (no mark: ✗ means skipped, ✓ done)."""
+    if goal.sample or goal.on_track is None:
+        return "—"
+    return "on track" if goal.on_track else "behind"
 
 
 def bar(progress: float | None, width: int = 12) -> str:
@@ -117,6 +164,11 @@ def to_json(review: Review) -> dict[str, Any]:
                 "previous": m.previous,
                 "change": m.change,
                 "change_pct": None if m.change_pct is None else round(m.change_pct, 2),
+                "compared_with": {
+                    "from": m.compared_from.isoformat() if m.compared_from else None,
+                    "until": m.compared_until.isoformat() if m.compared_until else None,
+                    "same_days": m.same_days,
+                },
                 "per_day": m.per_period,
             }
             for m in review.metrics
@@ -136,6 +188,7 @@ def to_json(review: Review) -> dict[str, Any]:
                 "time_elapsed": round(g.time_elapsed, 4),
                 "on_track": g.on_track,
                 "needed_per_week": None if g.needed_per_week is None else round(g.needed_per_week, 2),
+                "sample": g.sample,
             }
             for g in review.goals
         ],
@@ -159,6 +212,8 @@ def to_json(review: Review) -> dict[str, Any]:
                 "login": n.login,
                 "playbook": n.playbook_id,
                 "step": n.step_id,
+                "playbook_title": n.playbook_title,
+                "step_title": n.step_title,
                 "text": n.text,
                 "imported_by": n.imported_by,
             }
@@ -204,11 +259,43 @@ def section_rows(review: Review, section: str) -> list[dict[str, Any]]:
         rows = data[section]
     flat = []
     for row in rows:
-        flat.append({k: (safe_json(v) if isinstance(v, list | dict) else v) for k, v in row.items()})
+        cells: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, dict):  # compared_with: one column per part
+                cells.update((f"{key}_{sub}", _plain(sub, part)) for sub, part in value.items())
+            else:
+                cells[key] = _plain(key, value)
+        flat.append(cells)
     return flat
 
 
-def render_csv(review: Review, section: str) -> str:
+def _plain(key: str, value: Any) -> str | int | float:
+    """A spreadsheet cell: words and numbers, lists joined with "; ", no JSON and no marks."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "days" and isinstance(value, str):
+        return "; ".join(MARKS.get(mark, mark) for mark in value)
+    if isinstance(value, dict):
+        count = value.get("count")
+        words = " ".join(str(_plain(k, v)) for k, v in value.items() if k != "count")
+        return f"{words} ({count})" if count is not None else words
+    if isinstance(value, list):
+        return "; ".join(str(_plain(key, item)) for item in value)
+    if isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def render_csv(review: Review, section: str, *, excel: bool = False) -> str:
+    """One section as CSV (CRLF); ``excel`` starts it with a UTF-8 byte order mark so that
+    spreadsheets (Excel on Chinese Windows) read it as UTF-8."""
+    text = _csv(review, section)
+    return "\ufeff" + text if excel else text
+
+
+def _csv(review: Review, section: str) -> str:
     rows = section_rows(review, section)
     buffer = io.StringIO()
     if rows:
@@ -232,7 +319,7 @@ def _routine_rows(review: Review, md: bool) -> list[list[str]]:
     header = ["Routine", "Days (Mo–Su)", "Done", "On time", "Missed", "Median"]
     rows = [header]
     for r in review.routines:
-        missed = ", ".join(r.missed) if r.missed else ""
+        missed = ", ".join(r.missed)
         rows.append(
             [
                 esc(r.title),
@@ -248,6 +335,8 @@ def _routine_rows(review: Review, md: bool) -> list[list[str]]:
 
 def _metric_rows(review: Review, md: bool) -> list[list[str]]:
     esc = escape_md if md else (lambda t: visible(t, newlines=False))
+    days = [day for day in review.days if review.has_come(day)]
+    span = f"{_short(days[0])}→{_short(days[-1])}" if days else ""
     rows = [["Metric", "This range", "Previous", "Change", "Trend"]]
     for m in review.metrics:
         unit = f" {m.unit}" if m.unit and m.value is not None else ""
@@ -258,27 +347,62 @@ def _metric_rows(review: Review, md: bool) -> list[list[str]]:
                 number(m.value) + unit,
                 number(m.previous),
                 change,
-                sparkline(m.per_period),
+                f"{trend(review, m.per_period)} {span}".rstrip(),
             ]
         )
     return rows
+
+
+def _short(day: date) -> str:
+    return f"{day:%m-%d}"
 
 
 def _goal_rows(review: Review, md: bool) -> list[list[str]]:
     esc = escape_md if md else (lambda t: visible(t, newlines=False))
     rows = [["Goal", "Progress", "Time", "Status", "Needed/week"]]
     for g in review.goals:
-        status = "—" if g.on_track is None else ("✓ on track" if g.on_track else "✗ behind")
+        if g.sample:
+            continue
         rows.append(
             [
                 esc(g.title),
                 f"{bar(g.progress)} {percent(g.progress)}",
                 percent(g.time_elapsed),
-                status,
+                verdict(g),
                 number(g.needed_per_week),
             ]
         )
     return rows
+
+
+SAMPLE_HEADING = "Sample goals (edit goals.toml to set your own)"
+
+
+def _sample_rows(review: Review, md: bool) -> list[list[str]]:
+    """Sample goals: what they would measure, with no progress or verdict (not the team's)."""
+    esc = escape_md if md else (lambda t: visible(t, newlines=False))
+    rows = [["Goal", "Metric", "Target", "By"]]
+    for g in review.goals:
+        if g.sample:
+            rows.append([esc(g.title), esc(g.metric), number(g.target), g.by.isoformat()])
+    return rows
+
+
+def _goal_lines(review: Review, md: bool) -> list[str]:
+    """The goals section: the team's goals, then any samples under their own heading."""
+    real = _goal_rows(review, md)
+    samples = _sample_rows(review, md)
+    show = _md_table if md else (lambda rows: [table(rows)])
+    lines: list[str] = []
+    if len(real) > 1:
+        lines += show(real)
+    elif len(samples) == 1:
+        lines.append("No goals set (goals.toml)." if md else "no goals set (goals.toml)")
+    if len(samples) > 1:
+        if lines:
+            lines.append("")
+        lines += ([f"### {SAMPLE_HEADING}", ""] if md else [SAMPLE_HEADING]) + show(samples)
+    return lines
 
 
 def _md_table(rows: list[list[str]]) -> list[str]:
@@ -289,30 +413,31 @@ def _md_table(rows: list[list[str]]) -> list[str]:
 
 def render_markdown(review: Review) -> str:
     lines = [f"# Review {escape_md(review.label)} ({review.start} → {review.end})", ""]
-    lines += ["## Routines", "", *_md_table(_routine_rows(review, True)), ""]
+    lines += ["## Routines", "", *_md_table(_routine_rows(review, True)), "", legend(), ""]
     lines += ["## Steps", ""]
     if review.skipped:
         lines.append("Skipped most:")
         lines += [
-            f"- {escape_md(s.title)} ×{s.count}: " + ", ".join(f"{escape_md(r)} ×{n}" for r, n in s.reasons)
+            f"- {_md(s.title)} ×{s.count}: " + ", ".join(f"{_md(r)} ×{n}" for r, n in s.reasons)
             for s in review.skipped[:10]
         ]
     if review.left:
         lines.append("Left unfinished:")
-        lines += [f"- {escape_md(s.title)} ×{s.count}" for s in review.left[:10]]
+        lines += [f"- {_md(s.title)} ×{s.count}" for s in review.left[:10]]
     if review.slow:
         lines.append("Slowest against estimate:")
         lines += [
-            f"- {escape_md(s.title)}: {number(minutes(s.mean), 0)} min "
-            f"vs {number(minutes(s.estimate), 0)} min"
+            f"- {_md(s.title)}: {number(minutes(s.mean), 0)} min vs {number(minutes(s.estimate), 0)} min"
             for s in review.slow
         ]
     if not (review.skipped or review.left or review.slow):
         lines.append("Nothing skipped, left or slow.")
     lines += ["", "## Metrics", ""]
+    compared = comparison(review)
+    lines += [compared, ""] if compared else []
     lines += [*_md_table(_metric_rows(review, True))] if review.metrics else ["No metrics recorded."]
     lines += ["", "## Goals", ""]
-    lines += [*_md_table(_goal_rows(review, True))] if review.goals else ["No goals set (goals.toml)."]
+    lines += _goal_lines(review, True) or ["No goals set (goals.toml)."]
     lines += ["", "## Incidents", ""]
     if review.incidents:
         rows = [["Severity", "Incident", "Opened", "Resolved in", "Escalations"]]
@@ -331,15 +456,20 @@ def render_markdown(review: Review) -> str:
         lines.append("No incidents.")
     lines += ["", "## Notes", ""]
     lines += [
-        f"- {local(review, n.at):%m-%d %H:%M} {escape_md(_who(n))} · {escape_md(n.playbook_id or 'log')}"
-        f"{' · ' + escape_md(n.step_id) if n.step_id else ''}: {escape_md(n.text)}{escape_md(_imported(n))}"
+        f"- {local(review, n.at):%m-%d %H:%M} {_md(_who(n))} · {_md(n.where)}: "
+        f"{_md(n.text)}{_md(_imported(n))}"
         for n in review.notes
     ]
     if not review.notes:
         lines.append("No notes.")
     lines += ["", "## People", ""]
-    lines += [f"- {escape_md(_person(p))}" for p in review.people] or ["No actions."]
+    lines += [f"- {_md(_person(p))}" for p in review.people] or ["No actions."]
     return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """User text inside a list item (not a table: ``|`` is plain there)."""
+    return escape_md(text, table=False)
 
 
 def render_text(review: Review) -> str:
@@ -348,11 +478,14 @@ def render_text(review: Review) -> str:
         "",
         "ROUTINES",
         table(_routine_rows(review, False)),
+        legend(),
         "",
         "METRICS",
     ]
+    compared = comparison(review)
+    lines += [compared] if compared else []
     lines.append(table(_metric_rows(review, False)) if review.metrics else "no metrics recorded")
-    lines += ["", "GOALS", table(_goal_rows(review, False)) if review.goals else "no goals set (goals.toml)"]
+    lines += ["", "GOALS", *(_goal_lines(review, False) or ["no goals set (goals.toml)"])]
     lines += ["", "STEPS"]
     lines += [
         visible(
@@ -385,8 +518,7 @@ def render_text(review: Review) -> str:
     lines += ["", "NOTES"]
     lines += [
         visible(
-            f"{local(review, n.at):%m-%d %H:%M} {_who(n)} {n.playbook_id or 'log'} "
-            f"{n.step_id or ''}: {n.text}{_imported(n)}",
+            f"{local(review, n.at):%m-%d %H:%M} {_who(n)} · {n.where}: {n.text}{_imported(n)}",
             newlines=False,
         )
         for n in review.notes

@@ -8,13 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Sparkline, Static
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from soptui.files import write_private
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.review import Review, ReviewRange, build_review, week_range
-from soptui.review.render import bar, minutes, number, percent, render_markdown, signed_pct, sparkline
+from soptui.review.render import bar, minutes, number, percent, render_markdown, signed_pct, trend
 from soptui.schedule import period_of
 from soptui.text import visible
 from soptui.tui.plain import plain
@@ -29,12 +29,31 @@ def cell(text: object) -> Text:
 class ReviewScreen(Screen[None]):
     """Review one week (or any range); left/right move by a week."""
 
+    DEFAULT_CSS = """
+    ReviewScreen .trend-line {
+        width: auto;
+        margin-right: 2;
+    }
+    ReviewScreen .trend-span {
+        width: auto;
+        color: $text-muted;
+    }
+    """
+
     BINDINGS = [
         Binding("left,h", "move(-1)", "prev", id="review.prev", tooltip="Previous week"),
         Binding("right,l", "move(1)", "next", id="review.next", tooltip="Next week"),
         Binding("t", "this_week", "now", id="review.now", tooltip="This week"),
         Binding("e", "export", "export Markdown", id="review.export", tooltip="Save the review as Markdown"),
         Binding("escape,b", "back", "back", id="review.back", tooltip="Back to Today"),
+        Binding(
+            "question_mark,f1",
+            "app.help",
+            "help",
+            show=False,
+            id="review.help",
+            tooltip="Keys of this screen",
+        ),
     ]
 
     def __init__(self, services: Services, rng: ReviewRange | None = None) -> None:
@@ -48,8 +67,10 @@ class ReviewScreen(Screen[None]):
         with VerticalScroll(id="review-body"):
             yield Label(self.services.t("routines"), classes="section")
             yield DataTable(id="review-routines", cursor_type="row", zebra_stripes=True)
+            yield Label(self.services.t("review-legend"), id="review-legend", classes="subtle")
             yield Label(self.services.t("metrics"), classes="section")
             yield DataTable(id="review-metrics", cursor_type="row")
+            yield Label(id="review-compared", classes="subtle")
             yield VerticalScroll(id="review-trends")
             yield Label(self.services.t("goals"), classes="section")
             yield VerticalScroll(id="review-goals")
@@ -103,26 +124,34 @@ class ReviewScreen(Screen[None]):
                 cell(number(m.value)),
                 cell(number(m.previous)),
                 cell(change),
-                cell(sparkline(m.per_period)),
+                cell(trend(review, m.per_period)),
                 key=m.metric,
             )
+        self.query_one("#review-compared", Label).update(plain(self._compared(review), newlines=False))
         trends = self.query_one("#review-trends", VerticalScroll)
         trends.remove_children()
+        shown = [(day, n) for n, day in enumerate(review.days) if review.has_come(day)]
+        span = f"{shown[0][0]:%m-%d} → {shown[-1][0]:%m-%d}" if shown else ""
         for m in review.metrics:
-            points = [v for v in m.per_period if v is not None]
-            if len(points) >= 2:  # a trend needs two values
+            values = [m.per_period[n] for _, n in shown]
+            if sum(v is not None for v in values) >= 2:  # a trend needs two values
+                # Drawn by hand: a day without a value is ·, days still to come are not drawn.
+                line = " ".join(trend(review, m.per_period)[: len(shown)])
                 trends.mount(
                     Horizontal(
-                        Label(plain(f"{m.label} ", newlines=False), classes="goal-title"),
-                        Sparkline([v or 0.0 for v in m.per_period], classes="trend"),
+                        Label(plain(m.label, newlines=False), classes="goal-title"),
+                        Label(plain(line, newlines=False), classes="trend-line"),
+                        Label(plain(span, newlines=False), classes="trend-span"),
                         classes="goal-row",
                     )
                 )
         goals = self.query_one("#review-goals", VerticalScroll)
         goals.remove_children()
-        for g in review.goals:
-            status = "—" if g.on_track is None else ("✓ on track" if g.on_track else "✗ behind")
-            needed = "" if g.needed_per_week is None else f" · {number(g.needed_per_week)}/week to go"
+        for g in [g for g in review.goals if not g.sample]:
+            status = "—" if g.on_track is None else s.t("on-track" if g.on_track else "behind")
+            needed = (
+                "" if g.needed_per_week is None else " · " + s.t("goal-to-go", n=number(g.needed_per_week))
+            )
             progress = ProgressBar(total=1.0, show_eta=False, show_percentage=False)
             progress.progress = max(0.0, min(1.0, g.progress or 0.0))
             goals.mount(
@@ -131,15 +160,28 @@ class ReviewScreen(Screen[None]):
                     progress,
                     Label(
                         plain(
-                            f" {percent(g.progress)} · time {percent(g.time_elapsed)} · {status}{needed}",
+                            f" {percent(g.progress)} · {s.t('goal-time')} {percent(g.time_elapsed)}"
+                            f" · {status}{needed}",
                             newlines=False,
                         )
                     ),
                     classes="goal-row",
                 )
             )
-        if not review.goals:
+        samples = [g for g in review.goals if g.sample]
+        if len(samples) == len(review.goals):
             goals.mount(Label(s.t("no-goals"), classes="subtle"))
+        if samples:
+            goals.mount(Label(s.t("sample-goals"), classes="subtle"))
+            for g in samples:
+                detail = s.t("sample-goal", metric=g.metric, target=number(g.target), by=g.by.isoformat())
+                goals.mount(
+                    Horizontal(
+                        Label(plain(g.title, newlines=False), classes="goal-title"),
+                        Label(plain(" " + detail, newlines=False)),
+                        classes="goal-row",
+                    )
+                )
         incidents = self.query_one("#review-incidents", DataTable)
         incidents.clear(columns=True)
         incidents.add_columns(*s.t("incident-columns").split("|"))
@@ -164,7 +206,7 @@ class ReviewScreen(Screen[None]):
         ]
         self.query_one("#review-steps", Static).update(plain(s.t("steps") + "\n" + ("\n".join(steps) or "—")))
         notes = [
-            f"{n.at.astimezone(s.zone):%a %H:%M} {n.operator} · {n.playbook_id or 'log'}: {n.text}"
+            f"{n.at.astimezone(s.zone):%a %H:%M} {n.operator} · {n.where}: {n.text}"
             for n in review.notes[-20:]
         ]
         people = " · ".join(f"{p.label} {p.actions}" for p in review.people)
@@ -178,6 +220,17 @@ class ReviewScreen(Screen[None]):
                 + "\n"
                 + (people or "—")
             )
+        )
+
+    def _compared(self, review: Review) -> str:
+        """What the metrics' "previous" covers (nothing without metrics)."""
+        if not review.metrics or review.metrics[0].compared_from is None:
+            return ""
+        first = review.metrics[0]
+        days = f"{first.compared_from:%m-%d} → {first.compared_until:%m-%d}"
+        unit = self.services.t("unit-week" if review.label.count("-W") == 1 else "unit-period")
+        return self.services.t(
+            "compared-same-days" if first.same_days else "compared-whole", unit=unit, days=days
         )
 
     def action_move(self, delta: int) -> None:
