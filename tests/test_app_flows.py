@@ -27,7 +27,8 @@ def text_of(app, selector: str) -> str:  # type: ignore[no-untyped-def]
 
 def options_text(app, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
     options = app.screen.query_one(selector, OptionList)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    # Without the cursor column ("› " on the highlighted row, two spaces on the others).
+    return [str(options.get_option_at_index(i).prompt)[2:] for i in range(options.option_count)]
 
 
 async def test_today_lists_routines_and_opens_a_run(tmp_path: Path) -> None:
@@ -49,26 +50,32 @@ async def test_complete_steps_with_inputs_skip_note_undo(tmp_path: Path) -> None
     app, recorder = build_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")  # open the morning round
-        await pilot.press("1", "space")  # tick the first checklist item, complete the step
+        await pilot.press("1", "space")  # one of two checklist items ticked: asked first
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        assert recorder.state(RUN).steps["welcome"].status == "pending"
+        await pilot.press("2", "space")  # tick the second item, complete the step
         state = recorder.state(RUN)
-        assert state.steps["welcome"].status == "done" and state.steps["welcome"].ticked == {0}
-        await pilot.press("space")  # the yes-no step: focus goes to its field
-        assert app.focused is app.screen.query_one("#value-input", Input)
-        await pilot.press("m", "a", "y", "b", "e", "enter")
-        assert "answer yes or no" in text_of(app, "#value-error")
-        assert recorder.state(RUN).steps["found-negative"].status == "pending"  # nothing recorded
-        app.screen.query_one("#value-input", Input).value = ""
-        await pilot.press("n", "o", "enter")
+        assert state.steps["welcome"].status == "done" and state.steps["welcome"].ticked == {0, 1}
+        await pilot.press("space")  # the yes-no step: picked, never typed
+        assert isinstance(app.screen, Pick)
+        await pilot.press("down", "enter")  # "No"
         state = recorder.state(RUN)
         assert state.steps["found-negative"].value is False
         assert state.steps["escalate"].status == "n/a"
         assert any(r.startswith("– 3") for r in options_text(app, "#steps"))
+        assert any("Post a topic (opt.)" in r for r in options_text(app, "#steps"))
         await pilot.press("s")  # optional topic: skipped without a reason
         assert recorder.state(RUN).steps["topic"].status == "skipped"
-        await pilot.press("u")  # undo the skip
+        await pilot.press("u")  # typed into the next step's box, not read as "undo"
+        assert app.screen.query_one("#value-input", Input).value == "u"
+        assert recorder.state(RUN).steps["topic"].status == "skipped"
+        app.screen.query_one("#value-input", Input).value = ""
+        await pilot.press("escape", "u")  # out of the box: undo the skip
         assert recorder.state(RUN).steps["topic"].status == "pending"
-        await pilot.press("s")
-        await pilot.press("n")
+        await pilot.press("s")  # on to "Count new members": the cursor is in its box
+        assert app.focused is app.screen.query_one("#value-input", Input)
+        await pilot.press("escape", "n")  # escape leaves the box, not the run
         assert isinstance(app.screen, Prompt)
         await pilot.press(*"[bold]x[/]", "enter")
         notes = recorder.state(RUN).steps["new-members"].notes
@@ -99,7 +106,7 @@ async def test_skip_asks_for_a_reason(tmp_path: Path) -> None:
 async def test_finish_early_confirms_then_records_left(tmp_path: Path) -> None:
     app, recorder = build_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter", "space", "f")
+        await pilot.press("enter", "1", "2", "space", "f")
         assert isinstance(app.screen, Confirm)
         await pilot.press("n")
         assert not recorder.state(RUN).is_closed
@@ -111,7 +118,7 @@ async def test_finish_early_confirms_then_records_left(tmp_path: Path) -> None:
 async def test_crash_mid_run_then_resume(tmp_path: Path) -> None:
     app, recorder = build_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter", "space")
+        await pilot.press("enter", "space", "y")  # completed with its checklist unticked
     recorder.journal.close()  # the process is gone; only the journal remains
     again, _ = build_app(tmp_path, start="morning")
     async with again.run_test(size=(80, 24)):
@@ -133,7 +140,7 @@ async def test_journal_write_failure_is_shown_and_not_marked_done(
             raise JournalError("disk I/O error writing journal.sqlite3 (is the disk full or failing?)")
 
         monkeypatch.setattr(recorder.journal, "writing", broken)
-        await pilot.press("space")
+        await pilot.press("space", "y")
         assert recorder.state(RUN).steps["welcome"].status == "pending"
         assert options_text(app, "#steps")[0].startswith("⧗ 1")  # queued, not shown as done
         assert any("disk I/O error" in str(n.message) for n in app._notifications)
@@ -168,7 +175,9 @@ async def test_incident_flow_with_escalation_and_report(tmp_path: Path) -> None:
         clock.advance(seconds=1)
         screen.tick()
         assert bells == [1]  # rung once, not every second
-        await pilot.press("tab", "R")
+        await pilot.press("tab", "R")  # two steps still pending: asked first
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
         await pilot.press(*"30 bots banned", "enter")
         assert isinstance(app.screen, ShowText)
         report = str(app.screen.query_one("#shown-text", Static).render())
@@ -211,7 +220,7 @@ async def test_help_and_too_small(tmp_path: Path) -> None:
 async def test_playbook_change_is_announced(tmp_path: Path) -> None:
     app, recorder = build_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter", "space")
+        await pilot.press("enter", "space", "y")
     old = recorder.state(RUN).playbook
     changed = old.model_copy(update={"steps": [*old.steps[:-1]], "title": old.title})
     recorder.journal.close()

@@ -34,9 +34,9 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     tmux.wait_for("Routines")
     tmux.keys("Enter")  # the first routine: the bundled end-of-day data capture
     tmux.wait_for("1 · Record total members")
-    values = ["3000", "37", "512", "1200", "17.1", "4000", "120", "5.5", "evening"]
+    values = ["3000", "37", "512", "1200", "17.1", "4000", "120", "5.5"]
     for number, value in enumerate(values, start=1):
-        tmux.keys("Space")
+        # No key first: on a step that takes a value the cursor is already in its box.
         if number == 2:  # a wrong value is refused next to the field, nothing recorded
             tmux("send-keys", "-t", "e2e", "-l", "lots")
             tmux.keys("Enter")
@@ -45,7 +45,11 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
         tmux("send-keys", "-t", "e2e", "-l", value)
         tmux.keys("Enter")
         tmux.wait_for(f"{number + 1} · ")
-    tmux.keys("n")
+    tmux.keys("Space")  # a choice is picked from a list, not typed
+    tmux.wait_for("late night")
+    tmux.keys("Down", "Down", "Down", "Enter")  # evening
+    tmux.wait_for("10 · ")
+    tmux.keys("Escape", "n")  # out of the value box, then a note
     tmux.wait_for("Note")
     tmux("send-keys", "-t", "e2e", "-l", "campaign day, 活动日")
     tmux.keys("Enter")

@@ -85,7 +85,7 @@ async def test_failed_write_is_kept_as_a_draft_and_saved_later(
 
         monkeypatch.setattr(recorder.journal, "writing", full)
         await pilot.press("n", *"keep me", "enter")
-        await pilot.press("space")
+        await pilot.press("space", "y")
         assert any("is full" in str(n.message) and "draft" in str(n.message) for n in app._notifications)
         assert len(app.services.drafts.pending()) == 2
         assert len(list((tmp_path / "drafts").glob("*.json"))) == 2
@@ -159,7 +159,7 @@ async def test_read_only_journal_still_shows_agenda_and_review(tmp_path: Path) -
         assert any("read-only" in str(n.message) for n in app._notifications)
         rows = [str(o.prompt) for o in app.screen.query_one("#agenda")._options]  # type: ignore[attr-defined]
         assert any("1/5" in r for r in rows)
-        await pilot.press("enter", "space", "n", "o", "enter")
+        await pilot.press("enter", "down", "space", "down", "enter")  # the yes-no step: "No"
         await pilot.pause()
         assert any("read-only; nothing can be recorded" in str(n.message) for n in app._notifications)
         assert recorder.state("morning@2026-11-23").steps["found-negative"].status == "pending"

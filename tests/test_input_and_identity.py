@@ -20,7 +20,7 @@ from soptui.recorder import ActionError, Identity, Recorder
 from soptui.review import build_review, week_range
 from soptui.review.render import render_json, render_text
 from soptui.tui.paste import PasteSafeParser
-from soptui.tui.screens.modals import Prompt
+from soptui.tui.screens.modals import Confirm, Prompt
 from soptui.tui.screens.run import RunScreen
 from soptui.tui.widgets import NoteBox
 from tests.conftest import write
@@ -201,14 +201,14 @@ async def test_an_action_while_another_program_writes_is_queued_then_saved_once(
     app, recorder = build_app(tmp_path)
     app.services.drafts = Drafts(tmp_path / "drafts")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
+        await pilot.press("enter", "1", "2")  # the checklist ticked
         with another_writer(recorder.journal.path):
             started = time.monotonic()
             await pilot.press("space")  # Welcome newcomers: done, but the journal is locked
             await pilot.press("down")  # the screen still answers
             assert time.monotonic() - started < 2.0
             steps = [str(o.prompt) for o in app.screen.query_one("#steps").options]  # type: ignore[attr-defined]
-            assert steps[0].startswith("⧗ 1")
+            assert steps[0].startswith("  ⧗ 1") and steps[2].startswith("› ")  # moved on, then down
             pending = app.services.drafts.pending(RUN)
             assert len(pending) == 1 and pending[0]["uuid"]
             assert list((tmp_path / "drafts").glob("*.json"))
@@ -318,3 +318,49 @@ async def test_hostile_playbook_text_is_inert_everywhere(tmp_path: Path) -> None
         assert "\x1b" not in shot and "\x07" not in shot
     assert any("[@click=app.quit]Q[/]" in shot.replace("&#160;", " ") for shot in shots[:2])
     assert "␛]0;pwned" in shots[1].replace("&#160;", " ")  # the palette shows it as text
+
+
+# -- type where you look; keys typed ahead ----------------------------------------------------------
+
+
+async def test_keys_typed_ahead_apply_in_order_to_the_row_they_reach(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        # A slow SSH link delivers these together: nothing runs between them.
+        for key in ("down", "down", "down", "space"):
+            app.post_message(events.Key(key, " " if key == "space" else None))
+        await pilot.pause()
+        await pilot.pause()
+        state = recorder.state(RUN)
+        assert state.steps["topic"].status == "done"  # the row three downs reached
+        assert state.steps["welcome"].status == "pending"
+        for key in ("up", "up", "up", "1"):
+            app.post_message(events.Key(key, "1" if key == "1" else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert recorder.state(RUN).steps["welcome"].ticked == {0}
+
+
+async def test_typing_on_a_value_step_goes_into_its_box(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        for key in ("down", "down", "down", "down"):  # to "Count new members" (a number)
+            await pilot.press(key)
+        box = screen.query_one("#value-input")
+        assert app.focused is box
+        await pilot.press("3", "7", "a", "b", "c", "s", "n", "u", "f")  # none of these is a binding here
+        assert box.value == "37abcsnuf"  # type: ignore[attr-defined]
+        assert isinstance(app.screen, RunScreen) and recorder.state(RUN).steps["welcome"].ticked == set()
+        await pilot.press("escape")  # leaves the box, not the run; the text stays
+        assert isinstance(app.screen, RunScreen) and app.focused is screen.query_one("#steps")
+        assert box.value == "37abcsnuf"  # type: ignore[attr-defined]
+        await pilot.press("up", "1")  # from the list, digits tick the checklist again
+        await pilot.press("escape")  # leaving the run with a typed value: asked first
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        assert isinstance(app.screen, RunScreen)
+        assert recorder.state(RUN).steps["welcome"].ticked == set()  # "1" on row 4: no checklist

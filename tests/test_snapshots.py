@@ -60,6 +60,11 @@ def test_run_at_60x20(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(prepared(tmp_path, "zh"), press=["enter"], terminal_size=(60, 20))
 
 
+def test_today_at_60x20(snap_compare: Any, tmp_path: Path) -> None:
+    """The documented minimum: incidents first, one line per row."""
+    assert snap_compare(prepared(tmp_path, "zh"), terminal_size=(60, 20))
+
+
 def test_too_small(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(prepared(tmp_path, "en"), terminal_size=(50, 15))
 

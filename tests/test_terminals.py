@@ -66,13 +66,17 @@ def test_five_steps_by_keyboard(tmux: Tmux, tmp_path: Path, name: str) -> None:
     env, size = MATRIX[name]
     journal, status = start(tmux, tmp_path, env, size)
     tmux.wait_for("Welcome newcomers")
-    tmux.keys("Space")
+    tmux.keys("Space")  # its checklist is unticked: asked first
+    tmux.wait_for("checklist items are ticked")
+    tmux.keys("y")
     tmux.wait_for("2 · Moderation sweep")
-    tmux.keys("Space", "n", "o", "Enter")
+    tmux.keys("Space")  # yes or no: picked from a list
+    tmux.wait_for("No")
+    tmux.keys("Down", "Enter")
     tmux.wait_for("4 · Post a topic")
     tmux.keys("s")
     tmux.wait_for("5 · Count new members")
-    tmux.keys("Space", "4", "Enter")
+    tmux.keys("4", "Enter")  # the cursor is already in the value box
     tmux.wait_for("This run is finished")
     screen = tmux.screen()
     assert "\x1b" not in screen
@@ -91,14 +95,16 @@ def test_five_steps_by_keyboard(tmux: Tmux, tmp_path: Path, name: str) -> None:
 def test_resize_mid_step(tmux: Tmux, tmp_path: Path) -> None:
     journal, status = start(tmux, tmp_path, {"TERM": "xterm-256color"}, (80, 24))
     tmux.wait_for("Welcome newcomers")
-    tmux.keys("Space", "Space")
-    tmux.wait_for("Negative posts found?")
+    tmux.keys("Space", "y")
+    tmux.wait_for("2 · Moderation sweep")
+    tmux.keys("Space")
+    tmux.wait_for("Negative posts found?")  # the picker
     tmux("resize-window", "-t", "e2e", "-x", "60", "-y", "20")
-    tmux.keys("n", "o")
+    tmux.keys("Down")  # "No"
     tmux("resize-window", "-t", "e2e", "-x", "50", "-y", "15")
     tmux.wait_for("Terminal too small")
     tmux("resize-window", "-t", "e2e", "-x", "80", "-y", "24")
-    tmux.wait_for("Moderation sweep")
+    tmux.wait_for("Negative posts found?")
     tmux.keys("Enter")
     tmux.wait_for("4 · Post a topic")
     tmux.keys("b")
@@ -109,7 +115,7 @@ def test_resize_mid_step(tmux: Tmux, tmp_path: Path) -> None:
 def test_dropped_session_keeps_the_half_typed_note(tmux: Tmux, tmp_path: Path) -> None:
     journal, status = start(tmux, tmp_path, {"TERM": "xterm-256color"}, (80, 24))
     tmux.wait_for("Welcome newcomers")
-    tmux.keys("Space")
+    tmux.keys("Space", "y")
     tmux.wait_for("2 · Moderation sweep")
     tmux.keys("n")
     tmux.wait_for("Note")

@@ -79,7 +79,10 @@ def _item(
     row = recorder.journal.run(routine_run_id(playbook.id, period))
     run = recorder.fold_row(row) if row else None
     due = due_at(playbook, period, recorder.zone)
-    overdue = now > due and not (run and run.is_closed)
+    # Not overdue before the journal first saw the routine: a team that adds a monthly routine
+    # on the 23rd is not 13 days late for the 10th.
+    seen_before_due = first_seen is not None and first_seen < due
+    overdue = now > due and not (run and run.is_closed) and seen_before_due
     missed: list[str] = []
     if first_seen is not None:
         # Periods after the one in which the routine was first seen, before the current one.

@@ -33,7 +33,9 @@ def terminal_problem() -> str | None:
     return None
 
 
-def open_app(context: Context, playbook: str | None, review: ReviewRange | None = None) -> int:
+def open_app(
+    context: Context, playbook: str | None, review: ReviewRange | None = None, *, demo: bool = False
+) -> int:
     problem = terminal_problem()
     if problem:
         raise CommandError(problem)
@@ -60,6 +62,7 @@ def open_app(context: Context, playbook: str | None, review: ReviewRange | None 
         context.paths.data_dir / "reports",
         warnings,
         Drafts(context.paths.drafts_dir),
+        demo=demo,
     )
     app = make_app(services, playbook, review)
     paste.install()  # a paste is text, even when it holds escape sequences
@@ -89,7 +92,7 @@ def open_demo(context: Context) -> int:
             fill_demo(journal, context.library, context.zone, datetime.now(context.zone), context.language)
         context.journal_option = path
         context.__dict__.pop("journal_path", None)
-        return open_app(context, None)
+        return open_app(context, None, demo=True)
 
 
 def _problem_line(problem: Problem) -> str:

@@ -217,7 +217,8 @@ class SoptuiApp(App[int]):
     def action_help(self) -> None:
         from soptui.tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.services.language))
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.services.language, self.screen))
 
     def open_playbook(self, playbook_id: str) -> None:
         playbook = self.services.library.get(playbook_id)

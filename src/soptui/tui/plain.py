@@ -21,3 +21,12 @@ def styled(text: str, style: str) -> Content:
 def as_markup(text: str) -> str:
     """``text`` for an API that parses markup (the command palette): shown literally, one line."""
     return escape(visible(text, newlines=False))
+
+
+CURSOR = "›"
+"""Marks the highlighted row in a list, so the selection reads without colour too."""
+
+
+def with_cursor(body: Content, highlighted: bool) -> Content:
+    """A list row: a cursor column, then the row's own text."""
+    return Content(f"{CURSOR} " if highlighted else "  ") + body

@@ -23,6 +23,8 @@ class Services:
     reports_dir: Path
     warnings: list[str]
     drafts: Drafts = field(default_factory=lambda: Drafts(None))
+    demo: bool = False
+    """A throwaway demo journal: the headers say so."""
 
     @property
     def library(self) -> Library:

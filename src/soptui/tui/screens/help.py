@@ -1,88 +1,106 @@
-"""Help: the keys of each screen and the ideas behind them, in the app's language."""
+"""Help for the screen in front of you, generated from its key bindings so it cannot drift.
+
+Each row is one action: the keys come from the screen's ``BINDINGS`` (as the footer shows
+them), the words from the translation catalogue under ``help.<binding id>``. A binding
+without words is a bug the tests catch (tests/test_help.py).
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
-HELP = {
-    "en": """\
-# soptui help
+from soptui.i18n import Language, t
+from soptui.markdown import escape_md
 
-**Today** lists the routines due this day, week and month, and open incidents.
-
-| key | action |
-|---|---|
-| ↑ ↓ j k | move |
-| enter | open or resume the selected run |
-| i | open an incident |
-| ctrl+p | command palette: start any playbook |
-| ? | this help |
-| q | quit |
-
-**Run** walks through a playbook's steps. Every action is saved in the journal at once.
-
-| key | action |
-|---|---|
-| space, enter | complete the step (type its value first if it asks for one) |
-| s | skip (asks for a reason unless the step is optional) |
-| n | add a note |
-| 1–9 | tick checklist items |
-| c | copy the step's ready-made text (OSC 52 clipboard; the text is shown too) |
-| u | undo your last action |
-| f | finish the run now (pending steps are recorded as left) |
-| R | resolve an incident (asks for a summary, then shows the report) |
-| esc, b | back to Today: the run stays open |
-
-Marks: ✓ done · ✗ skipped · ▶ current · · pending · – not applicable · ! overdue · ● incident
-
-Press escape, q or enter to close this help.
-""",
-    "zh": """\
-# soptui 帮助
-
-**今日**：列出今天、本周、本月要做的例行工作，以及进行中的事件。
-
-| 按键 | 作用 |
-|---|---|
-| ↑ ↓ j k | 移动 |
-| enter | 打开或继续所选运行 |
-| i | 开启事件 |
-| ctrl+p | 命令面板：开始任意手册 |
-| ? | 帮助 |
-| q | 退出 |
-
-**运行**：逐步执行手册。每个操作都会立即写入日志。
-
-| 按键 | 作用 |
-|---|---|
-| 空格, enter | 完成当前步骤（需要数值时先输入） |
-| s | 跳过（非可选步骤需填写原因） |
-| n | 添加备注 |
-| 1–9 | 勾选清单项 |
-| c | 复制步骤的现成文本（OSC 52 剪贴板，同时显示文本） |
-| u | 撤销自己的上一个操作 |
-| f | 立即结束本次运行（未完成步骤记为遗留） |
-| R | 解决事件（填写总结后显示报告） |
-| esc, b | 返回今日，运行保持打开 |
-
-标记：✓ 完成 · ✗ 跳过 · ▶ 当前 · · 待办 · – 不适用 · ! 逾期 · ● 事件
-
-按 escape、q 或 enter 关闭帮助。
-""",
+KEY_NAMES = {
+    "space": "space",
+    "enter": "enter",
+    "escape": "esc",
+    "question_mark": "?",
+    "down": "↓",
+    "up": "↑",
+    "left": "←",
+    "right": "→",
 }
 
 
+def key_display(key: str) -> str:
+    """How the footer writes a key: ``^r`` for ctrl+r, ``?`` for question_mark."""
+    if key.startswith("ctrl+"):
+        return "^" + key.removeprefix("ctrl+")
+    return KEY_NAMES.get(key, key)
+
+
+def screen_kind(screen: Screen[object]) -> str:
+    """The help page's name: today, run, incident, review."""
+    from soptui.tui.screens.run import RunScreen
+
+    if isinstance(screen, RunScreen):
+        return "incident" if screen.state.is_incident else "run"
+    return type(screen).__name__.removesuffix("Screen").lower()
+
+
+def help_rows(bindings: list[Binding], language: Language) -> list[tuple[str, str]]:
+    """(keys, what they do), one row per action, in the order the screen declares them."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for binding in bindings:
+        if binding.id is None or binding.id.startswith("hidden."):
+            continue
+        # run.tick1…run.tick9, run.resolve-ctrl, run.move-up: one row per action
+        group = binding.id.rstrip("0123456789").split("-")[0]
+        keys = [key_display(k.strip()) for k in binding.key.split(",")]
+        if group in rows:
+            rows[group][0].extend(k for k in keys if k not in rows[group][0])
+        else:
+            rows[group] = (keys, t(language, f"help.{group}"))
+    shown = []
+    for keys, words in rows.values():
+        if len(keys) > 3 and all(k.isdigit() for k in keys):
+            keys = [f"{keys[0]}–{keys[-1]}"]
+        shown.append((", ".join(keys), words))
+    return shown
+
+
+def help_markdown(screen: Screen[object], language: Language) -> str:
+    kind = screen_kind(screen)
+    bindings = [
+        b
+        for b in type(screen).BINDINGS
+        if isinstance(b, Binding) and screen.check_action(b.action.split("(")[0], ()) is not False
+    ]
+    lines = [
+        f"# {escape_md(t(language, f'help-title.{kind}'))}",
+        "",
+        escape_md(t(language, f"help-intro.{kind}")),
+        "",
+        f"| {t(language, 'help-key')} | {t(language, 'help-action')} |",
+        "|---|---|",
+    ]
+    lines += [f"| {escape_md(keys)} | {escape_md(words)} |" for keys, words in help_rows(bindings, language)]
+    lines += [
+        f"| ^p | {escape_md(t(language, 'help.palette'))} |",
+        "",
+        escape_md(t(language, "help-marks")),
+        "",
+        escape_md(t(language, "help-close")),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 class HelpScreen(ModalScreen[None]):
+    """The keys of the screen it was opened from, and what they do."""
+
     BINDINGS = [Binding("escape,q,enter,question_mark", "app.pop_screen", "close", id="help.close")]
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: Language, screen: Screen[object]) -> None:
         super().__init__()
         self.language = language
+        self.text = help_markdown(screen, language)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide"):
-            yield Markdown(HELP.get(self.language, HELP["en"]))
+            yield Markdown(self.text)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Literal
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +30,7 @@ from soptui.recorder import ActionError
 from soptui.runs import RunState, StepState
 from soptui.text import visible
 from soptui.timeline import escalations, timeline
-from soptui.tui.plain import plain, styled
+from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
 from soptui.tui.screens.today import hms
 from soptui.tui.services import Services
@@ -44,6 +45,34 @@ Action = Callable[[str], RunState | None]
 
 def minutes(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)} min"
+
+
+def fit_parts(parts: list[tuple[str, int]], width: int) -> str:
+    """Join ``(text, priority)`` parts with " · ", dropping whole parts (highest number
+    first) until the line fits: a header is shortened by meaning, never cut mid-phrase."""
+    kept = [(text, rank) for text, rank in parts if text]
+    while len(kept) > 1 and cell_len(" · ".join(t for t, _ in kept)) > width:
+        worst = max(range(len(kept)), key=lambda i: (kept[i][1], i))
+        if kept[worst][1] == 0:
+            break
+        del kept[worst]
+    return " · ".join(t for t, _ in kept)
+
+
+def _typed_value(step: StepState) -> bool:
+    """Whether the step's value is typed into the box (numbers and text), not picked."""
+    spec = step.step.input
+    return spec is not None and step.status == "pending" and spec.type in ("number", "integer", "text")
+
+
+def _picked_value(step: StepState) -> bool:
+    """Whether the step's value is picked from a list (choices, yes or no)."""
+    spec = step.step.input
+    return spec is not None and step.status == "pending" and spec.type in ("choice", "yes-no")
+
+
+def _choices(kind: str, choices: list[str] | None, t: Callable[[str], str]) -> list[str]:
+    return [t("yes"), t("no")] if kind == "yes-no" else list(choices or [])
 
 
 class RunScreen(Screen[None]):
@@ -73,8 +102,16 @@ class RunScreen(Screen[None]):
             tooltip="Copy (works while typing)",
         ),
         Binding("escape,b", "back", "back", id="run.back", tooltip="Back to Today; the run stays open"),
-        Binding("j", "move(1)", show=False, id="run.down"),
-        Binding("k", "move(-1)", show=False, id="run.up"),
+        Binding("i", "incident", "incident", show=False, id="run.incident", tooltip="Open an incident"),
+        Binding(
+            "question_mark,f1", "app.help", "help", show=False, id="run.help", tooltip="Keys of this screen"
+        ),
+        # Moving is handled here, before the list sees the key, so keys typed ahead apply in
+        # order: the row (and the focus) a key leaves is the one the next key acts on.
+        Binding("down", "move(1)", show=False, priority=True, id="run.move-down"),
+        Binding("up", "move(-1)", show=False, priority=True, id="run.move-up"),
+        Binding("j", "move(1)", show=False, id="run.move-j"),
+        Binding("k", "move(-1)", show=False, id="run.move-k"),
         *[Binding(str(n), f"tick({n - 1})", show=False, id=f"run.tick{n}") for n in range(1, 10)],
     ]
 
@@ -89,6 +126,8 @@ class RunScreen(Screen[None]):
         self._presence_target: str | None = None
         self._presence_pending = False
         self._just_noted = False  # an empty enter right after a note must not complete a step
+        self._typed: dict[str, str] = {}  # values typed per step and not recorded yet
+        self._value_step: str | None = None  # the step whose value the box shows
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -106,7 +145,8 @@ class RunScreen(Screen[None]):
                     yield TextField(id="value-input")
                     yield Static(id="value-error", classes="error")
                 if incident:
-                    yield Static(id="timeline")
+                    with VerticalScroll(id="timeline-box"):
+                        yield Static(id="timeline")
                     yield NoteBox(
                         self._typing_draft("incident"),
                         placeholder=self.services.t("type-note"),
@@ -130,6 +170,7 @@ class RunScreen(Screen[None]):
             self.set_interval(1.0, self.tick)
         else:
             self.query_one("#steps", OptionList).focus()
+        self._focus_for(self.step)  # a step that takes a typed value: the cursor is in its box
         self._announce()
         self.set_interval(10.0, self._announce)
         if self.changes:
@@ -194,25 +235,33 @@ class RunScreen(Screen[None]):
     def _header(self) -> None:
         s, state = self.services, self.state
         now = s.clock()
+        # (text, priority): when the line is too wide, whole parts go, least important first.
+        parts: list[tuple[str, int]]
         if state.is_incident:
             people = sorted({e.operator for e in state.events})
-            text = (
-                f" ● {state.severity} {state.playbook.title} · {state.title} · "
-                f"{hms(state.elapsed(now))} · {', '.join(people)}"
-            )
+            parts = [
+                (f"● {state.severity} {state.title}", 0),
+                (hms(state.elapsed(now)), 0),
+                (state.playbook.title, 3),
+                (", ".join(people), 4),
+            ]
         else:
-            planned = state.playbook.planned
-            text = (
-                f" {state.playbook.title} · {state.period} · {state.done_count}/{state.total} · "
-                f"{minutes(state.elapsed(now))} {s.t('elapsed')}"
-            )
-            if planned:
-                text += f" · ~{minutes(planned)} {s.t('planned')}"
+            parts = [
+                (state.playbook.title, 0),
+                (f"{state.done_count}/{state.total}", 0),
+                (f"{minutes(state.elapsed(now))} {s.t('elapsed')}", 2),
+                (state.period or "", 4),
+            ]
+            if state.playbook.planned:
+                parts.append((f"~{minutes(state.playbook.planned)} {s.t('planned')}", 5))
         if state.is_closed:
-            text += f" · {s.t('run-finished')}"
+            parts.append((s.t("run-finished"), 1))
         others = self._others()
         if others:
-            text += " · " + ", ".join(others)
+            parts.append((", ".join(others), 3))
+        if self.services.demo:
+            parts.insert(0, (s.t("demo"), 0))
+        text = " " + fit_parts(parts, max(self.size.width - 1, 20))
         self.query_one("#run-header", Static).update(plain(text, newlines=False))
 
     def _others(self) -> list[str]:
@@ -242,8 +291,11 @@ class RunScreen(Screen[None]):
                 mark, style, suffix = "!", "bold red", f" +{minutes(late[step_id])}"
             if step.status == "skipped" and step.reason:
                 suffix = f" ({step.reason})"
+            if step.step.optional and step.status == "pending":
+                suffix += f" ({self.services.t('optional')})"
             label = visible(f"{mark} {number} {step.step.title}{suffix}", newlines=False)
-            rows.append((step_id, Content.styled(label, style) if style else Content(label)))
+            body = Content.styled(label, style) if style else Content(label)
+            rows.append((step_id, with_cursor(body, step_id == self.selected)))
         if [option.id for option in options.options] == [step_id for step_id, _ in rows]:
             # Same steps: change only the lines whose mark or text changed (no rebuild, less output).
             for index, (_, prompt) in enumerate(rows):
@@ -298,17 +350,18 @@ class RunScreen(Screen[None]):
             extra.append(f"c: {', '.join(sn.label for sn in definition.snippets)}")
         self.query_one("#step-extra", Static).update(plain("\n".join(str(e) for e in extra)))
         spec = definition.input
-        value_input.display = spec is not None and step.status == "pending"
+        value_input.display = _typed_value(step)
+        if self._value_step != definition.id:  # each step keeps what was typed for it
+            self._value_step = definition.id
+            value_input.value = self._typed.get(definition.id, "")
+        error = ""
         if spec is not None:
             label = spec.label or definition.title
             unit = f" ({spec.unit})" if spec.unit else ""
-            hint = (
-                "/".join(spec.choices or [])
-                if spec.type == "choice"
-                else ("yes/no" if spec.type == "yes-no" else spec.type)
-            )
-            value_input.placeholder = visible(f"{label}{unit} · {hint}", newlines=False)
-        self.query_one("#value-error", Static).update("")
+            value_input.placeholder = visible(f"{label}{unit} · {s.t('type-' + spec.type)}", newlines=False)
+            if _picked_value(step):
+                error = f"⏎ {s.t('choose')}: {' / '.join(_choices(spec.type, spec.choices, s.t))}"
+        self.query_one("#value-error", Static).update(plain(error, newlines=False))
 
     def _status_text(self, step: StepState) -> str:
         s = self.services
@@ -329,9 +382,10 @@ class RunScreen(Screen[None]):
         late = escalations(self.state, s.clock())
         for step_id, over in late.items():
             lines.append(f"! {self.state.steps[step_id].step.title} +{minutes(over)}")
-        widget = self.query_one("#timeline", Static)
-        widget.update(plain("\n".join(lines[-12:])))
-        widget.border_title = s.t("timeline")
+        self.query_one("#timeline", Static).update(plain("\n".join(lines[-200:])))
+        box = self.query_one("#timeline-box", VerticalScroll)
+        box.border_title = s.t("timeline")
+        box.scroll_end(animate=False)  # the newest entry stays in view, whoever wrote it
 
     def _select(self, step_id: str | None) -> None:
         if step_id != self.selected:
@@ -339,6 +393,14 @@ class RunScreen(Screen[None]):
         self.selected = step_id
         self._step_list()
         self._detail()
+        self._focus_for(self.step)
+
+    def _focus_for(self, step: StepState | None) -> None:
+        """Type where you look: a step that takes a typed value gets the cursor in its box."""
+        if step is not None and _typed_value(step):
+            self.query_one("#value-input", Input).focus()
+        elif isinstance(self.app.focused, Input) and self.app.focused.id == "value-input":
+            self._refocus()
 
     # -- recording -----------------------------------------------------------------
     def record(
@@ -429,9 +491,10 @@ class RunScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id != self.selected:
+        if event.option.id != self.selected:  # moved by the mouse (keys move through _select)
             self._announce(event.option.id)
             self.selected = event.option.id
+            self._step_list()
             self._detail()
 
     @on(OptionList.OptionSelected, "#steps")
@@ -439,6 +502,10 @@ class RunScreen(Screen[None]):
         self.action_complete()
 
     def action_move(self, delta: int) -> None:
+        focused = self.app.focused
+        if isinstance(focused, NoteBox):  # up and down move within a multi-line note
+            focused.action_cursor_down() if delta > 0 else focused.action_cursor_up()
+            return
         ids = list(self.state.steps)
         if self.selected in ids:
             self._select(ids[max(0, min(len(ids) - 1, ids.index(self.selected) + delta))])
@@ -448,12 +515,29 @@ class RunScreen(Screen[None]):
         if step is None:
             return
         value_input = self.query_one("#value-input", Input)
-        if step.step.input is not None and step.status == "pending" and not value_input.has_focus:
+        if _typed_value(step) and not value_input.has_focus:
             value_input.focus()
+            return
+        if _picked_value(step):
+            self._pick_value(step)
             return
         self._complete_with(value_input.value if step.step.input else None)
 
-    def _complete_with(self, raw: str | None) -> None:
+    def _pick_value(self, step: StepState) -> None:
+        spec = step.step.input
+        assert spec is not None
+        s = self.services
+        shown = _choices(spec.type, spec.choices, s.t)
+        stored = ["yes", "no"] if spec.type == "yes-no" else shown
+
+        def picked(key: str | None) -> None:
+            if key is not None:
+                self._complete_with(stored[int(key)])
+
+        options = [(str(i), label) for i, label in enumerate(shown)]
+        self.app.push_screen(Pick(spec.label or step.step.title, options), picked)
+
+    def _complete_with(self, raw: str | None, *, checked: bool = False) -> None:
         step = self.step
         if step is None:
             return
@@ -463,6 +547,17 @@ class RunScreen(Screen[None]):
             except InputError as error:
                 self.query_one("#value-error", Static).update(plain(f"⚠ {error}"))
                 return
+        total, ticked = len(step.step.checklist), len(step.ticked)
+        if total and ticked < total and not checked:
+            s = self.services
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._complete_with(raw, checked=True)
+
+            question = s.t("checklist-partial", ticked=ticked, total=total)
+            self.app.push_screen(Confirm(question, s.t("yes"), s.t("no")), answered)
+            return
         draft = {"kind": "step.done", "step": step.step.id, "value": raw}
 
         def complete(event_id: str) -> RunState:
@@ -470,6 +565,8 @@ class RunScreen(Screen[None]):
 
         outcome = self.record(complete, draft, redraw=False)
         if outcome != "refused":
+            self._typed.pop(step.step.id, None)
+            self._value_step = None
             self.query_one("#value-input", Input).value = ""
             self._refocus()
         if outcome == "done":
@@ -485,6 +582,11 @@ class RunScreen(Screen[None]):
     @on(Input.Submitted, "#value-input")
     def _value_submitted(self, event: Input.Submitted) -> None:
         self._complete_with(event.value)
+
+    @on(Input.Changed, "#value-input")
+    def _value_typed(self, event: Input.Changed) -> None:
+        if self._value_step is not None:
+            self._typed[self._value_step] = event.value
 
     @on(NoteBox.Submitted, "#note-input")
     def _note_submitted(self, event: NoteBox.Submitted) -> None:
@@ -611,7 +713,20 @@ class RunScreen(Screen[None]):
         else:
             finish(True)
 
-    def action_resolve(self) -> None:
+    def action_resolve(self, confirmed: bool = False) -> None:
+        s = self.services
+        pending = [st for st in self.state.steps.values() if st.status == "pending"]
+        if pending and not confirmed:
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.action_resolve(confirmed=True)
+
+            self.app.push_screen(
+                Confirm(s.t("confirm-resolve", n=len(pending)), s.t("yes"), s.t("no")), answered
+            )
+            return
+
         def resolve(summary: str | None) -> None:
             resolve_ = self.services.recorder.resolve
             if summary and self.record(lambda _e: resolve_(self.state.run_id, summary)) == "done":
@@ -620,7 +735,30 @@ class RunScreen(Screen[None]):
         self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Leave a text field first (its text stays); leave the run only from the list, asking
+        before a typed value that was never recorded is left behind."""
+        focused = self.app.focused
+        if isinstance(focused, (Input, NoteBox)):
+            self.query_one("#steps", OptionList).focus()
+            return
+        unsaved = {k: v for k, v in self._typed.items() if v.strip()}
+        if not unsaved:
+            self.app.pop_screen()
+            return
+        s = self.services
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.pop_screen()
+
+        step_id, value = next(iter(unsaved.items()))
+        title = self.state.steps[step_id].step.title if step_id in self.state.steps else step_id
+        self.app.push_screen(
+            Confirm(s.t("confirm-leave", step=title, value=value), s.t("yes"), s.t("no")), answered
+        )
+
+    def action_incident(self) -> None:
+        self.app.start_incident()  # type: ignore[attr-defined]
 
     def action_copy(self) -> None:
         step = self.step

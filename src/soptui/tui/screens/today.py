@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from rich.cells import cell_len
@@ -19,8 +20,19 @@ from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import pad, visible
-from soptui.tui.plain import plain, styled
+from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.services import Services
+
+
+def span(delta: timedelta, t: Callable[[str], str]) -> str:
+    """An overdue span that cannot be read as a time of day: "2d 3h", "6 h 42 min", "6小时42分"."""
+    minutes_ = max(int(delta.total_seconds() // 60), 0)
+    days, hours, mins = minutes_ // 1440, minutes_ % 1440 // 60, minutes_ % 60
+    if days:
+        return t("span-days").format(d=days, h=hours)
+    if hours:
+        return t("span-hours").format(h=hours, m=mins)
+    return t("span-minutes").format(m=mins)
 
 
 def hms(delta: timedelta) -> str:
@@ -48,16 +60,17 @@ class TodayScreen(Screen[None]):
         ),
         Binding("i", "incident", "incident", id="today.incident", tooltip="Open an incident"),
         Binding("r", "app.review", "review", id="today.review", tooltip="The week's review"),
-        Binding("question_mark", "app.help", "help", id="today.help", tooltip="Keys and concepts"),
+        Binding("question_mark,f1", "app.help", "help", id="today.help", tooltip="Keys of this screen"),
         Binding("q", "app.quit", "quit", id="today.quit", tooltip="Quit soptui"),
-        Binding("j", "cursor_down", show=False, id="today.down"),
-        Binding("k", "cursor_up", show=False, id="today.up"),
+        Binding("j", "cursor_down", show=False, id="today.move-down"),
+        Binding("k", "cursor_up", show=False, id="today.move-up"),
     ]
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
         self.agenda: Agenda | None = None
+        self._bodies: dict[str, Content] = {}  # each row's text, without the cursor column
 
     def compose(self) -> ComposeResult:
         yield Static(id="today-header", classes="header")
@@ -80,9 +93,12 @@ class TodayScreen(Screen[None]):
             return
         options = self.query_one("#agenda", OptionList)
         now = self.services.now()
+        current = options.highlighted_option.id if options.highlighted_option else None
         for run in self.agenda.incidents:
+            key = f"incident:{run.run_id}"
+            self._bodies[key] = self._incident_line(run, now)
             with contextlib.suppress(OptionDoesNotExist):
-                options.replace_option_prompt(f"incident:{run.run_id}", self._incident_line(run, now))
+                options.replace_option_prompt(key, with_cursor(self._bodies[key], key == current))
 
     def refresh_agenda(self) -> None:
         """Re-read the agenda and redraw, keeping the highlighted row."""
@@ -98,23 +114,25 @@ class TodayScreen(Screen[None]):
             )
         now = s.now()
         _year, week, _ = now.isocalendar()
-        header = f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}{'':4}{s.operator}"
+        demo = f" · {s.t('demo')}" if s.demo else ""
+        header = f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}{demo}{'':4}{s.operator}"
         self.query_one("#today-header", Static).update(plain(header, newlines=False))
         options = self.query_one("#agenda", OptionList)
         highlighted = options.highlighted_option.id if options.highlighted_option else None
-        rows: list[Option | None] = [
-            Option(styled(f"{s.t('routines')}", "bold"), id="h:routines", disabled=True)
-        ]
-        rows += [
-            Option(self._routine_line(item, now), id=f"routine:{item.entry.playbook.id}")
-            for item in agenda.routines
-        ]
-        rows.append(Option(styled(f"{s.t('incidents')}", "bold"), id="h:incidents", disabled=True))
+        # Incidents first: at 60x20 an open incident must never fall below the fold.
+        self._bodies = {}
+        rows: list[Option | None] = []
         if agenda.incidents:
-            rows += [
-                Option(self._incident_line(run, now), id=f"incident:{run.run_id}") for run in agenda.incidents
-            ]
-        else:
+            rows.append(Option(styled(f"{s.t('incidents')}", "bold"), id="h:incidents", disabled=True))
+            for run in agenda.incidents:
+                self._bodies[f"incident:{run.run_id}"] = self._incident_line(run, now)
+        rows += [Option(self._bodies[key], id=key) for key in self._bodies]
+        rows.append(Option(styled(f"{s.t('routines')}", "bold"), id="h:routines", disabled=True))
+        for item in agenda.routines:
+            key = f"routine:{item.entry.playbook.id}"
+            self._bodies[key] = self._routine_line(item, now)
+            rows.append(Option(self._bodies[key], id=key))
+        if not agenda.incidents:
             rows.append(Option(plain(f"  {s.t('no-incidents')}"), id="h:none", disabled=True))
         options.clear_options()
         options.add_options(rows)
@@ -123,6 +141,7 @@ class TodayScreen(Screen[None]):
             options.highlighted = ids.index(highlighted)
         elif len(ids) > 1:
             options.highlighted = 1
+        self._mark_cursor()
         missed = [
             f"{visible(i.entry.playbook.title, newlines=False)} ×{len(i.missed)}"
             for i in agenda.routines
@@ -131,6 +150,21 @@ class TodayScreen(Screen[None]):
         self.query_one("#today-missed", Static).update(
             plain(f" {s.t('missed')}: " + " · ".join(missed)) if missed else ""
         )
+
+    @on(OptionList.OptionHighlighted, "#agenda")
+    def _mark_cursor(self) -> None:
+        """Draw the cursor glyph on the highlighted row only (the selection must read without colour)."""
+        options = self.query_one("#agenda", OptionList)
+        current = options.highlighted_option.id if options.highlighted_option else None
+        for key, body in self._bodies.items():
+            prompt = with_cursor(body, key == current)
+            with contextlib.suppress(OptionDoesNotExist):
+                if str(options.get_option(key).prompt) != prompt.plain:
+                    options.replace_option_prompt(key, prompt)
+
+    def _width(self) -> int:
+        """Cells a row may use: the terminal less the list's border and padding and the cursor column."""
+        return max(self.app.size.width - 6, 40)
 
     def _routine_line(self, item: AgendaItem, now: datetime) -> Content:
         s = self.services
@@ -147,22 +181,22 @@ class TodayScreen(Screen[None]):
         steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
         if run and run.is_closed and run.closed_at:
             state = f"{run.closed_by} · {run.closed_at.astimezone(s.zone):%a %H:%M}"
+        elif item.overdue:
+            state = f"{s.t('overdue')} {span(now - item.due, s.t)}"
         else:
-            state = s.t(word)
-            if item.overdue:
-                late = now - item.due
-                days = late.days
-                state = f"{s.t('overdue')} {days}d" if days else f"{s.t('overdue')} {hms(late)[:5]}"
-            else:
-                due = item.due.astimezone(s.zone)
-                when = f"{due:%H:%M}" if due.date() == now.date() else f"{due:%a %H:%M}"
-                state = f"{state} · {s.t('due')} {when}"
-        title = pad(visible(item.entry.playbook.title, newlines=False), 26)
-        text = f"{mark} {title} {item.entry.playbook.cadence:<8} {steps:>5}  {state}"
+            due = item.due.astimezone(s.zone)
+            when = f"{due:%H:%M}" if due.date() == now.date() else f"{due:%a %H:%M}"
+            state = f"{s.t(word)} · {s.t('due')} {when}" if word == "not started" else f"{s.t(word)} · {when}"
+        width = self._width()
+        cadence = s.t(item.entry.playbook.cadence)
+        # The title takes what the other columns leave, so a row never wraps (60x20 included).
+        fixed = 2 + 1 + cell_len(cadence) + 1 + 5 + 2 + cell_len(state)
+        title = pad(visible(item.entry.playbook.title, newlines=False), max(width - fixed, 10))
+        text = f"{mark} {title} {cadence} {steps:>5}  {state}"
         return Content.styled(text, style) if style else Content(text)
 
     def _incident_line(self, run: RunState, now: datetime) -> Content:
-        title = pad(visible(run.title or "", newlines=False), 26)
+        title = pad(visible(run.title or "", newlines=False), max(self._width() - 26, 10))
         elapsed = hms(run.elapsed(now))
         text = f"● {run.severity or ''} {title} {elapsed}  {run.done_count}/{run.total}"
         return Content.styled(text, "bold red" if cell_len(text) else "")
