@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from soptui.cli import main
+from soptui.events import Event, dumps, utc_text
 from soptui.journal import Journal
-from soptui.journal.events import Event, dumps, utc_text
 from soptui.playbooks.library import Source, load_library
 from soptui.playbooks.loader import load_playbook
 from soptui.review import build_review, week_range

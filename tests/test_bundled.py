@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -112,17 +112,40 @@ def test_soptui_check_passes_on_the_bundled_set() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_headless_modules_never_import_textual(tmp_path: Path) -> None:
-    code = (
-        "import sys\n"
-        "import soptui.cli, soptui.recorder, soptui.agenda, soptui.runs, soptui.schedule, soptui.timeline\n"
-        "import soptui.commands.playbook_commands, soptui.commands.run_commands\n"
-        "import soptui.commands.journal_commands, soptui.journal.exchange\n"
-        "from soptui.cli import main\n"
-        "main(['--version']) if False else None\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual',)))\n"
-    )
+DOMAIN = [
+    "soptui.events",
+    "soptui.runs",
+    "soptui.schedule",
+    "soptui.agenda",
+    "soptui.timeline",
+    "soptui.recorder",
+    "soptui.review",
+    "soptui.playbooks.library",
+    "soptui.playbooks.loader",
+    "soptui.config",
+    "soptui.text",
+]
+
+
+def imported_by(modules: list[str]) -> set[str]:
+    """Top-level packages loaded by importing ``modules`` in a fresh interpreter."""
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "print(sorted(sys.modules))\n"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
     )
-    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
+    return {name.split(".")[0] for name in ast.literal_eval(result.stdout)}
+
+
+def test_headless_modules_never_import_textual_or_rich() -> None:
+    """The domain and the store are plain Python: no terminal library (the import contract)."""
+    loaded = imported_by([*DOMAIN, "soptui.journal", "soptui.cli"])
+    assert not loaded & {"textual", "rich"}
+
+
+@pytest.mark.parametrize(
+    "module", ["soptui.playbooks.library", "soptui.runs", "soptui.config", "soptui.text"]
+)
+def test_domain_modules_never_load_the_store(module: str) -> None:
+    """Loading a library or folding a run needs no sqlite3 (the store sits below, not beside)."""
+    assert "sqlite3" not in imported_by([module])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from soptui.journal.events import UNDOABLE, Event
+from soptui.events import UNDOABLE, Event
 from soptui.playbooks.inputs import InputValue
 from soptui.playbooks.models import Playbook, Step
 

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import tomli_w
 
-from soptui.journal import Journal, JournalError
-
 JOURNAL_NAME = "journal.sqlite3"
 CONFIG_NAME = "config.toml"
 PLAYBOOKS_NAME = "playbooks"
@@ -192,6 +190,8 @@ def umask_problem() -> str | None:
 
 def init_team(root: Path, group: str | None, timezone: str | None, language: str | None) -> list[str]:
     """Create a team directory; returns warnings. Raises TeamError when it cannot."""
+    from soptui.journal import Journal, JournalError  # here only: a library load needs no sqlite3
+
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise TeamError(f"{root} exists and is not an empty directory")
     if group is not None:

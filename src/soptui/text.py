@@ -7,8 +7,8 @@ repaint another operator's terminal; they are shown as visible placeholders inst
 from __future__ import annotations
 
 import re
-
-from rich.cells import cell_len
+import unicodedata
+from functools import lru_cache
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
@@ -40,6 +40,18 @@ def has_unsafe(text: str) -> bool:
 def strip_unsafe(text: str) -> str:
     """``text`` without control or bidi characters (newlines and tabs kept)."""
     return _UNSAFE.sub("", text)
+
+
+@lru_cache(maxsize=4096)
+def _char_cells(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells ``text`` takes (CJK characters two), without importing a terminal library."""
+    return sum(_char_cells(char) for char in text)
 
 
 def pad(text: str, width: int) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 from time import monotonic
 
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
+from soptui.events import utc_text
 from soptui.files import write_output
 from soptui.journal import JournalError, store
-from soptui.journal.events import utc_text
 from soptui.journal.exchange import (
     CSV_LINE_END,
     ImportProblem,

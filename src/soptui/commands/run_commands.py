@@ -8,8 +8,8 @@ from typing import Any
 
 from soptui.agenda import Agenda, AgendaItem, build_agenda
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
+from soptui.events import INSTANT_RANGE, check_instant
 from soptui.journal import JournalError
-from soptui.journal.events import INSTANT_RANGE, check_instant
 from soptui.playbooks.fields import ID_PATTERN
 from soptui.recorder import ActionError, Recorder
 from soptui.runs import RunState

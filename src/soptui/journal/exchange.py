@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from soptui.journal.events import Event, dumps, utc_text
+from soptui.events import Event, dumps, utc_text
 from soptui.journal.store import Journal, JournalValueError, RunRow
 from soptui.playbooks.models import Playbook
 from soptui.schedule import period_end, period_of, period_start

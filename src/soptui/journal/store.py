@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from soptui.journal.events import Event, dumps, parse_utc, utc_text
+from soptui.events import Event, dumps, parse_utc, utc_text
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 QUICK_CHECK_LIMIT = 64 * 1024 * 1024

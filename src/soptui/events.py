@@ -1,4 +1,4 @@
-"""Journal events: the append-only facts everything else is derived from.
+"""Events: the append-only facts everything else is derived from (a domain fact; the journal stores them).
 
 The JSON form of an event is a public format (``soptui journal export``), documented in
 docs/journal.md; change it only by adding optional fields.
