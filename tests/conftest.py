@@ -32,6 +32,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("TZ", "Asia/Shanghai")
+    from soptui.i18n import activate
+
+    activate("en")  # a test that ran the app or CLI in Chinese leaves the process in Chinese
     yield home
 
 

@@ -74,3 +74,16 @@ def test_wheel_install_lists_bundled_playbooks(tmp_path: Path) -> None:
         timeout=60,
     )
     assert {p["id"] for p in json.loads(english.stdout)["playbooks"]} == {p["id"] for p in bundled}
+    # The compiled Chinese catalogue ships in the wheel: --help and errors are Chinese.
+    assert Path(site, "soptui", "locale", "zh_CN", "LC_MESSAGES", "soptui.mo").is_file()
+    chinese = subprocess.run(
+        [str(venv / "bin" / "soptui"), "--language", "zh", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (
+        chinese.returncode == 0 and "用法：soptui" in chinese.stdout and "显示本帮助并退出" in chinese.stdout
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from soptui.i18n import _, minutes_text
 from soptui.markdown import escape_block, escape_md
 from soptui.playbooks.inputs import show_value
 from soptui.runs import RunState
@@ -29,26 +30,27 @@ def timeline(state: RunState) -> list[Entry]:
     entries: list[Entry] = []
     for event in state.events:
         title = titles.get(event.step_id or "", event.step_id or "")
-        strike = " (undone)" if event.uuid in undone else ""
+        strike = _(" (undone)") if event.uuid in undone else ""
         payload = event.payload
         if event.kind == "run.opened":
             what = payload.get("title") or payload.get("period") or ""
-            text = f"opened {payload.get('severity') or ''} {what}"
+            text = _("opened {severity} {what}").format(severity=payload.get("severity") or "", what=what)
             mark = "●"
         elif event.kind == "step.done":
             value = f": {show_value(payload['value'])}" if "value" in payload else ""
             text, mark = f"{title}{value}{strike}", "✓"
         elif event.kind == "step.skipped":
-            text, mark = f"{title} skipped ({payload.get('reason') or 'optional'}){strike}", "✗"
+            reason = payload.get("reason") or _("optional")
+            text, mark = _("{title} skipped ({reason})").format(title=title, reason=reason) + strike, "✗"
         elif event.kind == "note":
             where = f"{title}: " if event.step_id else ""
-            text, mark = f"note: {where}{payload.get('text', '')}{strike}", "✎"
+            text, mark = _("note: {text}").format(text=where + payload.get("text", "")) + strike, "✎"
         elif event.kind == "undo" or event.kind == "checklist.ticked":
             continue
         elif event.kind == "run.finished":
-            text, mark = f"finished{strike}", "■"
+            text, mark = _("finished") + strike, "■"
         else:
-            text, mark = f"resolved: {payload.get('summary', '')}", "■"
+            text, mark = _("resolved: {summary}").format(summary=payload.get("summary", "")), "■"
         entries.append(Entry(event.at, event.operator, mark, text.strip()))
     return sorted(entries, key=lambda e: e.at)
 
@@ -67,8 +69,7 @@ def escalations(state: RunState, now: datetime) -> dict[str, timedelta]:
 
 
 def _minutes(delta: timedelta) -> str:
-    total = int(delta.total_seconds() // 60)
-    return f"{total // 60} h {total % 60} min" if total >= 60 else f"{total} min"
+    return minutes_text(int(delta.total_seconds() // 60))
 
 
 def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
@@ -81,24 +82,35 @@ def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
     lines = [
         f"# {escape_md(state.severity or '')} {title}",
         "",
-        f"- Playbook: {escape_md(state.playbook.title)} (`{state.playbook.id}`)",
-        f"- Opened: {local(state.opened_at)} by {escape_md(state.opened_by)}",
+        "- "
+        + _("Playbook: {title} (`{id}`)").format(title=escape_md(state.playbook.title), id=state.playbook.id),
+        "- "
+        + _("Opened: {when} by {name}").format(when=local(state.opened_at), name=escape_md(state.opened_by)),
     ]
     if state.resolved_at:
-        lines.append(f"- Resolved: {local(state.resolved_at)} by {escape_md(state.finished_by or '')}")
-    lines.append(f"- Duration: {_minutes(state.elapsed(now))}")
+        lines.append(
+            "- "
+            + _("Resolved: {when} by {name}").format(
+                when=local(state.resolved_at), name=escape_md(state.finished_by or "")
+            )
+        )
+    lines.append("- " + _("Duration: {duration}").format(duration=_minutes(state.elapsed(now))))
     if state.summary:
-        lines += ["", "## Summary", "", escape_block(state.summary)]
-    lines += ["", "## Steps", "", "| Step | State | By | After opening |", "|---|---|---|---|"]
+        lines += ["", "## " + _("Summary"), "", escape_block(state.summary)]
+    header = " | ".join([_("Step"), _("State"), _("By"), _("After opening")])
+    lines += ["", "## " + _("Steps"), "", f"| {header} |", "|---|---|---|---|"]
     for step in state.steps.values():
         after = _minutes(step.at - state.opened_at) if step.at else ""
         lines.append(
-            f"| {escape_md(step.step.title)} | {step.status} | {escape_md(step.by or '')} | {after} |"
+            f"| {escape_md(step.step.title)} | {_(step.status)} | {escape_md(step.by or '')} | {after} |"
         )
-    lines += ["", "## Timeline", ""]
+    lines += ["", "## " + _("Timeline"), ""]
     for entry in timeline(state):
         lines.append(f"- {local(entry.at)} {escape_md(entry.operator)} {entry.mark} {escape_md(entry.text)}")
     counts = Counter(e.operator for e in state.events if e.kind != "undo")
-    lines += ["", "## Who did what", ""]
-    lines += [f"- {escape_md(name)}: {count} action(s)" for name, count in counts.most_common()]
+    lines += ["", "## " + _("Who did what"), ""]
+    lines += [
+        "- " + _("{name}: {n} action(s)").format(name=escape_md(name), n=count)
+        for name, count in counts.most_common()
+    ]
     return "\n".join(lines) + "\n"

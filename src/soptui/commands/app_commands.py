@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soptui.context import CommandError, Context, make_recorder, open_journal
+from soptui.i18n import _
 from soptui.playbooks.problems import Problem
 from soptui.text import visible
 
@@ -41,7 +42,7 @@ def open_app(
         raise CommandError(problem)
     library = context.library
     if playbook is not None and library.get(playbook) is None:
-        raise CommandError(f"no playbook {playbook!r}; see `soptui list`")
+        raise CommandError(_("no playbook {playbook!r}; see `soptui list`").format(playbook=playbook))
     journal = open_journal(context)
     # The app shows what the configuration made soptui ignore (the CLI leaves that to it).
     ignored = context.take_warnings()
@@ -87,7 +88,7 @@ def open_demo(context: Context) -> int:
         raise CommandError(problem)
     with tempfile.TemporaryDirectory(prefix="soptui-demo-") as directory:
         path = Path(directory) / "demo.sqlite3"
-        print("soptui: preparing a demo journal with four weeks of history…", file=sys.stderr)
+        print(_("soptui: preparing a demo journal with four weeks of history…"), file=sys.stderr)
         with Journal.open(path) as journal:
             fill_demo(journal, context.library, context.zone, datetime.now(context.zone), context.language)
         context.journal_option = path

@@ -10,6 +10,7 @@ from time import monotonic
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.events import utc_text
 from soptui.files import write_output
+from soptui.i18n import _
 from soptui.journal import JournalError, store
 from soptui.journal.exchange import (
     CSV_LINE_END,
@@ -37,12 +38,14 @@ def export(context: Context, fmt: str, since: str | None, until: str | None, out
     end = _day(until, context, "--until")
     if start is not None and end is not None and start > end:
         raise UsageError(
-            f"--since {start.date()} is after --until {end.date()}: nothing could match; swap the two dates"
+            _("--since {value} is after --until {value2}: nothing could match; swap the two dates").format(
+                value=start.date(), value2=end.date()
+            )
         )
     end = end + timedelta(days=1) if end else None  # --until is inclusive
     journal = open_journal(context, readonly=True) if journal_exists(context) else None
     if journal is None:
-        raise CommandError(f"no journal at {context.journal_path}")
+        raise CommandError(_("no journal at {journal_path}").format(journal_path=context.journal_path))
     lines = (export_csv if fmt == "csv" else export_jsonl)(journal, start, end)
     end_of_line = CSV_LINE_END if fmt == "csv" else "\n"
     try:
@@ -56,9 +59,11 @@ def export(context: Context, fmt: str, since: str | None, until: str | None, out
     except BrokenPipeError:
         raise
     except OSError as error:
-        raise CommandError(f"cannot write to standard output: {error.strerror or error}") from None
+        raise CommandError(
+            _("cannot write to standard output: {value}").format(value=error.strerror or error)
+        ) from None
     write_output(output, text)
-    print(visible(f"wrote {output}", newlines=False), file=sys.stderr)
+    print(visible(_("wrote {output}").format(output=output), newlines=False), file=sys.stderr)
     return 0
 
 
@@ -70,14 +75,20 @@ def import_file(context: Context, source: Path) -> int:
             versions, events = parse_lines(read_lines(handle, str(source)), str(source))
     except NotRegularFile:
         raise CommandError(
-            f"{source}: not a regular file (a FIFO, socket or device); nothing was imported"
+            _("{source}: not a regular file (a FIFO, socket or device); nothing was imported").format(
+                source=source
+            )
         ) from None
     except OSError as error:
-        raise CommandError(f"cannot read {source}: {error.strerror or error}") from None
+        raise CommandError(
+            _("cannot read {source}: {value}").format(source=source, value=error.strerror or error)
+        ) from None
     except UnicodeDecodeError as error:
-        raise CommandError(f"{source}: not UTF-8 (byte {error.start})") from None
+        raise CommandError(
+            _("{source}: not UTF-8 (byte {start})").format(source=source, start=error.start)
+        ) from None
     except ImportProblem as error:
-        raise CommandError(f"{error}; nothing was imported") from None
+        raise CommandError(_("{error}; nothing was imported").format(error=error)) from None
     recorder = make_recorder(context, open_journal(context))
 
     def closed(run_id: str) -> datetime | None:
@@ -96,16 +107,26 @@ def import_file(context: Context, source: Path) -> int:
         summary += f"; {len(result.conflicts)} conflicting event(s) not imported"
         first = ", ".join(result.conflicts[:3]) + (", …" if len(result.conflicts) > 3 else "")
         print(
-            f"soptui: warning: {len(result.conflicts)} event(s) in {visible(str(source), newlines=False)} "
-            f"have the UUID of a different event already in the journal and were not imported: {first}",
+            _(
+                "soptui: warning: {conflicts} event(s) in {source} have the UUID of a "
+                "different event already in the journal and were not imported: {first}"
+            ).format(
+                conflicts=len(result.conflicts), source=visible(str(source), newlines=False), first=first
+            ),
             file=sys.stderr,
         )
     if result.version_conflicts:
         summary += f"; {len(result.version_conflicts)} conflicting playbook version(s) kept as stored"
         print(
-            f"soptui: warning: {len(result.version_conflicts)} playbook version(s) in "
-            f"{visible(str(source), newlines=False)} differ from the version stored under the same hash; "
-            f"the stored one was kept: {', '.join(h[:12] for h in result.version_conflicts[:3])}",
+            _(
+                "soptui: warning: {version_conflicts} playbook version(s) in {source} "
+                "differ from the version stored under the same hash; the stored one "
+                "was kept: {value}"
+            ).format(
+                version_conflicts=len(result.version_conflicts),
+                source=visible(str(source), newlines=False),
+                value=", ".join(h[:12] for h in result.version_conflicts[:3]),
+            ),
             file=sys.stderr,
         )
     print(summary)
@@ -117,13 +138,18 @@ def backup(context: Context, target: Path | None) -> int:
         stamp = datetime.now(context.zone).strftime("%Y%m%d-%H%M%S")
         target = context.journal_path.with_name(f"journal-backup-{stamp}.sqlite3")
     if target.exists() or target.is_symlink():
-        raise CommandError(f"{target} already exists; choose a new file name")
+        raise CommandError(_("{target} already exists; choose a new file name").format(target=target))
     journal = open_journal(context, readonly=True)
     try:
         journal.backup(target)
     except JournalError as error:
         raise CommandError(str(error)) from None
-    print(visible(f"backed up {journal.event_count()} event(s) to {target}", newlines=False))
+    print(
+        visible(
+            _("backed up {value} event(s) to {target}").format(value=journal.event_count(), target=target),
+            newlines=False,
+        )
+    )
     return 0
 
 
@@ -131,24 +157,31 @@ def check(context: Context) -> int:
     """Check the whole journal file (read-only); 0 when intact, 1 when damaged."""
     path = context.journal_path
     if not path.exists() and not path.is_symlink():
-        raise CommandError(f"no journal at {path}")
+        raise CommandError(_("no journal at {path}").format(path=path))
     if path.is_symlink() or not path.is_file():
-        raise CommandError(f"the journal {path} is not a regular file")
+        raise CommandError(_("the journal {path} is not a regular file").format(path=path))
     size = path.stat().st_size
     progress = _Progress(path, size) if size > store.QUICK_CHECK_LIMIT else None
     report = store.check_file(path, progress)
     if progress is not None:
         progress.done()
     if not report.problems:
-        print(visible(f"the journal {path} is intact: {report.events} event(s)", newlines=False))
+        print(
+            visible(
+                _("the journal {path} is intact: {events} event(s)").format(path=path, events=report.events),
+                newlines=False,
+            )
+        )
         return 0
-    print(visible(f"the journal {path} is damaged:", newlines=False))
+    print(visible(_("the journal {path} is damaged:").format(path=path), newlines=False))
     for problem in report.problems:
         print(f"  {visible(problem, newlines=False)}")
     raise CommandError(
-        f"the journal {path} is damaged ({len(report.problems)} problem(s) above); it was not changed. "
-        f"Keep a copy of it, then recover what is readable: "
-        f"sqlite3 {path} '.recover' | sqlite3 recovered.sqlite3"
+        _(
+            "the journal {path} is damaged ({problems} problem(s) above); it was "
+            "not changed. Keep a copy of it, then recover what is readable: "
+            "sqlite3 {path} '.recover' | sqlite3 recovered.sqlite3"
+        ).format(path=path, problems=len(report.problems))
     )
 
 
@@ -162,7 +195,10 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         print(
             visible(
-                f"checking {path} ({size // (1024 * 1024)} MB); this reads the whole file…", newlines=False
+                _("checking {path} ({value} MB); this reads the whole file…").format(
+                    path=path, value=size // (1024 * 1024)
+                ),
+                newlines=False,
             ),
             file=sys.stderr,
         )

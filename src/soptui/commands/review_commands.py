@@ -8,6 +8,7 @@ from pathlib import Path
 
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.files import write_output
+from soptui.i18n import _
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.review import ReviewRange, build_review, week_range
@@ -18,7 +19,7 @@ from soptui.schedule import FIRST_DAY, parse_date_option, period_of
 def review_range(context: Context, week: str | None, start: str | None, until: str | None) -> ReviewRange:
     """The range from the options: --week, or --from/--until, or this ISO week."""
     if week and (start or until):
-        raise UsageError("give --week or --from/--until, not both")
+        raise UsageError(_("give --week or --from/--until, not both"))
     if week:
         return week_range(period_of("weekly", parse_date_option("--week", week, week=True)))
     if start or until:
@@ -26,9 +27,9 @@ def review_range(context: Context, week: str | None, start: str | None, until: s
         last = parse_date_option("--until", until) if until else context.today()
         first = first or max(last - timedelta(days=6), FIRST_DAY)
         if first > last:
-            raise UsageError("--from must not be after --until")
+            raise UsageError(_("--from must not be after --until"))
         if (last - first).days > 366:
-            raise UsageError("a review covers at most a year")
+            raise UsageError(_("a review covers at most a year"))
         return ReviewRange(first, last, f"{first} → {last}")
     return week_range(period_of("weekly", context.today()))
 
@@ -46,16 +47,18 @@ def review(
     rng = review_range(context, week, start, until)
     if fmt is None:
         if output is not None or section is not None:
-            raise UsageError("-o and --section need --format")
+            raise UsageError(_("-o and --section need --format"))
         from soptui.commands.app_commands import open_app
 
         return open_app(context, None, review=rng)
     if section is not None and fmt != "csv":
-        raise UsageError("--section applies to --format csv")
+        raise UsageError(_("--section applies to --format csv"))
     if excel and fmt != "csv":
-        raise UsageError("--excel applies to --format csv")
+        raise UsageError(_("--excel applies to --format csv"))
     if not journal_exists(context):
-        raise CommandError(f"no journal at {context.journal_path}; nothing to review yet")
+        raise CommandError(
+            _("no journal at {journal_path}; nothing to review yet").format(journal_path=context.journal_path)
+        )
     journal = open_journal(context, readonly=True)
     try:
         report = build_review(make_recorder(context, journal), rng)
@@ -75,7 +78,7 @@ def review(
         sys.stdout.write(text)
         return 0
     write_output(output, text)
-    print(f"wrote {output}", file=sys.stderr)
+    print(_("wrote {output}").format(output=output), file=sys.stderr)
     return 0
 
 

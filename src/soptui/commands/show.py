@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from soptui.context import CommandError, Context
+from soptui.i18n import N_, _
 from soptui.playbooks.fields import format_duration
 from soptui.playbooks.library import Library
 from soptui.playbooks.loader import LoadedPlaybook
@@ -34,12 +35,16 @@ def unknown_playbook(library: Library, playbook_id: str) -> str:
 
     broken = [p.file for p in library.errors if p.file.suffix == ".toml" and p.file.stem == playbook_id]
     if broken:
-        return f"no playbook {playbook_id!r}: {broken[0]} did not load (soptui check {broken[0]} says why)"
-    known = ", ".join(sorted(library.entries)) or "none"
+        return _("no playbook {playbook_id!r}: {path} did not load (soptui check {path} says why)").format(
+            playbook_id=playbook_id, path=broken[0]
+        )
+    known = ", ".join(sorted(library.entries)) or _("none")
     close = get_close_matches(playbook_id, sorted(library.entries), n=1)
     if close:
-        return f"no playbook {playbook_id!r}; did you mean {close[0]!r}? (known: {known})"
-    return f"no playbook {playbook_id!r} (known: {known})"
+        return _("no playbook {playbook_id!r}; did you mean {value!r}? (known: {known})").format(
+            playbook_id=playbook_id, value=close[0], known=known
+        )
+    return _("no playbook {playbook_id!r} (known: {known})").format(playbook_id=playbook_id, known=known)
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -116,6 +121,8 @@ def _number(value: float | None) -> float | int | None:
     return value
 
 
+INPUT_TYPES = (N_("integer"), N_("number"), N_("text"), N_("choice"), N_("yes-no"))
+
 # -- text -------------------------------------------------------------------------------------
 
 
@@ -137,17 +144,17 @@ def playbook_text(data: dict[str, Any]) -> str:
     lines = [_line(f"{data['id']} · {data['title']}")]
     if data["summary"]:
         lines.append(f"  {_line(data['summary'])}")
-    lines.extend(_field("cadence", [data["cadence"]], ""))
+    lines.extend(_field(_("cadence"), [_(data["cadence"])], ""))
     if data["severities"] is not None:
-        lines.extend(_field("severities", [_line(", ".join(data["severities"]))], ""))
+        lines.extend(_field(_("severities"), [_line(", ".join(data["severities"]))], ""))
     elif data["due"] is not None or data["cadence"] != "incident":
-        lines.extend(_field("due", [_due_text(data["due"])], ""))
+        lines.extend(_field(_("due"), [_due_text(data["due"])], ""))
     if data["owner"]:
-        lines.extend(_field("owner", [_line(data["owner"])], ""))
+        lines.extend(_field(_("owner"), [_line(data["owner"])], ""))
     if data["estimate"]:
-        lines.extend(_field("estimate", [data["estimate"]], ""))
-    lines.extend(_field("origin", [_line(data["origin"])], ""))
-    lines.extend(_field("file", [_line(data["path"])], ""))
+        lines.extend(_field(_("estimate"), [data["estimate"]], ""))
+    lines.extend(_field(_("origin"), [_line(data["origin"])], ""))
+    lines.extend(_field(_("file"), [_line(data["path"])], ""))
     width = max(2, len(str(len(data["steps"]))))
     for step in data["steps"]:
         lines.append("")
@@ -157,59 +164,63 @@ def playbook_text(data: dict[str, Any]) -> str:
 
 def _due_text(due: dict[str, Any] | None) -> str:
     if due is None:
-        return "end of the period"
+        return _("end of the period")
     day = due["day"]
     parts = [
         due["weekday"] or "",
-        "last day" if day == "last" else (f"day {day}" if day is not None else ""),
+        _("last day") if day == "last" else (_("day {day}").format(day=day) if day is not None else ""),
         due["time"] or "",
     ]
-    return " ".join(part for part in parts if part) or "end of the period"
+    return " ".join(part for part in parts if part) or _("end of the period")
 
 
 def _step_text(step: dict[str, Any], width: int) -> list[str]:
-    optional = " (optional)" if step["optional"] else ""
+    optional = _(" (optional)") if step["optional"] else ""
     lines = [_line(f"{step['number']:>{width}}. {step['id']} · {step['title']}{optional}")]
     indent = " " * (width + 2)
     if step["role"]:
-        lines.extend(_field("role", [_line(step["role"])], indent))
+        lines.extend(_field(_("role"), [_line(step["role"])], indent))
     if step["estimate"]:
-        lines.extend(_field("estimate", [step["estimate"]], indent))
+        lines.extend(_field(_("estimate"), [step["estimate"]], indent))
     if step["escalate_after"]:
-        lines.extend(_field("escalate", [f"after {step['escalate_after']}"], indent))
+        lines.extend(
+            _field(_("escalate"), [_("after {duration}").format(duration=step["escalate_after"])], indent)
+        )
     if step["when"]:
-        lines.extend(_field("when", [_line(step["when"])], indent))
+        lines.extend(_field(_("when"), [_line(step["when"])], indent))
     spec = step["input"]
     if spec is not None:
-        lines.extend(_field("input", [_input_text(spec)], indent))
+        lines.extend(_field(_("input"), [_input_text(spec)], indent))
         if spec["choices"]:
-            lines.extend(_field("choices", [_line(" | ".join(spec["choices"]))], indent))
+            lines.extend(_field(_("choices"), [_line(" | ".join(spec["choices"]))], indent))
     if step["checklist"]:
-        lines.extend(_field("checklist", [f"- {_line(item)}" for item in step["checklist"]], indent))
+        lines.extend(_field(_("checklist"), [f"- {_line(item)}" for item in step["checklist"]], indent))
     for snippet in step["snippets"]:
         body = [_line(line) for line in snippet["text"].splitlines()]
-        lines.extend(_field("snippet", [f"[{_line(snippet['label'])}]", *body], indent))
+        lines.extend(_field(_("snippet"), [f"[{_line(snippet['label'])}]", *body], indent))
     if step["links"]:
-        lines.extend(_field("links", [_line(link) for link in step["links"]], indent))
+        lines.extend(_field(_("links"), [_line(link) for link in step["links"]], indent))
     return lines
 
 
 def _input_text(spec: dict[str, Any]) -> str:
     """e.g. ``integer, label "New members", unit 人, 0..5000, metric members.new (sum)``."""
-    parts = [spec["type"]]
+    parts = [_(spec["type"])]
     if spec["label"]:
-        parts.append(f'label "{spec["label"]}"')
+        parts.append(_('label "{label}"').format(label=spec["label"]))
     if spec["unit"]:
-        parts.append(f"unit {spec['unit']}")
+        parts.append(_("unit {unit}").format(unit=spec["unit"]))
     low, high = spec["min"], spec["max"]
     if low is not None and high is not None:
         parts.append(f"{low}..{high}")
     elif low is not None:
-        parts.append(f"min {low}")
+        parts.append(_("min {low}").format(low=low))
     elif high is not None:
-        parts.append(f"max {high}")
+        parts.append(_("max {high}").format(high=high))
     if not spec["required"]:
-        parts.append("value optional")
+        parts.append(_("value optional"))
     if spec["metric"]:
-        parts.append(f"metric {spec['metric']} ({spec['aggregate']})")
+        parts.append(
+            _("metric {metric} ({aggregate})").format(metric=spec["metric"], aggregate=_(spec["aggregate"]))
+        )
     return _line(", ".join(parts))

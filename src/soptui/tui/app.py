@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from soptui.review import ReviewRange
 
 from soptui.files import write_private
+from soptui.i18n import N_, _, activate
 from soptui.journal import JournalError
 from soptui.playbooks.diff import describe_changes
 from soptui.playbooks.inputs import show_value
@@ -31,11 +32,33 @@ from soptui.tui.screens.run import RunScreen, minutes
 from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
 from soptui.tui.services import Services
+from soptui.tui.words import localise_bindings
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 # The longest a key press may wait for another writer's lock; after that the action is kept as
 # a pending draft and written by a worker once the journal is free (docs/reliability.md).
 UI_WRITE_WAIT = 0.2
+
+
+# Textual's own commands in the palette.
+TEXTUAL_COMMANDS = (
+    N_("Change the current theme"),
+    N_("Hide the keys and widget help panel"),
+    N_("Keys"),
+    N_("Maximize the focused widget"),
+    N_("Maximize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Minimize"),
+    N_("Quit the application as soon as possible"),
+    N_("Quit"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+    N_("Screenshot"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Theme"),
+    N_("palette"),
+    N_("Open the command palette"),
+    N_("Search for commands…"),
+)
 
 
 class SoptuiApp(App[int]):
@@ -44,12 +67,13 @@ class SoptuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "soptui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False, id="app.quit")]
+    BINDINGS = [Binding("ctrl+c", "quit", N_("quit"), show=False, id="app.quit")]
 
     def __init__(
         self, services: Services, start_playbook: str | None = None, review: ReviewRange | None = None
     ) -> None:
         super().__init__()
+        localise_bindings(self)
         self.services = services
         self.start_playbook = start_playbook
         self.start_review = review
@@ -114,11 +138,10 @@ class SoptuiApp(App[int]):
         problems = journal.integrity_problems_separately()
         if problems:
             journal.refuse_writes()
-            message = (
-                f"the journal {journal.path} is damaged ({'; '.join(problems)[:160]}); it is now "
-                f"read-only and was not changed. Recover what is readable: "
-                f"sqlite3 {journal.path} '.recover' | sqlite3 recovered.sqlite3"
-            )
+            message = _(
+                "the journal {path} is damaged ({problems}); it is now read-only and was not "
+                "changed. Recover what is readable: sqlite3 {path} '.recover' | sqlite3 recovered.sqlite3"
+            ).format(path=journal.path, problems="; ".join(problems)[:160])
             self.call_from_thread(self.notify, message, severity="error", timeout=30)
 
     def _clear_ghosts(self) -> None:
@@ -195,14 +218,22 @@ class SoptuiApp(App[int]):
             self._too_small = None
 
     # -- commands shared by keys and the palette -----------------------------------
+    def action_command_palette(self) -> None:
+        """Textual's command palette, with its placeholder in the app's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
         for entry in self.services.library:
             playbook = entry.playbook
-            verb = "Incident" if playbook.is_incident else "Run"
+            verb = _("Incident") if playbook.is_incident else _("Run")
             # The palette parses titles and help as markup: playbook text must stay inert.
             yield SystemCommand(
-                as_markup(f"{verb}: {playbook.title}"),
+                as_markup(_("{verb}: {title}").format(verb=verb, title=playbook.title)),
                 as_markup(playbook.summary or playbook.id),
                 lambda pid=playbook.id: self.open_playbook(pid),
             )
@@ -223,7 +254,7 @@ class SoptuiApp(App[int]):
     def open_playbook(self, playbook_id: str) -> None:
         playbook = self.services.library.get(playbook_id)
         if playbook is None:
-            self.notify(f"no playbook {playbook_id!r}", severity="error", markup=False)
+            self.notify(_("no playbook {id!r}").format(id=playbook_id), severity="error", markup=False)
         elif playbook.is_incident:
             self.start_incident(playbook_id)
         else:
@@ -265,7 +296,7 @@ class SoptuiApp(App[int]):
         s = self.services
         incidents = [e.playbook for e in s.library if e.playbook.is_incident]
         if not incidents:
-            self.notify("no incident playbooks in the library", severity="warning", markup=False)
+            self.notify(_("no incident playbooks in the library"), severity="warning", markup=False)
             return
 
         def with_playbook(chosen: str | None) -> None:
@@ -310,7 +341,7 @@ class SoptuiApp(App[int]):
             lines += [f"✎ {step.step.title}: {n.payload.get('text', '')}" for n in step.notes]
         lines += [f"✎ {n.payload.get('text', '')}" for n in state.notes]
         if state.left:
-            lines.append("left: " + ", ".join(state.left))
+            lines.append(_("left: {steps}").format(steps=", ".join(state.left)))
         self.push_screen(ShowText(s.t("run-finished"), "\n".join(lines)))
 
     def show_incident_report(self, state: RunState) -> None:
@@ -326,7 +357,7 @@ class SoptuiApp(App[int]):
                 write_private(target, report)
             except OSError as error:
                 self.notify(
-                    f"cannot save {target}: {error.strerror or error}",
+                    _("cannot save {path}: {error}").format(path=target, error=error.strerror or error),
                     severity="error",
                     markup=False,
                 )
@@ -339,5 +370,6 @@ class SoptuiApp(App[int]):
 def make_app(
     services: Services, start_playbook: str | None = None, review: ReviewRange | None = None
 ) -> SoptuiApp:
-    """The one way to build the app, for the CLI and the tests alike."""
+    """The one way to build the app, for the CLI and the tests alike (in the services' language)."""
+    activate(services.language)
     return SoptuiApp(services, start_playbook, review)

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, TextArea
 
 from soptui.text import strip_unsafe
+from soptui.tui.words import N_, localise_bindings
 
 
 def _one_line(text: str) -> str:
@@ -43,7 +44,7 @@ class NoteBox(TextArea):
     """
 
     BINDINGS = [
-        Binding("ctrl+j,alt+enter", "newline", "new line", show=False, id="note.newline"),
+        Binding("ctrl+j,alt+enter", "newline", N_("new line"), show=False, id="note.newline"),
     ]
 
     @dataclass
@@ -67,6 +68,7 @@ class NoteBox(TextArea):
             compact=True,
             placeholder=placeholder,
         )
+        localise_bindings(self)
 
     def on_mount(self) -> None:
         self.move_cursor(self.document.end)  # a recovered draft continues where it stopped

@@ -15,6 +15,7 @@ from textual.widgets import Markdown
 
 from soptui.i18n import Language, t
 from soptui.markdown import escape_md
+from soptui.tui.words import N_, localise_bindings
 
 KEY_NAMES = {
     "space": "space",
@@ -94,10 +95,11 @@ def help_markdown(screen: Screen[object], language: Language) -> str:
 class HelpScreen(ModalScreen[None]):
     """The keys of the screen it was opened from, and what they do."""
 
-    BINDINGS = [Binding("escape,q,enter,question_mark", "app.pop_screen", "close", id="help.close")]
+    BINDINGS = [Binding("escape,q,enter,question_mark", "app.pop_screen", N_("close"), id="help.close")]
 
     def __init__(self, language: Language, screen: Screen[object]) -> None:
         super().__init__()
+        localise_bindings(self)
         self.language = language
         self.text = help_markdown(screen, language)
 

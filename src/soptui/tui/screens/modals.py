@@ -13,12 +13,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from soptui.i18n import _
 from soptui.text import has_unsafe, strip_unsafe
 from soptui.tui.plain import plain
 from soptui.tui.widgets import NoteBox, TextField
+from soptui.tui.words import N_, localise_bindings
 
 CANCEL: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
-    Binding("escape,ctrl+g", "dismiss_none", "cancel", id="modal.cancel", tooltip="Close without saving")
+    Binding(
+        "escape,ctrl+g", "dismiss_none", N_("cancel"), id="modal.cancel", tooltip=N_("Close without saving")
+    )
 ]
 
 
@@ -34,17 +38,18 @@ class Prompt(ModalScreen[str | None]):
         value: str = "",
         required: bool = True,
         max_bytes: int = 64 * 1024,
-        notice: str = "Control characters were removed from the pasted text",
+        notice: str = N_("Control characters were removed from the pasted text"),
         on_change: Callable[[str], None] | None = None,
         multiline: bool = False,
     ) -> None:
         super().__init__()
+        localise_bindings(self)
         self.multiline = multiline
         self.title_text = title
         self.value = value
         self.required = required
         self.max_bytes = max_bytes
-        self.notice = notice
+        self.notice = _(notice)
         self.on_change = on_change
 
     def compose(self) -> ComposeResult:
@@ -103,12 +108,13 @@ class Confirm(ModalScreen[bool]):
     """A yes/no question: y or enter for yes, n or escape for no."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "no", id="confirm.no"),
+        Binding("y", "answer(True)", N_("yes"), id="confirm.yes"),
+        Binding("n,escape", "answer(False)", N_("no"), id="confirm.no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str, yes: str = N_("Yes"), no: str = N_("No")) -> None:
         super().__init__()
+        localise_bindings(self)
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
@@ -136,6 +142,7 @@ class Pick(ModalScreen[str | None]):
 
     def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
+        localise_bindings(self)
         self.title_text = title
         self.options = options
 
@@ -160,12 +167,13 @@ class ShowText(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *CANCEL,
-        Binding("enter,q", "dismiss_none", "close", id="show.close"),
-        Binding("s", "save", "save", id="show.save"),
+        Binding("enter,q", "dismiss_none", N_("close"), id="show.close"),
+        Binding("s", "save", N_("save"), id="show.save"),
     ]
 
     def __init__(self, title: str, text: str, can_save: bool = False) -> None:
         super().__init__()
+        localise_bindings(self)
         self.title_text, self.text, self.can_save = title, text, can_save
 
     def compose(self) -> ComposeResult:
@@ -173,7 +181,7 @@ class ShowText(ModalScreen[bool]):
             yield Label(plain(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="show-text"):
                 yield Static(plain(self.text), id="shown-text")
-            hint = "enter close · s save Markdown" if self.can_save else "enter close"
+            hint = _("enter close · s save Markdown") if self.can_save else _("enter close")
             yield Label(hint, classes="hint")
 
     def action_dismiss_none(self) -> None:

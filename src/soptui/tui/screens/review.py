@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from soptui.files import write_private
+from soptui.i18n import _, weekday
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.review import Review, ReviewRange, build_review, week_range
@@ -19,6 +20,7 @@ from soptui.schedule import period_of
 from soptui.text import visible
 from soptui.tui.plain import plain
 from soptui.tui.services import Services
+from soptui.tui.words import N_, localise_bindings
 
 
 def cell(text: object) -> Text:
@@ -41,23 +43,30 @@ class ReviewScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("left,h", "move(-1)", "prev", id="review.prev", tooltip="Previous week"),
-        Binding("right,l", "move(1)", "next", id="review.next", tooltip="Next week"),
-        Binding("t", "this_week", "now", id="review.now", tooltip="This week"),
-        Binding("e", "export", "export Markdown", id="review.export", tooltip="Save the review as Markdown"),
-        Binding("escape,b", "back", "back", id="review.back", tooltip="Back to Today"),
+        Binding("left,h", "move(-1)", N_("prev"), id="review.prev", tooltip=N_("Previous week")),
+        Binding("right,l", "move(1)", N_("next"), id="review.next", tooltip=N_("Next week")),
+        Binding("t", "this_week", N_("now"), id="review.now", tooltip=N_("This week")),
+        Binding(
+            "e",
+            "export",
+            N_("export Markdown"),
+            id="review.export",
+            tooltip=N_("Save the review as Markdown"),
+        ),
+        Binding("escape,b", "back", N_("back"), id="review.back", tooltip=N_("Back to Today")),
         Binding(
             "question_mark,f1",
             "app.help",
-            "help",
+            N_("help"),
             show=False,
             id="review.help",
-            tooltip="Keys of this screen",
+            tooltip=N_("Keys of this screen"),
         ),
     ]
 
     def __init__(self, services: Services, rng: ReviewRange | None = None) -> None:
         super().__init__()
+        localise_bindings(self)
         self.services = services
         self.rng = rng or week_range(period_of("weekly", services.now().date()))
         self.review: Review | None = None
@@ -94,11 +103,9 @@ class ReviewScreen(Screen[None]):
 
     def _draw(self, review: Review) -> None:
         s = self.services
-        title = "周复盘 Week review" if s.language == "zh" else "Week review"
-        header = (
-            f" {title} · {review.label} · {review.start:%m-%d} → {review.end:%m-%d}"
-            "      ← prev  → next  t now"
-        )
+        title = _("Week review")
+        keys = _("← prev  → next  t now")
+        header = f" {title} · {review.label} · {review.start:%m-%d} → {review.end:%m-%d}      {keys}"
         self.query_one("#review-header", Static).update(plain(header, newlines=False))
         routines = self.query_one("#review-routines", DataTable)
         routines.clear(columns=True)
@@ -206,7 +213,8 @@ class ReviewScreen(Screen[None]):
         ]
         self.query_one("#review-steps", Static).update(plain(s.t("steps") + "\n" + ("\n".join(steps) or "—")))
         notes = [
-            f"{n.at.astimezone(s.zone):%a %H:%M} {n.operator} · {n.where}: {n.text}"
+            f"{weekday(n.at.astimezone(s.zone))} {n.at.astimezone(s.zone):%H:%M} "
+            f"{n.operator} · {n.where}: {n.text}"
             for n in review.notes[-20:]
         ]
         people = " · ".join(f"{p.label} {p.actions}" for p in review.people)
@@ -249,7 +257,11 @@ class ReviewScreen(Screen[None]):
             target.parent.mkdir(parents=True, exist_ok=True)
             write_private(target, render_markdown(self.review))
         except OSError as error:
-            self.notify(f"cannot save {target}: {error.strerror or error}", severity="error", markup=False)
+            self.notify(
+                _("cannot save {path}: {error}").format(path=target, error=error.strerror or error),
+                severity="error",
+                markup=False,
+            )
             return
         self.notify(self.services.t("saved", path=target), markup=False, timeout=10)
 
@@ -268,7 +280,7 @@ class ReviewScreen(Screen[None]):
         runs = [f"{playbook_id}@{p}" for p in stats.completed + stats.missed]
         existing = [r for r in runs if self.services.recorder.journal.run(r) is not None]
         if not existing:
-            self.notify("no runs in this range", markup=False)
+            self.notify(_("no runs in this range"), markup=False)
             return
         from soptui.tui.screens.modals import Pick
 

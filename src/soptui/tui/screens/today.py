@@ -16,12 +16,14 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from soptui.agenda import Agenda, AgendaItem, build_agenda, record_sightings
+from soptui.i18n import weekday
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import pad, visible
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.services import Services
+from soptui.tui.words import N_, localise_bindings
 
 
 def span(delta: timedelta, t: Callable[[str], str]) -> str:
@@ -53,21 +55,24 @@ class TodayScreen(Screen[None]):
         Binding(
             "enter",
             "open",
-            "open",
+            N_("open"),
             id="today.open",
-            tooltip="Open or resume the selected run",
+            tooltip=N_("Open or resume the selected run"),
             priority=True,
         ),
-        Binding("i", "incident", "incident", id="today.incident", tooltip="Open an incident"),
-        Binding("r", "app.review", "review", id="today.review", tooltip="The week's review"),
-        Binding("question_mark,f1", "app.help", "help", id="today.help", tooltip="Keys of this screen"),
-        Binding("q", "app.quit", "quit", id="today.quit", tooltip="Quit soptui"),
+        Binding("i", "incident", N_("incident"), id="today.incident", tooltip=N_("Open an incident")),
+        Binding("r", "app.review", N_("review"), id="today.review", tooltip=N_("The week's review")),
+        Binding(
+            "question_mark,f1", "app.help", N_("help"), id="today.help", tooltip=N_("Keys of this screen")
+        ),
+        Binding("q", "app.quit", N_("quit"), id="today.quit", tooltip=N_("Quit soptui")),
         Binding("j", "cursor_down", show=False, id="today.move-down"),
         Binding("k", "cursor_up", show=False, id="today.move-up"),
     ]
 
     def __init__(self, services: Services) -> None:
         super().__init__()
+        localise_bindings(self)
         self.services = services
         self.agenda: Agenda | None = None
         self._bodies: dict[str, Content] = {}  # each row's text, without the cursor column
@@ -115,7 +120,9 @@ class TodayScreen(Screen[None]):
         now = s.now()
         _year, week, _ = now.isocalendar()
         demo = f" · {s.t('demo')}" if s.demo else ""
-        header = f" soptui · {s.t('today')} · {now:%a %Y-%m-%d} · W{week:02d}{demo}{'':4}{s.operator}"
+        header = (
+            f" soptui · {s.t('today')} · {weekday(now)} {now:%Y-%m-%d} · W{week:02d}{demo}{'':4}{s.operator}"
+        )
         self.query_one("#today-header", Static).update(plain(header, newlines=False))
         options = self.query_one("#agenda", OptionList)
         highlighted = options.highlighted_option.id if options.highlighted_option else None
@@ -180,12 +187,13 @@ class TodayScreen(Screen[None]):
             mark, style = "·", ""
         steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
         if run and run.is_closed and run.closed_at:
-            state = f"{run.closed_by} · {run.closed_at.astimezone(s.zone):%a %H:%M}"
+            closed = run.closed_at.astimezone(s.zone)
+            state = f"{run.closed_by} · {weekday(closed)} {closed:%H:%M}"
         elif item.overdue:
             state = f"{s.t('overdue')} {span(now - item.due, s.t)}"
         else:
             due = item.due.astimezone(s.zone)
-            when = f"{due:%H:%M}" if due.date() == now.date() else f"{due:%a %H:%M}"
+            when = f"{due:%H:%M}" if due.date() == now.date() else f"{weekday(due)} {due:%H:%M}"
             state = f"{s.t(word)} · {s.t('due')} {when}" if word == "not started" else f"{s.t(word)} · {when}"
         width = self._width()
         cadence = s.t(item.entry.playbook.cadence)
