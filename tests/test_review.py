@@ -156,7 +156,19 @@ def test_incidents_notes_people(review: Review) -> None:
 
 def test_every_format_shows_the_same_figures(review: Review) -> None:
     data = json.loads(render_json(review))
-    assert list(data) == ["range", "routines", "steps", "metrics", "goals", "incidents", "notes", "people"]
+    assert list(data) == [
+        "range",
+        "routines",
+        "steps",
+        "metrics",
+        "goals",
+        "incidents",
+        "notes",
+        "people",
+        "groups",
+        "group_owners",
+        "group_metrics",
+    ]
     assert data == json.loads(json.dumps(to_json(review)))
     morning = data["routines"][0]
     assert (morning["completed"], morning["expected"], morning["on_time"]) == (5, 7, 3)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from soptui import __version__
 from soptui.errors import CommandError, UsageError
+from soptui.i18n import N_, Language, _, activate
 
 if TYPE_CHECKING:
     from soptui.context import Context
@@ -23,11 +24,13 @@ from soptui.text import visible
 
 Handler = Callable[["Context", argparse.Namespace], int]
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Run your community team's SOPs (daily, weekly and monthly routines, incident playbooks)
 in the terminal, with every action kept in a local journal.
 
 With no command, opens the app on today's agenda."""
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,7 +39,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         lines = [visible(line) for line in message.split("\n")]
-        self.exit(2, f"{self.prog}: error: " + "\n".join(lines) + "\n")
+        self.exit(2, _("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": "\n".join(lines)})
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         """argparse's check, plus "did you mean X?" for a mistyped choice (Python 3.11 has none)."""
@@ -48,8 +51,11 @@ class Parser(argparse.ArgumentParser):
                 raise
             message = error.message
             cut = message.find(" (choose from ")
+            if cut < 0:
+                cut = message.find(_(" (choose from "))
             head, tail = (message[:cut], message[cut:]) if cut >= 0 else (message, "")
-            raise argparse.ArgumentError(action, f"{head}; did you mean {hint!r}?{tail}") from None
+            did_you_mean = _("did you mean {hint!r}?").format(hint=hint)
+            raise argparse.ArgumentError(action, f"{head}; {did_you_mean}{tail}") from None
 
 
 def _did_you_mean(value: object, choices: object) -> str | None:
@@ -66,15 +72,20 @@ def _did_you_mean(value: object, choices: object) -> str | None:
 def build_parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = Parser(
         prog="soptui",
-        description=DESCRIPTION,
+        description=_(DESCRIPTION),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"soptui {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"soptui {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument(
         "--journal",
         type=Path,
         metavar="PATH",
-        help="journal file (default: SOPTUI_JOURNAL, config, or the user data dir)",
+        help=_("journal file (default: SOPTUI_JOURNAL, config, or the user data dir)"),
     )
     parser.add_argument(
         "--playbooks",
@@ -82,12 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="DIR",
-        help="extra playbook directory, searched last (repeatable)",
+        help=_("extra playbook directory, searched last (repeatable)"),
     )
-    parser.add_argument("--operator", metavar="NAME", help="name recorded with your actions")
-    parser.add_argument("--language", choices=["zh", "en"], help="language of playbooks and app")
+    parser.add_argument("--operator", metavar="NAME", help=_("name recorded with your actions"))
+    parser.add_argument("--language", choices=["zh", "en"], help=_("language of playbooks and app"))
     parser.add_argument(
-        "--demo", action="store_true", help="open the app on a throwaway journal with a few weeks of history"
+        "--demo",
+        action="store_true",
+        help=_("open the app on a throwaway journal with a few weeks of history"),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _playbook_commands(commands)
@@ -112,57 +125,78 @@ def _remember_parsers(parser: argparse.ArgumentParser) -> None:
 def _playbook_commands(commands: Subparsers) -> None:
     check = commands.add_parser(
         "check",
-        help="validate playbooks and goals",
-        description="Validate the playbook library, or the given files and "
-        "directories. Prints FILE:LINE:COL: problems; exit 1 on any error.",
+        help=_("validate playbooks and goals"),
+        description=_(
+            "Validate the playbook library, or the given files and "
+            "directories. Prints FILE:LINE:COL: problems; exit 1 on any error."
+        ),
     )
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    check.add_argument("--json", action="store_true", help="print problems as JSON")
+    check.add_argument("--json", action="store_true", help=_("print problems as JSON"))
     check.set_defaults(handler=lambda c, a: _playbooks().check(c, a.paths, a.json))
 
     listing = commands.add_parser(
         "list",
-        help="list the playbooks in the library",
-        description="List id, title, cadence, steps and origin of every playbook.",
+        help=_("list the playbooks in the library"),
+        description=_("List id, title, cadence, steps and origin of every playbook."),
     )
-    listing.add_argument("--json", action="store_true", help="print as JSON")
+    listing.add_argument("--json", action="store_true", help=_("print as JSON"))
     listing.set_defaults(handler=lambda c, a: _playbooks().list_playbooks(c, a.json))
+
+    for name, what in (
+        ("groups", _("the member groups in groups.toml")),
+        ("people", _("the people in people.toml")),
+    ):
+        roster = commands.add_parser(
+            name, help=_("list {what}").format(what=what), description=_("List {what}.").format(what=what)
+        )
+        roster.add_argument("--json", action="store_true", help=_("print as JSON"))
+        roster.set_defaults(
+            handler=lambda c, a, name=name: _module("roster_commands").list_roster(c, name, a.json)
+        )
 
     show = commands.add_parser(
         "show",
-        help="show a playbook and its steps",
-        description="Print PLAYBOOK's id, title, cadence, due time and file, and each step: "
-        "its number and id (for done, skip and note --step), title, role, estimate, condition, "
-        "input, checklist and snippets.",
+        help=_("show a playbook and its steps"),
+        description=_(
+            "Print PLAYBOOK's id, title, cadence, due time and file, and each step: "
+            "its number and id (for done, skip and note --step), title, role, estimate, condition, "
+            "input, checklist and snippets."
+        ),
     )
     show.add_argument("playbook", metavar="PLAYBOOK")
-    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.add_argument("--json", action="store_true", help=_("print as JSON"))
     show.set_defaults(handler=lambda c, a: _module("show").show(c, a.playbook, a.json))
 
     schema = commands.add_parser(
         "schema",
-        help="print the playbook JSON Schema",
-        description="Print the JSON Schema of the playbook format.",
+        help=_("print the playbook JSON Schema"),
+        description=_("Print the JSON Schema of the playbook format, or of groups.toml or people.toml."),
     )
-    schema.set_defaults(handler=lambda c, a: _playbooks().schema())
+    schema.add_argument("kind", nargs="?", choices=["playbook", "groups", "people"], default="playbook")
+    schema.set_defaults(handler=lambda c, a: _playbooks().schema(a.kind))
 
     new = commands.add_parser(
         "new",
-        help="write a starter playbook",
-        description="Write a valid, commented starter playbook (--cadence), or a copy of an "
-        "existing playbook to customise (--from). Never overwrites a file; refuses an id that "
-        "would replace another playbook unless --force (or --from that same playbook). "
-        "Default directory: your user playbooks.",
+        help=_("write a starter playbook"),
+        description=_(
+            "Write a valid, commented starter playbook (--cadence), or a copy of an "
+            "existing playbook to customise (--from). Never overwrites a file; refuses an id that "
+            "would replace another playbook unless --force (or --from that same playbook). "
+            "Default directory: your user playbooks."
+        ),
     )
-    new.add_argument("id", metavar="ID", help="lowercase letters, digits and '-'")
+    new.add_argument("id", metavar="ID", help=_("lowercase letters, digits and '-'"))
     new.add_argument("--cadence", choices=["daily", "weekly", "monthly", "incident"])
-    new.add_argument("--title", help="playbook title")
-    new.add_argument("--dir", type=Path, dest="directory", help="directory to write into")
+    new.add_argument("--title", help=_("playbook title"))
+    new.add_argument("--dir", type=Path, dest="directory", help=_("directory to write into"))
     new.add_argument(
-        "--from", dest="source", metavar="PLAYBOOK", help="start from a copy of this playbook's file"
+        "--from", dest="source", metavar="PLAYBOOK", help=_("start from a copy of this playbook's file")
     )
     new.add_argument(
-        "--force", action="store_true", help="write even if a playbook with this id exists (it is replaced)"
+        "--force",
+        action="store_true",
+        help=_("write even if a playbook with this id exists (it is replaced)"),
     )
     new.set_defaults(
         handler=lambda c, a: _playbooks().new(c, a.id, a.cadence, a.title, a.directory, a.source, a.force)
@@ -170,8 +204,8 @@ def _playbook_commands(commands: Subparsers) -> None:
 
     paths = commands.add_parser(
         "paths",
-        help="print where soptui keeps its files",
-        description="Print the config file, playbook directories and journal.",
+        help=_("print where soptui keeps its files"),
+        description=_("Print the config file, playbook directories and journal."),
     )
     paths.set_defaults(handler=_print_paths)
 
@@ -183,9 +217,9 @@ def _capture_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--at",
         metavar="TIME",
-        help="when it happened (ISO 8601; team-local if no offset): backfill",
+        help=_("when it happened (ISO 8601; team-local if no offset): backfill"),
     )
-    command.add_argument("--run", metavar="ID", help="record on this run instead of the current one")
+    command.add_argument("--run", metavar="ID", help=_("record on this run instead of the current one"))
 
 
 def _run_commands(commands: Subparsers) -> None:
@@ -194,70 +228,81 @@ def _run_commands(commands: Subparsers) -> None:
 
     done = commands.add_parser(
         "done",
-        help="mark a step done",
-        description="Mark STEP of PLAYBOOK done on the current period's run "
-        "(opened if needed), validating --value against the step's input.",
+        help=_("mark a step done"),
+        description=_(
+            "Mark STEP of PLAYBOOK done on the current period's run "
+            "(opened if needed), validating --value against the step's input."
+        ),
     )
     done.add_argument("playbook", metavar="PLAYBOOK")
     done.add_argument("step", metavar="STEP")
-    done.add_argument("--value", help="the step's input value (yes-no takes yes/no, y/n, 是/否)")
-    done.add_argument("--note", help="a note to attach to the step")
+    done.add_argument("--value", help=_("the step's input value (yes-no takes yes/no, y/n, 是/否)"))
+    done.add_argument("--note", help=_("a note to attach to the step"))
+    done.add_argument("--group", metavar="ID", help=_("the member group, for a step done per group"))
     _capture_options(done)
-    done.set_defaults(handler=lambda c, a: rc().done(c, a.playbook, a.step, a.value, a.note, a.at, a.run))
+    done.set_defaults(
+        handler=lambda c, a: rc().done(c, a.playbook, a.step, a.value, a.note, a.at, a.run, a.group)
+    )
 
     skip = commands.add_parser(
         "skip",
-        help="skip a step (with a reason)",
-        description="Skip STEP; a reason is required unless the step is optional.",
+        help=_("skip a step (with a reason)"),
+        description=_("Skip STEP; a reason is required unless the step is optional."),
     )
     skip.add_argument("playbook", metavar="PLAYBOOK")
     skip.add_argument("step", metavar="STEP")
-    skip.add_argument("--reason", help="why it was skipped")
+    skip.add_argument("--reason", help=_("why it was skipped"))
+    skip.add_argument("--group", metavar="ID", help=_("the member group, for a step done per group"))
     _capture_options(skip)
-    skip.set_defaults(handler=lambda c, a: rc().skip(c, a.playbook, a.step, a.reason, a.at, a.run))
+    skip.set_defaults(handler=lambda c, a: rc().skip(c, a.playbook, a.step, a.reason, a.at, a.run, a.group))
 
     note = commands.add_parser(
         "note",
         usage="%(prog)s [-h] [--step STEP] [--at TIME] [--run ID] [PLAYBOOK] TEXT",
-        help="add a note",
-        description="Add a note to PLAYBOOK's current run (or its --step), or, "
-        "without PLAYBOOK, to the day's log.",
+        help=_("add a note"),
+        description=_(
+            "Add a note to PLAYBOOK's current run (or its --step), or, without PLAYBOOK, to the day's log."
+        ),
     )
     note.add_argument("words", nargs="+", metavar="[PLAYBOOK] TEXT")
-    note.add_argument("--step", help="attach to this step")
+    note.add_argument("--step", help=_("attach to this step"))
     _capture_options(note)
     note.set_defaults(handler=lambda c, a: rc().note(c, a.words, a.step, a.at, a.run))
 
     incident = commands.add_parser(
         "incident",
-        help="open or resolve an incident",
-        description="Open or resolve an incident run.",
+        help=_("open or resolve an incident"),
+        description=_("Open or resolve an incident run."),
     )
     sub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
-    opening = sub.add_parser("open", help="open an incident", description="Open an incident run.")
+    opening = sub.add_parser("open", help=_("open an incident"), description=_("Open an incident run."))
     opening.add_argument("playbook", metavar="PLAYBOOK")
-    opening.add_argument("--title", required=True, help="what happened, in a few words")
-    opening.add_argument("--severity", help="one of the playbook's severities (default: the least severe)")
+    opening.add_argument("--title", required=True, help=_("what happened, in a few words"))
+    opening.add_argument("--severity", help=_("one of the playbook's severities (default: the least severe)"))
     opening.set_defaults(handler=lambda c, a: rc().incident_open(c, a.playbook, a.title, a.severity))
-    resolving = sub.add_parser("resolve", help="resolve an incident", description="Resolve an incident run.")
-    resolving.add_argument("run", metavar="RUN", help="the incident's run id (a unique prefix will do)")
-    resolving.add_argument("--summary", help="what was done and the outcome")
+    resolving = sub.add_parser(
+        "resolve", help=_("resolve an incident"), description=_("Resolve an incident run.")
+    )
+    resolving.add_argument("run", metavar="RUN", help=_("the incident's run id (a unique prefix will do)"))
+    resolving.add_argument("--summary", help=_("what was done and the outcome"))
     resolving.set_defaults(handler=lambda c, a: rc().incident_resolve(c, a.run, a.summary))
 
     due = commands.add_parser(
         "due",
-        help="print the agenda",
-        description="Print each routine's state for the current period, "
-        "due times, overdue and missed periods, and open incidents.",
+        help=_("print the agenda"),
+        description=_(
+            "Print each routine's state for the current period, "
+            "due times, overdue and missed periods, and open incidents."
+        ),
     )
-    due.add_argument("--date", help="show the agenda as of this day (YYYY-MM-DD)")
-    due.add_argument("--json", action="store_true", help="print as JSON")
+    due.add_argument("--date", help=_("show the agenda as of this day (YYYY-MM-DD)"))
+    due.add_argument("--json", action="store_true", help=_("print as JSON"))
     due.set_defaults(handler=lambda c, a: rc().due(c, a.date, a.json))
 
     run = commands.add_parser(
         "run",
-        help="open the app on a playbook's current run",
-        description="Open the app straight into PLAYBOOK's current run (resuming it if open).",
+        help=_("open the app on a playbook's current run"),
+        description=_("Open the app straight into PLAYBOOK's current run (resuming it if open)."),
     )
     run.add_argument("playbook", metavar="PLAYBOOK")
     run.set_defaults(handler=lambda c, a: _app().open_app(c, a.playbook))
@@ -266,41 +311,47 @@ def _run_commands(commands: Subparsers) -> None:
 def _journal_commands(commands: Subparsers) -> None:
     journal = commands.add_parser(
         "journal",
-        help="export, import, back up or check the journal",
-        description="Export, import, back up or check the journal.",
+        help=_("export, import, back up or check the journal"),
+        description=_("Export, import, back up or check the journal."),
     )
     sub = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
     export = sub.add_parser(
         "export",
-        help="print every event",
-        description="Print every event, one per line (JSONL, see docs/journal.md).",
+        help=_("print every event"),
+        description=_("Print every event, one per line (JSONL, see docs/journal.md)."),
     )
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
-    export.add_argument("--since", metavar="DATE", help="first day (team-local, inclusive)")
-    export.add_argument("--until", metavar="DATE", help="last day (team-local, inclusive)")
-    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    export.add_argument("--since", metavar="DATE", help=_("first day (team-local, inclusive)"))
+    export.add_argument("--until", metavar="DATE", help=_("last day (team-local, inclusive)"))
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help=_("write to FILE"))
     export.set_defaults(handler=lambda c, a: _journal().export(c, a.format, a.since, a.until, a.output))
     importing = sub.add_parser(
         "import",
-        help="merge events from a JSONL export",
-        description="Merge events from a JSONL export; events already present "
-        "(same UUID) are skipped, so importing twice changes nothing.",
+        help=_("merge events from a JSONL export"),
+        description=_(
+            "Merge events from a JSONL export; events already present "
+            "(same UUID) are skipped, so importing twice changes nothing."
+        ),
     )
     importing.add_argument("file", type=Path, metavar="FILE")
     importing.set_defaults(handler=lambda c, a: _journal().import_file(c, a.file))
     backup = sub.add_parser(
         "backup",
-        help="write a consistent copy of the journal",
-        description="Copy the live journal with SQLite's backup API into a temporary file "
-        "beside FILE, check the copy, then give it its name (never replacing a file).",
+        help=_("write a consistent copy of the journal"),
+        description=_(
+            "Copy the live journal with SQLite's backup API into a temporary file "
+            "beside FILE, check the copy, then give it its name (never replacing a file)."
+        ),
     )
     backup.add_argument("file", nargs="?", type=Path, metavar="FILE")
     backup.set_defaults(handler=lambda c, a: _journal().backup(c, a.file))
     checking = sub.add_parser(
         "check",
-        help="check the journal file for damage",
-        description="Run SQLite's integrity_check and quick_check on the whole journal "
-        "(read-only). Exit 0 when intact, 1 when damaged, with what to do.",
+        help=_("check the journal file for damage"),
+        description=_(
+            "Run SQLite's integrity_check and quick_check on the whole journal "
+            "(read-only). Exit 0 when intact, 1 when damaged, with what to do."
+        ),
     )
     checking.set_defaults(handler=lambda c, a: _journal().check(c))
 
@@ -308,18 +359,22 @@ def _journal_commands(commands: Subparsers) -> None:
 def _review_commands(commands: Subparsers) -> None:
     review = commands.add_parser(
         "review",
-        help="the week's review: a screen, or a report",
-        description="Without --format, open the review screen. With --format, print (or -o write) "
-        "the report: text, markdown, json (see docs/review.md) or csv (one --section).",
+        help=_("the week's review: a screen, or a report"),
+        description=_(
+            "Without --format, open the review screen. With --format, print (or -o write) "
+            "the report: text, markdown, json (see docs/review.md) or csv (one --section)."
+        ),
     )
     review.add_argument("--format", choices=["text", "markdown", "json", "csv"])
-    review.add_argument("--week", metavar="YYYY-Www", help="an ISO week, e.g. 2026-W48 (default: this week)")
-    review.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
-    review.add_argument("--until", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
-    review.add_argument("--section", choices=list(_REVIEW_SECTIONS), help="the CSV table to print")
-    review.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     review.add_argument(
-        "--excel", action="store_true", help="CSV for spreadsheets: UTF-8 with a byte order mark"
+        "--week", metavar="YYYY-Www", help=_("an ISO week, e.g. 2026-W48 (default: this week)")
+    )
+    review.add_argument("--from", dest="start", metavar="DATE", help=_("first day (YYYY-MM-DD)"))
+    review.add_argument("--until", metavar="DATE", help=_("last day, inclusive (YYYY-MM-DD)"))
+    review.add_argument("--section", choices=list(_REVIEW_SECTIONS), help=_("the CSV table to print"))
+    review.add_argument("-o", "--output", type=Path, metavar="FILE", help=_("write to FILE"))
+    review.add_argument(
+        "--excel", action="store_true", help=_("CSV for spreadsheets: UTF-8 with a byte order mark")
     )
     review.set_defaults(
         handler=lambda c, a: _review().review(
@@ -328,33 +383,51 @@ def _review_commands(commands: Subparsers) -> None:
     )
     demo = commands.add_parser(
         "demo",
-        help="open the app on a throwaway demo journal",
-        description="Open the app on a temporary journal filled with four weeks "
-        "of realistic history from the bundled playbooks; nothing is kept.",
+        help=_("open the app on a throwaway demo journal"),
+        description=_(
+            "Open the app on a temporary journal filled with four weeks "
+            "of realistic history from the bundled playbooks; nothing is kept."
+        ),
     )
     demo.set_defaults(handler=lambda c, a: _app().open_demo(c))
 
 
-_REVIEW_SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
+_REVIEW_SECTIONS = (
+    "routines",
+    "skipped",
+    "left",
+    "slow",
+    "metrics",
+    "goals",
+    "incidents",
+    "notes",
+    "people",
+    "groups",
+)
 
 
 def _team_commands(commands: Subparsers) -> None:
     team = commands.add_parser(
         "team",
-        help="set up a shared team directory",
-        description="Team mode: one journal and playbook directory for a team "
-        "sharing a server (see docs/team.md).",
+        help=_("set up a shared team directory"),
+        description=_(
+            "Team mode: one journal and playbook directory for a team sharing a server (see docs/team.md)."
+        ),
     )
     sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     init = sub.add_parser(
         "init",
-        help="prepare a team directory",
-        description="Create DIR with a journal, a playbooks/ directory and a config.toml, "
-        "owned by --group, readable and writable by the group only (setgid, 0660).",
+        help=_("prepare a team directory"),
+        description=_(
+            "Create DIR with a journal, a playbooks/ directory and a config.toml, "
+            "owned by --group, readable and writable by the group only (setgid, 0660)."
+        ),
     )
     init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("--group", metavar="G", help="the team's Unix group (default: your primary group)")
-    init.add_argument("--timezone", metavar="ZONE", help="the team's IANA time zone (default: this server's)")
+    init.add_argument("--group", metavar="G", help=_("the team's Unix group (default: your primary group)"))
+    init.add_argument(
+        "--timezone", metavar="ZONE", help=_("the team's IANA time zone (default: this server's)")
+    )
     init.set_defaults(handler=lambda c, a: _module("team_commands").init(c, a.directory, a.group, a.timezone))
 
 
@@ -388,13 +461,14 @@ def _playbooks() -> ModuleType:
     return playbook_commands
 
 
-def _print_paths(context: Context, _: argparse.Namespace) -> int:
+def _print_paths(context: Context, args: argparse.Namespace) -> int:
     # Every path here may come from a shared config: shown as plain text, never as escapes.
-    print(f"config     {visible(str(context.paths.config_file), newlines=False)}")
-    print(f"journal    {visible(str(context.journal_path), newlines=False)}")
+    config, journal, playbooks = _("config"), _("journal"), _("playbooks")
+    print(f"{config:<10} {visible(str(context.paths.config_file), newlines=False)}")
+    print(f"{journal:<10} {visible(str(context.journal_path), newlines=False)}")
     for source in context.sources():
         shown = visible(f"{source.directory}  ({source.origin})", newlines=False)
-        print(f"playbooks  {shown}")
+        print(f"{playbooks:<10} {shown}")
     return 0
 
 
@@ -410,18 +484,35 @@ def _warn(context: Context | None) -> None:
     """Print, once, what the configuration made soptui ignore."""
     if context is not None:
         for line in context.take_warnings():
-            print(f"soptui: warning: {line}", file=sys.stderr)
+            print(_("soptui: warning: {line}").format(line=line), file=sys.stderr)
 
 
 def _error(error: Exception) -> None:
     """``soptui: error: …``, each line of a multi-line message made safe on its own."""
     first, *rest = str(error).split("\n")
-    print(f"soptui: error: {visible(first)}", file=sys.stderr)
+    print(_("soptui: error: {message}").format(message=visible(first)), file=sys.stderr)
     for line in rest:
         print(visible(line), file=sys.stderr)
 
 
+def _language_hint(argv: Sequence[str]) -> Language:
+    """The language for --help and usage errors, before the configuration is read:
+    --language, else the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE)."""
+    for index, word in enumerate(argv):
+        value = word.partition("=")[2] if word.startswith("--language=") else None
+        if word == "--language" and index + 1 < len(argv):
+            value = argv[index + 1]
+        if value in ("zh", "en"):
+            return "zh" if value == "zh" else "en"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        found = os.environ.get(name)
+        if found:
+            return "zh" if found.lower().startswith("zh") else "en"
+    return "en"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    activate(_language_hint(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     context: Context | None = None
@@ -434,6 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             operator=args.operator,
             language=args.language,
         )
+        activate(context.language)
         if not _shows_warnings_itself(args):
             _warn(context)
         handler: Handler | None = getattr(args, "handler", None)

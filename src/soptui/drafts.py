@@ -103,10 +103,12 @@ def replay_action(recorder: Recorder, draft: Draft) -> None:
     kind, run, step = draft.get("kind"), draft.get("run"), draft.get("step")
     event_id = draft.get("uuid")
     event_id = event_id if isinstance(event_id, str) else None
+    group = draft.get("group")
+    group = group if isinstance(group, str) else None
     if kind == "step.done":
-        recorder.complete(str(run), str(step), draft.get("value"), event_id=event_id)
+        recorder.complete(str(run), str(step), draft.get("value"), event_id=event_id, group=group)
     elif kind == "step.skipped":
-        recorder.skip(str(run), str(step), draft.get("reason"), event_id=event_id)
+        recorder.skip(str(run), str(step), draft.get("reason"), event_id=event_id, group=group)
     elif kind == "note":
         recorder.note(run if run is None else str(run), str(draft.get("text", "")), step, event_id=event_id)
     else:

@@ -79,6 +79,8 @@ class Event:
     playbook_hash: str | None = None
     run_id: str | None = None
     step_id: str | None = None
+    group_id: str | None = None
+    """The member group a per-group step's tick or skip is for (groups.toml id)."""
     payload: dict[str, Any] = field(default_factory=dict)
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -97,6 +99,7 @@ class Event:
             "playbook_hash": self.playbook_hash,
             "run": self.run_id,
             "step": self.step_id,
+            **({"group": self.group_id} if self.group_id is not None else {}),
             "kind": self.kind,
             "payload": self.payload,
         }
@@ -122,6 +125,7 @@ class Event:
                 playbook_hash=_optional(data.get("playbook_hash")),
                 run_id=_optional(data.get("run")),
                 step_id=_optional(data.get("step")),
+                group_id=_optional(data.get("group")),
                 payload=payload,
                 uuid=str(uuid.UUID(str(data["uuid"]))),
             )

@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from soptui.i18n import N_, _
 from soptui.journal import Event, Journal, RunRow
 from soptui.playbooks.inputs import InputError, InputValue, parse_value
 from soptui.playbooks.library import Library
 from soptui.playbooks.loader import LoadedPlaybook, content_hash
 from soptui.playbooks.models import Playbook
-from soptui.runs import RunState, StepState, fold
+from soptui.runs import RunState, StepState, expected_groups, fold
 from soptui.schedule import period_of
 
 MAX_NOTE_CHARS = 64 * 1024
@@ -97,7 +98,7 @@ class Recorder:
         now = self.clock()
         ghosts = [
             session
-            for session, host, _, _ in self.journal.presence(None, now - PRESENCE_TTL)
+            for session, host, _user, _seen in self.journal.presence(None, now - PRESENCE_TTL)
             if self._is_ghost(session, host)
         ]
         self.journal.clear_presence_of(ghosts, now - PRESENCE_TTL)
@@ -115,7 +116,7 @@ class Recorder:
         """A session of this host whose process is gone (other hosts' are trusted until TTL)."""
         if host != self.identity.host:
             return False
-        pid_text, _, _ = session.partition("-")
+        pid_text, _sep, _rest = session.partition("-")
         if not pid_text.isdigit():
             return False
         return not _process_alive(int(pid_text))
@@ -138,19 +139,27 @@ class Recorder:
             if stored is None:
                 stored = self.library.get(playbook_id)
                 if stored is None:
-                    raise ActionError(f"no usable stored version of playbook {playbook_id!r}{problem}")
+                    raise ActionError(
+                        _("no usable stored version of playbook {playbook_id!r}{problem}").format(
+                            playbook_id=playbook_id, problem=problem
+                        )
+                    )
             self._versions[content_hash_] = stored
         return self._versions[content_hash_]
 
     def state(self, run_id: str) -> RunState:
         row = self.journal.run(run_id)
         if row is None:
-            raise ActionError(f"no run {run_id!r} in the journal")
+            raise ActionError(_("no run {run_id!r} in the journal").format(run_id=run_id))
         return self.fold_row(row)
 
     def fold_row(self, row: RunRow) -> RunState:
         playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
-        return fold(row.run_id, playbook, self.journal.run_events(row.run_id))
+        return fold(row.run_id, playbook, self.journal.run_events(row.run_id), self.groups_of(playbook))
+
+    def groups_of(self, playbook: Playbook) -> dict[str, list[str]]:
+        """Each per-group step's groups, from the library's roster (none without one)."""
+        return expected_groups(playbook, self.library.roster)
 
     def current_period(self, playbook: Playbook, at: datetime | None = None) -> str:
         moment = (at or self.clock()).astimezone(self.zone)
@@ -164,8 +173,14 @@ class Recorder:
             known = ", ".join(sorted(self.library.entries)) or "none"
             close = get_close_matches(playbook_id, sorted(self.library.entries), n=1)
             if close:
-                raise ActionError(f"no playbook {playbook_id!r}; did you mean {close[0]!r}? (known: {known})")
-            raise ActionError(f"no playbook {playbook_id!r} (known: {known})")
+                raise ActionError(
+                    _("no playbook {playbook_id!r}; did you mean {value!r}? (known: {known})").format(
+                        playbook_id=playbook_id, value=close[0], known=known
+                    )
+                )
+            raise ActionError(
+                _("no playbook {playbook_id!r} (known: {known})").format(playbook_id=playbook_id, known=known)
+            )
         return entry
 
     # -- opening runs ----------------------------------------------------------------
@@ -173,7 +188,11 @@ class Recorder:
         """The run of the period containing ``at`` (default now), opened if needed."""
         entry = self._entry(playbook_id)
         if entry.playbook.is_incident:
-            raise ActionError(f"{playbook_id!r} is an incident playbook: open it with a title")
+            raise ActionError(
+                _("{playbook_id!r} is an incident playbook: open it with a title").format(
+                    playbook_id=playbook_id
+                )
+            )
         period = self.current_period(entry.playbook, at)
         run_id = routine_run_id(playbook_id, period)
         row = self.journal.run(run_id)
@@ -191,11 +210,17 @@ class Recorder:
         entry = self._entry(playbook_id)
         playbook = entry.playbook
         if not playbook.is_incident:
-            raise ActionError(f"{playbook_id!r} is a {playbook.cadence} routine, not an incident playbook")
-        title = _clean(title, "title", limit=200)
+            raise ActionError(
+                _("{playbook_id!r} is a {cadence} routine, not an incident playbook").format(
+                    playbook_id=playbook_id, cadence=playbook.cadence
+                )
+            )
+        title = _clean(title, N_("title"), limit=200)
         severity = severity or playbook.severities[-1]
         if severity not in playbook.severities:
-            raise ActionError(f"severity must be one of {', '.join(playbook.severities)}")
+            raise ActionError(
+                _("severity must be one of {value}").format(value=", ".join(playbook.severities))
+            )
         run_id = f"{playbook_id}#{uuid.uuid4().hex[:8]}"
         with self.journal.writing(wait=self.write_wait):
             row = self._open(entry, run_id, None, at, {"title": title, "severity": severity})
@@ -241,12 +266,14 @@ class Recorder:
         *,
         note: str | None = None,
         event_id: str | None = None,
+        group: str | None = None,
     ) -> RunState:
-        """Mark a step done, validating its input value; with ``note``, both or neither."""
-        note_text = None if note is None else _clean(note, "note", limit=MAX_NOTE_CHARS)
+        """Mark a step done (for one ``group`` on a per-group step), validating its input value;
+        with ``note``, both or neither."""
+        note_text = None if note is None else _clean(note, N_("note"), limit=MAX_NOTE_CHARS)
 
         def check(state: RunState) -> dict[str, Any]:
-            step = _open_step(state, step_id, self.zone, value)
+            step = _open_target(state, step_id, group, self.zone, value)
             parsed: InputValue | None = None
             if step.step.input is not None:
                 raw = value if isinstance(value, str) or value is None else _raw(value)
@@ -254,13 +281,23 @@ class Recorder:
                     parsed = parse_value(step.step.input, raw)
                 except InputError as error:
                     label = step.step.input.label or step.step.title
-                    raise ActionError(f"{label}: {error}") from None
+                    raise ActionError(_("{label}: {error}").format(label=label, error=error)) from None
             elif value not in (None, ""):
-                raise ActionError(f"step {step_id!r} takes no value")
+                raise ActionError(_("step {step_id!r} takes no value").format(step_id=step_id))
             return {} if parsed is None else {"value": parsed}
 
         extra = None if note_text is None else ("note", {"text": note_text})
-        return self._act(run_id, "step.done", step_id, at, check, event_id=event_id, extra=extra)
+        return self._act(run_id, "step.done", step_id, at, check, event_id=event_id, extra=extra, group=group)
+
+    def complete_groups(
+        self, run_id: str, step_id: str, groups: list[str], value: str | None = None
+    ) -> RunState:
+        """Tick several groups of a per-group step at once: all of them, or none."""
+        with self.journal.writing(wait=self.write_wait):
+            state = self.state(run_id)
+            for group in groups:
+                state = self.complete(run_id, step_id, value, group=group)
+        return state
 
     def skip(
         self,
@@ -270,23 +307,27 @@ class Recorder:
         at: datetime | None = None,
         *,
         event_id: str | None = None,
+        group: str | None = None,
     ) -> RunState:
-        """Skip a step; a reason is required unless the step is optional."""
+        """Skip a step (or one ``group`` of a per-group step, e.g. 群已解散); a reason is required
+        unless the step is optional."""
 
         def check(state: RunState) -> dict[str, Any]:
-            step = _open_step(state, step_id, self.zone)
+            step = _open_target(state, step_id, group, self.zone)
             text = (reason or "").strip()
             if not text and not step.step.optional:
-                raise ActionError(f"skipping {step.step.title!r} needs a reason")
-            return {"reason": _clean(text, "reason", limit=2000)} if text else {}
+                raise ActionError(_("skipping {title!r} needs a reason").format(title=step.step.title))
+            return {"reason": _clean(text, N_("reason"), limit=2000)} if text else {}
 
-        return self._act(run_id, "step.skipped", step_id, at, check, event_id=event_id)
+        return self._act(run_id, "step.skipped", step_id, at, check, event_id=event_id, group=group)
 
     def tick(self, run_id: str, step_id: str, item: int, ticked: bool = True) -> RunState:
         def check(state: RunState) -> dict[str, Any]:
             step = state.steps.get(step_id)
             if step is None or not 0 <= item < len(step.step.checklist):
-                raise ActionError(f"no checklist item {item + 1} in step {step_id!r}")
+                raise ActionError(
+                    _("no checklist item {value} in step {step_id!r}").format(value=item + 1, step_id=step_id)
+                )
             return {"item": item, "ticked": ticked}
 
         return self._act(run_id, "checklist.ticked", step_id, None, check)
@@ -301,7 +342,7 @@ class Recorder:
         event_id: str | None = None,
     ) -> RunState | None:
         """Attach a note to a step, a run, or (without a run) the day's log."""
-        clean = _clean(text, "note", limit=MAX_NOTE_CHARS)
+        clean = _clean(text, N_("note"), limit=MAX_NOTE_CHARS)
         if run_id is None:
             moment = at or self.clock()
             event = self._event("note", moment, None, None, None, None, {"text": clean})
@@ -313,7 +354,9 @@ class Recorder:
 
         def check(state: RunState) -> dict[str, Any]:
             if step_id is not None and step_id not in state.steps:
-                raise ActionError(f"no step {step_id!r} in {state.playbook.id!r}")
+                raise ActionError(
+                    _("no step {step_id!r} in {id!r}").format(step_id=step_id, id=state.playbook.id)
+                )
             return {"text": clean}
 
         return self._act(run_id, "note", step_id, at, check, closed_ok=True, event_id=event_id)
@@ -325,7 +368,7 @@ class Recorder:
         def check(state: RunState) -> dict[str, Any]:
             target = state.undoable_by(self.identity.login)
             if target is None:
-                raise ActionError("nothing of yours to undo in this run")
+                raise ActionError(_("nothing of yours to undo in this run"))
             undone.append(target)
             return {"target": target.uuid, "undone": target.kind}
 
@@ -345,7 +388,7 @@ class Recorder:
 
         def check(state: RunState) -> dict[str, Any]:
             if state.is_incident:
-                raise ActionError("an incident is resolved, not finished")
+                raise ActionError(_("an incident is resolved, not finished"))
             return {"left": [s.step.id for s in state.steps.values() if s.status == "pending"]}
 
         return self._act(run_id, "run.finished", None, at, check)
@@ -353,8 +396,8 @@ class Recorder:
     def resolve(self, run_id: str, summary: str, at: datetime | None = None) -> RunState:
         def check(state: RunState) -> dict[str, Any]:
             if not state.is_incident:
-                raise ActionError("only incidents are resolved; finish a routine instead")
-            return {"summary": _clean(summary, "summary", limit=MAX_NOTE_CHARS)}
+                raise ActionError(_("only incidents are resolved; finish a routine instead"))
+            return {"summary": _clean(summary, N_("summary"), limit=MAX_NOTE_CHARS)}
 
         return self._act(run_id, "incident.resolved", None, at, check)
 
@@ -370,6 +413,7 @@ class Recorder:
         step_of: Callable[[], str | None] | None = None,
         event_id: str | None = None,
         extra: tuple[str, dict[str, Any]] | None = None,
+        group: str | None = None,
     ) -> RunState:
         """Check and append one action (and ``extra``, an event of the same step) atomically.
 
@@ -381,7 +425,7 @@ class Recorder:
         with self.journal.writing(wait=self.write_wait):
             row = self.journal.run(run_id)
             if row is None:
-                raise ActionError(f"no run {run_id!r} in the journal")
+                raise ActionError(_("no run {run_id!r} in the journal").format(run_id=run_id))
             state = self.fold_row(row)
             if event_id is not None and self.journal.has_event(event_id):
                 return state
@@ -399,6 +443,8 @@ class Recorder:
             )
             if event_id is not None:
                 event = replace(event, uuid=event_id)
+            if group is not None:
+                event = replace(event, group_id=group)
             events = [event]
             if extra is not None:
                 kind_, payload_ = extra
@@ -407,7 +453,7 @@ class Recorder:
                 )
             for each in events:
                 self.journal.insert_event(each)
-            state = fold(run_id, state.playbook, [*state.events, *events])
+            state = fold(run_id, state.playbook, [*state.events, *events], self.groups_of(state.playbook))
             self.journal.set_run_closed(run_id, state.closed_at)
         return state
 
@@ -449,6 +495,43 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _open_target(
+    state: RunState, step_id: str, group: str | None, zone: ZoneInfo, value: str | InputValue | None = None
+) -> StepState:
+    """The step to act on, checked; for a per-group step, the group must be one still open."""
+    step = state.steps.get(step_id)
+    if step is None or not step.per_group:
+        if step is not None and group is not None:
+            raise ActionError(_("{title!r} is not done per group").format(title=step.step.title))
+        return _open_step(state, step_id, zone, value)
+    if step.status == "n/a":
+        return _open_step(state, step_id, zone, value)
+    if group is None:
+        left = ", ".join(step.groups_left[:8]) or "-"
+        raise ActionError(
+            _("{title!r} is done per group: name the group (--group ID); still open: {left}").format(
+                title=step.step.title, left=left
+            )
+        )
+    if group not in step.expected:
+        import difflib
+
+        near = difflib.get_close_matches(group, step.expected, n=3, cutoff=0.5)
+        hint = _("; did you mean {near}?").format(near=", ".join(near)) if near else ""
+        raise ActionError(
+            _("no group {group!r} for {title!r}{hint}").format(group=group, title=step.step.title, hint=hint)
+        )
+    mark = step.groups.get(group)
+    if mark is not None:
+        what = _("done") if mark.status == "done" else _("skipped")
+        raise ActionError(
+            _("{group} was already {what} by {by} at {at}").format(
+                group=group, what=what, by=mark.by, at=_hm(mark.at, zone)
+            )
+        )
+    return step
+
+
 def _open_step(
     state: RunState, step_id: str, zone: ZoneInfo, value: str | InputValue | None = None
 ) -> StepState:
@@ -460,26 +543,43 @@ def _open_step(
         close = get_close_matches(step_id, list(state.steps), n=1)
         if close:
             raise ActionError(
-                f"no step {step_id!r} in {state.playbook.id!r}; did you mean {close[0]!r}? (steps: {known})"
+                _("no step {step_id!r} in {id!r}; did you mean {value!r}? (steps: {known})").format(
+                    step_id=step_id, id=state.playbook.id, value=close[0], known=known
+                )
             )
-        raise ActionError(f"no step {step_id!r} in {state.playbook.id!r} (steps: {known})")
+        raise ActionError(
+            _("no step {step_id!r} in {id!r} (steps: {known})").format(
+                step_id=step_id, id=state.playbook.id, known=known
+            )
+        )
     if step.status == "done":
         # Two operators raced: say who won, and that the loser's value was not kept.
         recorded = f" = {_raw(step.value)}" if step.value is not None else ""
         lost = f"; your value {_raw(value)!r} was not recorded" if value not in (None, "") else ""
         raise ActionError(
-            f"{step.step.title!r} was already done by {step.by} at {_hm(step.at, zone)}{recorded}{lost}"
+            _("{title!r} was already done by {by} at {at}{recorded}{lost}").format(
+                title=step.step.title, by=step.by, at=_hm(step.at, zone), recorded=recorded, lost=lost
+            )
         )
     if step.status == "skipped":
-        raise ActionError(f"{step.step.title!r} was already skipped by {step.by} at {_hm(step.at, zone)}")
+        raise ActionError(
+            _("{title!r} was already skipped by {by} at {at}").format(
+                title=step.step.title, by=step.by, at=_hm(step.at, zone)
+            )
+        )
     if step.status == "n/a":
-        raise ActionError(f"{step.step.title!r} does not apply in this run ({step.step.when})")
+        raise ActionError(
+            _("{title!r} does not apply in this run ({when})").format(
+                title=step.step.title, when=step.step.when
+            )
+        )
     return step
 
 
 def _closed_message(state: RunState) -> str:
-    what = "resolved" if state.is_incident else "finished"
-    return f"this run was already {what}; add a note instead"
+    if state.is_incident:
+        return _("this run was already resolved; add a note instead")
+    return _("this run was already finished; add a note instead")
 
 
 def _hm(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -495,7 +595,9 @@ def _raw(value: InputValue) -> str:
 def _clean(text: str, what: str, limit: int) -> str:
     stripped = text.strip()
     if not stripped:
-        raise ActionError(f"the {what} is empty")
+        raise ActionError(_("the {what} is empty").format(what=_(what)))
     if len(stripped.encode()) > limit:
-        raise ActionError(f"the {what} is longer than {limit // 1024} KiB")
+        raise ActionError(
+            _("the {what} is longer than {value} KiB").format(what=_(what), value=limit // 1024)
+        )
     return stripped

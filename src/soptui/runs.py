@@ -8,13 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from soptui.events import UNDOABLE, Event
 from soptui.playbooks.inputs import InputValue
 from soptui.playbooks.models import Playbook, Step
 
+if TYPE_CHECKING:
+    from soptui.playbooks.roster import Roster
+
 Status = Literal["pending", "done", "skipped", "n/a"]
+
+
+@dataclass
+class GroupMark:
+    """One group's tick or skip on a per-group step."""
+
+    status: Literal["done", "skipped"]
+    by: str
+    at: datetime
+    value: InputValue | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -29,6 +43,19 @@ class StepState:
     at: datetime | None = None
     ticked: set[int] = field(default_factory=set)
     notes: list[Event] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+    """Per-group steps: the groups it runs for (empty: an ordinary step)."""
+    groups: dict[str, GroupMark] = field(default_factory=dict)
+    """Per-group steps: each group's mark, by group id (groups no longer expected included)."""
+
+    @property
+    def per_group(self) -> bool:
+        return bool(self.expected)
+
+    @property
+    def groups_left(self) -> list[str]:
+        """Expected groups with no mark yet, in roster order."""
+        return [g for g in self.expected if g not in self.groups]
 
     @property
     def resolved(self) -> bool:
@@ -121,8 +148,25 @@ class RunState:
         return None
 
 
-def fold(run_id: str, playbook: Playbook, events: list[Event]) -> RunState:
-    """The state of run ``run_id`` after ``events`` (in journal order)."""
+def expected_groups(playbook: Playbook, roster: Roster | None) -> dict[str, list[str]]:
+    """For each per-group step, the ids of the active groups it runs for (none without a roster)."""
+    if roster is None or not roster.groups:
+        return {}
+    return {
+        step.id: [g.id for g in roster.active(step.group_tags)]
+        for step in playbook.steps
+        if playbook.is_per_group(step)
+    }
+
+
+def fold(
+    run_id: str, playbook: Playbook, events: list[Event], groups: dict[str, list[str]] | None = None
+) -> RunState:
+    """The state of run ``run_id`` after ``events`` (in journal order).
+
+    ``groups`` maps each per-group step to the groups it runs for (:func:`expected_groups`);
+    such a step is done once every one of them is done or skipped.
+    """
     opened = next((e for e in events if e.kind == "run.opened"), None)
     payload: dict[str, Any] = opened.payload if opened else {}
     state = RunState(
@@ -133,7 +177,7 @@ def fold(run_id: str, playbook: Playbook, events: list[Event]) -> RunState:
         opened_by=opened.operator if opened else "?",
         title=payload.get("title"),
         severity=payload.get("severity"),
-        steps={s.id: StepState(s) for s in playbook.steps},
+        steps={s.id: StepState(s, expected=list((groups or {}).get(s.id, []))) for s in playbook.steps},
         events=list(events),
     )
     undone = {e.payload.get("target") for e in events if e.kind == "undo"}
@@ -143,13 +187,34 @@ def fold(run_id: str, playbook: Playbook, events: list[Event]) -> RunState:
         _apply(state, event)
         if event.kind in ("step.done", "step.skipped"):
             state.last_resolution = max(state.last_resolution or event.at, event.at)
+    _settle_groups(state)
     _apply_conditions(state)
     return state
+
+
+def _settle_groups(state: RunState) -> None:
+    """A per-group step is done when every expected group is done or skipped."""
+    for step in state.steps.values():
+        if not step.per_group or step.status != "pending" or step.groups_left:
+            continue
+        marks = [step.groups[g] for g in step.expected]
+        last = max(marks, key=lambda m: m.at)
+        step.status, step.by, step.at = "done", last.by, last.at
 
 
 def _apply(state: RunState, event: Event) -> None:
     step = state.steps.get(event.step_id or "")
     kind = event.kind
+    if step and event.group_id is not None and kind in ("step.done", "step.skipped"):
+        done = kind == "step.done"
+        step.groups[event.group_id] = GroupMark(
+            "done" if done else "skipped",
+            event.operator,
+            event.at,
+            event.payload.get("value") if done else None,
+            None if done else event.payload.get("reason"),
+        )
+        return
     if kind == "step.done" and step:
         step.status, step.value, step.reason = "done", event.payload.get("value"), None
         step.by, step.at = event.operator, event.at

@@ -10,11 +10,12 @@ from pathlib import Path
 import tomli_w
 
 from soptui.context import CommandError, Context, UsageError
+from soptui.i18n import _
 from soptui.playbooks.library import Library, Source, add_file, add_goals, load_library, trusted_file
 from soptui.playbooks.loader import GOALS_FILE
 from soptui.playbooks.models import Cadence
 from soptui.playbooks.problems import Problem
-from soptui.playbooks.schema import playbook_schema_json
+from soptui.playbooks.schema import playbook_schema_json, roster_schema_json
 from soptui.playbooks.starter import starter_playbook
 from soptui.text import safe_json, table, visible
 
@@ -26,7 +27,7 @@ def check(context: Context, paths: list[Path], as_json: bool) -> int:
     library's problems); with paths they are only warned about, on stderr.
     """
     for line in context.take_warnings(problems=bool(paths)):
-        print(f"soptui: warning: {line}", file=sys.stderr)
+        print(_("soptui: warning: {line}").format(line=line), file=sys.stderr)
     library = _library_for(context, paths) if paths else context.library
     problems = sorted(library.problems, key=lambda p: (str(p.file), p.line, p.column))
     errors = [p for p in problems if p.severity == "error"]
@@ -36,8 +37,13 @@ def check(context: Context, paths: list[Path], as_json: bool) -> int:
         for problem in problems:
             print(visible(str(problem), newlines=False))
         count = len(library.entries)
-        verdict = f"{len(errors)} error(s)" if errors else "no errors"
-        print(f"checked {count} playbook(s), {len(library.goals)} goal(s): {verdict}", file=sys.stderr)
+        verdict = _("{n} error(s)").format(n=len(errors)) if errors else _("no errors")
+        print(
+            _("checked {count} playbook(s), {goals} goal(s): {verdict}").format(
+                count=count, goals=len(library.goals), verdict=verdict
+            ),
+            file=sys.stderr,
+        )
     return 1 if errors else 0
 
 
@@ -91,7 +97,7 @@ def _library_for(context: Context, paths: list[Path]) -> Library:
         elif path.exists() or path.is_symlink():
             add_file(library, path, str(path), today)
         else:
-            library.problems.append(Problem(path, 1, 1, "no such file or directory"))
+            library.problems.append(Problem(path, 1, 1, _("no such file or directory")))
     merged = Library({**context.library.entries, **library.entries}, {}, [], library.problems)
     add_goals(merged, goal_files)
     library.goals = merged.goals
@@ -114,9 +120,12 @@ def list_playbooks(context: Context, as_json: bool) -> int:
     if as_json:
         print(safe_json({"playbooks": rows, "problems": [p.as_json() for p in library.problems]}, indent=2))
     else:
-        header = [["ID", "TITLE", "CADENCE", "STEPS", "ORIGIN"]]
+        header = [[_("ID"), _("TITLE"), _("CADENCE"), _("STEPS"), _("ORIGIN")]]
         body = [
-            [visible(str(r[key]), newlines=False) for key in ("id", "title", "cadence", "steps", "origin")]
+            [
+                visible(_(str(r[key])) if key in ("cadence", "origin") else str(r[key]), newlines=False)
+                for key in ("id", "title", "cadence", "steps", "origin")
+            ]
             for r in rows
         ]
         print(table(header + body))
@@ -127,8 +136,8 @@ def list_playbooks(context: Context, as_json: bool) -> int:
     return 1 if [p for p in library.errors if p not in context.config_problems] else 0
 
 
-def schema() -> int:
-    sys.stdout.write(playbook_schema_json())
+def schema(kind: str = "playbook") -> int:
+    sys.stdout.write(playbook_schema_json() if kind == "playbook" else roster_schema_json(kind))
     return 0
 
 
@@ -147,18 +156,26 @@ def new(
     from soptui.playbooks.fields import ID_PATTERN
 
     if not re.fullmatch(ID_PATTERN, playbook_id):
-        raise CommandError(f"{playbook_id!r} is not a valid id: use lowercase letters, digits and '-'")
+        raise CommandError(
+            _("{playbook_id!r} is not a valid id: use lowercase letters, digits and '-'").format(
+                playbook_id=playbook_id
+            )
+        )
     if (cadence is None) == (source_id is None):
-        raise UsageError("give --cadence for a starter playbook, or --from PLAYBOOK for a copy (not both)")
+        raise UsageError(_("give --cadence for a starter playbook, or --from PLAYBOOK for a copy (not both)"))
     target_dir = directory or context.paths.user_playbooks
     target = target_dir / f"{playbook_id}.toml"
     existing = context.library.entries.get(playbook_id)
     # Copying a playbook under its own id is the way to customise it: that replacement is asked for.
     if existing is not None and not force and source_id != playbook_id and existing.path != target:
         raise CommandError(
-            f"a playbook {playbook_id!r} already exists: {existing.playbook.title!r} in {existing.path}; "
-            f"{target} would replace it. Use --from {playbook_id} to start from a copy of it, "
-            "--force to write a starter anyway, or choose another id"
+            _(
+                "a playbook {playbook_id!r} already exists: {title!r} in {path}; "
+                "{target} would replace it. Use --from {playbook_id} to start from a "
+                "copy of it, --force to write a starter anyway, or choose another id"
+            ).format(
+                playbook_id=playbook_id, title=existing.playbook.title, path=existing.path, target=target
+            )
         )
     if source_id is not None:
         text = _copied_playbook(context, source_id, playbook_id, title)
@@ -172,12 +189,14 @@ def new(
         # O_EXCL: never overwrite, and never follow a symlink planted at the path.
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     except FileExistsError:
-        raise CommandError(f"{target} already exists; not overwriting it") from None
+        raise CommandError(_("{target} already exists; not overwriting it").format(target=target)) from None
     except OSError as error:
-        raise CommandError(f"cannot write {target}: {error.strerror or error}") from None
+        raise CommandError(
+            _("cannot write {target}: {value}").format(target=target, value=error.strerror or error)
+        ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    print(visible(f"wrote {target}", newlines=False))
+    print(visible(_("wrote {path}").format(path=target), newlines=False))
     return 0
 
 
@@ -189,12 +208,18 @@ def _copied_playbook(context: Context, source_id: str, playbook_id: str, title: 
 
         close = get_close_matches(source_id, sorted(context.library.entries), n=1)
         if close:
-            raise CommandError(f"--from {source_id}: no such playbook; did you mean {close[0]!r}?")
-        raise CommandError(f"--from {source_id}: no such playbook (soptui list shows them)")
+            raise CommandError(
+                _("--from {source_id}: no such playbook; did you mean {value!r}?").format(
+                    source_id=source_id, value=close[0]
+                )
+            )
+        raise CommandError(
+            _("--from {source_id}: no such playbook (soptui list shows them)").format(source_id=source_id)
+        )
     try:
         text = entry.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {entry.path}: {error}") from None
+        raise CommandError(_("cannot read {path}: {error}").format(path=entry.path, error=error)) from None
     lines = text.splitlines(keepends=True)
     if lines and lines[0].startswith("#:schema"):
         lines = lines[1:]  # a relative schema path means nothing in the new directory
@@ -206,9 +231,13 @@ def _copied_playbook(context: Context, source_id: str, playbook_id: str, title: 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise CommandError(f"cannot copy {entry.path}: {error}") from None
+        raise CommandError(_("cannot copy {path}: {error}").format(path=entry.path, error=error)) from None
     if data.get("id", playbook_id) != playbook_id or (title is not None and data.get("title") != title):
-        raise CommandError(f"cannot set the id or title in a copy of {entry.path}; copy and edit it by hand")
+        raise CommandError(
+            _("cannot set the id or title in a copy of {path}; copy and edit it by hand").format(
+                path=entry.path
+            )
+        )
     return text
 
 

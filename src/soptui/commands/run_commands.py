@@ -9,6 +9,7 @@ from typing import Any
 from soptui.agenda import Agenda, AgendaItem, build_agenda
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.events import INSTANT_RANGE, check_instant
+from soptui.i18n import _, weekday
 from soptui.journal import JournalError
 from soptui.playbooks.fields import ID_PATTERN
 from soptui.recorder import ActionError, Recorder
@@ -30,15 +31,23 @@ def parse_at(text: str | None, context: Context) -> datetime | None:
         else:
             moment = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise UsageError(f"--at {text!r}: use ISO 8601, e.g. 2026-11-23T09:30 or 2026-11-23") from None
+        raise UsageError(
+            _("--at {text!r}: use ISO 8601, e.g. 2026-11-23T09:30 or 2026-11-23").format(text=text)
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=context.zone)
     try:
         check_instant(moment)
     except ValueError:
-        raise UsageError(f"--at {text!r} is outside the supported range {INSTANT_RANGE}") from None
+        raise UsageError(
+            _("--at {text!r} is outside the supported range {INSTANT_RANGE}").format(
+                text=text, INSTANT_RANGE=INSTANT_RANGE
+            )
+        ) from None
     if moment > datetime.now(UTC) + FUTURE_SLACK:
-        raise UsageError(f"--at {text!r} is in the future; --at records what already happened")
+        raise UsageError(
+            _("--at {text!r} is in the future; --at records what already happened").format(text=text)
+        )
     return moment
 
 
@@ -52,9 +61,11 @@ def _run_for(recorder: Recorder, playbook: str | None, run: str | None, at: date
         exact = [r for r in rows if r.run_id == run]
         if exact or len(rows) == 1:
             return recorder.fold_row((exact or rows)[0])
-        raise CommandError(f"no run {run!r}" if not rows else f"run {run!r} is ambiguous")
+        raise CommandError(
+            _("no run {run!r}").format(run=run) if not rows else _("run {run!r} is ambiguous").format(run=run)
+        )
     if playbook is None:
-        raise UsageError("name a PLAYBOOK or give --run ID")
+        raise UsageError(_("name a PLAYBOOK or give --run ID"))
     return recorder.routine_run(playbook, at)
 
 
@@ -64,7 +75,14 @@ def _act(context: Context, action: Any) -> int:
     except (ActionError, JournalError) as error:
         raise CommandError(str(error)) from None
     if state is not None:
-        print(visible(f"{state.run_id}: {state.done_count}/{state.total} steps", newlines=False))
+        print(
+            visible(
+                _("{run}: {done}/{total} steps").format(
+                    run=state.run_id, done=state.done_count, total=state.total
+                ),
+                newlines=False,
+            )
+        )
     return 0
 
 
@@ -76,6 +94,7 @@ def done(
     note: str | None,
     at_text: str | None,
     run: str | None,
+    group: str | None = None,
 ) -> int:
     at = parse_at(at_text, context)
 
@@ -83,7 +102,7 @@ def done(
         # One transaction: a refused value or note leaves no step done and no run opened.
         with recorder.journal.writing():
             state = _run_for(recorder, playbook, run, at)
-            return recorder.complete(state.run_id, step, value, at, note=note)
+            return recorder.complete(state.run_id, step, value, at, note=note, group=group)
 
     return _act(context, action)
 
@@ -95,15 +114,20 @@ def skip(
     reason: str | None,
     at_text: str | None,
     run: str | None,
+    group: str | None = None,
 ) -> int:
     at = parse_at(at_text, context)
-    return _act(context, lambda r: r.skip(_run_for(r, playbook, run, at).run_id, step, reason, at))
+    return _act(
+        context, lambda r: r.skip(_run_for(r, playbook, run, at).run_id, step, reason, at, group=group)
+    )
 
 
 def note(context: Context, words: list[str], step: str | None, at_text: str | None, run: str | None) -> int:
     if len(words) > 2:
         raise UsageError(
-            f'{len(words)} words: quote the note text, e.g. soptui note {words[0]} "{" ".join(words[1:])}"'
+            _('{words} words: quote the note text, e.g. soptui note {value} "{value2}"').format(
+                words=len(words), value=words[0], value2=" ".join(words[1:])
+            )
         )
     if len(words) == 1:
         _refuse_a_bare_playbook_id(context, words[0])
@@ -113,9 +137,9 @@ def note(context: Context, words: list[str], step: str | None, at_text: str | No
     def action(recorder: Recorder) -> RunState | None:
         if playbook is None and run is None:
             if step:
-                raise UsageError("--step needs a PLAYBOOK or --run")
+                raise UsageError(_("--step needs a PLAYBOOK or --run"))
             recorder.note(None, text, None, at)
-            print("noted in the day's log")
+            print(_("noted in the day's log"))
             return None
         return recorder.note(_run_for(recorder, playbook, run, at).run_id, text, step, at)
 
@@ -129,19 +153,27 @@ def _refuse_a_bare_playbook_id(context: Context, word: str) -> None:
     nothing else was given; a one-word note such as ``ok`` is still a note.
     """
     if word in context.library.entries:
-        raise UsageError(f'{word!r} is a playbook: give the note text too, e.g. soptui note {word} "TEXT"')
+        raise UsageError(
+            _('{word!r} is a playbook: give the note text too, e.g. soptui note {word} "TEXT"').format(
+                word=word
+            )
+        )
     if re.fullmatch(ID_PATTERN, word) and "-" in word:
         from difflib import get_close_matches
 
         close = get_close_matches(word, sorted(context.library.entries), n=1)
         if close:
             raise UsageError(
-                f"{word!r} looks like a playbook id (did you mean {close[0]!r}?): give the note text too, "
-                f'e.g. soptui note {word} "TEXT" (or, for the day\'s log, more than this one word)'
+                _(
+                    "{word!r} looks like a playbook id (did you mean {value!r}?): give the note text too, "
+                    'e.g. soptui note {word} "TEXT" (or, for the day\'s log, more than this one word)'
+                ).format(word=word, value=close[0])
             )
         raise UsageError(
-            f"{word!r} looks like a playbook id: give the note text too, "
-            f'e.g. soptui note {word} "TEXT" (or, for the day\'s log, more than this one word)'
+            _(
+                "{word!r} looks like a playbook id: give the note text too, "
+                'e.g. soptui note {word} "TEXT" (or, for the day\'s log, more than this one word)'
+            ).format(word=word)
         )
 
 
@@ -150,7 +182,7 @@ def incident_open(context: Context, playbook: str, title: str, severity: str | N
 
 
 def incident_resolve(context: Context, run: str, summary: str | None) -> int:
-    return _act(context, lambda r: r.resolve(_run_for(r, None, run, None).run_id, summary or "resolved"))
+    return _act(context, lambda r: r.resolve(_run_for(r, None, run, None).run_id, summary or _("resolved")))
 
 
 # -- due ----------------------------------------------------------------------------
@@ -216,7 +248,7 @@ def agenda_json(agenda: Agenda) -> dict[str, Any]:
 
 
 def agenda_text(agenda: Agenda) -> str:
-    rows = [["", "ROUTINE", "CADENCE", "STEPS", "STATE", "DUE", "MISSED"]]
+    rows = [["", _("ROUTINE"), _("CADENCE"), _("STEPS"), _("STATE"), _("DUE"), _("MISSED")]]
     for item in agenda.routines:
         run = item.run
         mark = (
@@ -225,24 +257,27 @@ def agenda_text(agenda: Agenda) -> str:
             else ("!" if item.overdue else ("▶" if item.state_word == "in progress" else "·"))
         )
         steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
-        state = item.state_word
+        state = _(item.state_word)
         if run and run.is_closed and run.closed_at:
-            state = f"done by {run.closed_by} {run.closed_at.astimezone(agenda.now.tzinfo):%a %H:%M}"
+            closed = run.closed_at.astimezone(agenda.now.tzinfo)
+            state = _("done by {operator} {when}").format(
+                operator=run.closed_by, when=f"{weekday(closed)} {closed:%H:%M}"
+            )
         elif item.overdue:
-            state += " (overdue)"
-        due_text = item.due.strftime("%a %m-%d %H:%M")
+            state += _(" (overdue)")
+        due_text = f"{weekday(item.due)} {item.due:%m-%d %H:%M}"
         rows.append(
             [
                 mark,
                 visible(item.entry.playbook.title, newlines=False),
-                item.entry.playbook.cadence,
+                _(item.entry.playbook.cadence),
                 steps,
                 visible(state, newlines=False),
                 due_text,
                 str(len(item.missed) or ""),
             ]
         )
-    lines = [f"{agenda.day.isoformat()} · {agenda.day:%A}", table(rows)]
+    lines = [f"{agenda.day.isoformat()} · {weekday(agenda.day, long=True)}", table(rows)]
     if agenda.incidents:
         lines.append("")
         for incident in agenda.incidents:
@@ -258,8 +293,11 @@ def agenda_text(agenda: Agenda) -> str:
         item_ = note_event
         lines.append(
             visible(
-                f"note {item_.at.astimezone(agenda.now.tzinfo):%H:%M} {item_.operator}: "
-                f"{item_.payload.get('text', '')}",
+                _("note {time} {operator}: {text}").format(
+                    time=f"{item_.at.astimezone(agenda.now.tzinfo):%H:%M}",
+                    operator=item_.operator,
+                    text=item_.payload.get("text", ""),
+                ),
                 newlines=False,
             )
         )

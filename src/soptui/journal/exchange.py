@@ -35,6 +35,7 @@ CSV_FIELDS = [
     "playbook_hash",
     "run",
     "step",
+    "group",
     "kind",
     "payload",
 ]

@@ -85,5 +85,10 @@ CREATE TABLE presence (
         # Reviews look runs up by period across every playbook.
         "CREATE INDEX runs_period ON runs(period)",
     ],
+    3: [
+        # Per-group steps: each group's tick is its own event, naming the group by id.
+        "ALTER TABLE events ADD COLUMN group_id TEXT",
+        "CREATE INDEX events_group ON events(group_id, at) WHERE group_id IS NOT NULL",
+    ],
 }
 SCHEMA_VERSION = max(MIGRATIONS)

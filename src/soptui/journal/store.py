@@ -153,6 +153,7 @@ def _event_unchecked(row: sqlite3.Row) -> Event:
         playbook_hash=row["playbook_hash"],
         run_id=row["run_id"],
         step_id=row["step_id"],
+        group_id=row["group_id"],
         payload=_loads(row["payload"]),
         uuid=row["uuid"],
         seq=row["seq"],
@@ -506,8 +507,8 @@ class Journal:
         """Append ``event`` (inside :meth:`writing`); False if its UUID is already there."""
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO events (uuid, at, recorded_at, operator, login, host, "
-            "playbook_id, playbook_hash, run_id, step_id, kind, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "playbook_id, playbook_hash, run_id, step_id, group_id, kind, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.uuid,
                 utc_text(event.at),
@@ -519,6 +520,7 @@ class Journal:
                 event.playbook_hash,
                 event.run_id,
                 event.step_id,
+                event.group_id,
                 event.kind,
                 dumps(event.payload),
             ),

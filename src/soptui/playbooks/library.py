@@ -15,6 +15,7 @@ from pathlib import Path
 from soptui.playbooks.loader import GOALS_FILE, LoadedPlaybook, load_goals, load_playbook
 from soptui.playbooks.models import Goal, InputSpec, Playbook, Step
 from soptui.playbooks.problems import Problem
+from soptui.playbooks.roster import GROUPS_FILE, PEOPLE_FILE, ROSTER_FILES, Roster, load_roster
 from soptui.team import group_members, trust_problems
 
 CADENCE_ORDER = {"daily": 0, "weekly": 1, "monthly": 2, "incident": 3}
@@ -59,6 +60,8 @@ class Library:
     problems: list[Problem] = field(default_factory=list)
     sample_goals: set[str] = field(default_factory=set)
     """Goals from the bundled sample goals.toml (kept only while the team has none of its own)."""
+    roster: Roster = field(default_factory=Roster)
+    """The team's groups and people (groups.toml, people.toml); empty when it keeps none."""
 
     def get(self, playbook_id: str) -> Playbook | None:
         entry = self.entries.get(playbook_id)
@@ -108,7 +111,7 @@ def playbook_files(directory: Path) -> list[Path]:
         files = sorted(p for p in directory.iterdir() if p.suffix == ".toml")
     except OSError:
         return []
-    return [p for p in files if p.name != GOALS_FILE]
+    return [p for p in files if p.name != GOALS_FILE and p.name not in ROSTER_FILES]
 
 
 def load_library(sources: Iterable[Source], today: date | None = None) -> Library:
@@ -116,6 +119,7 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
     library = Library()
     goal_files: list[Path] = []
     samples: set[Path] = set()
+    roster_files: dict[str, Path] = {}  # the last directory holding each roster file wins
     for source in sources:
         try:
             if not source.directory.is_dir():
@@ -127,6 +131,11 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             library.problems.append(Problem(source.directory, 1, 1, message))
             continue
         _load_directory(library, source, today)
+        for name in ROSTER_FILES:
+            candidate = source.directory / name
+            present = source.origin != "bundled" and (candidate.exists() or candidate.is_symlink())
+            if present and (not source.shared or trusted_file(library, candidate, source) is not None):
+                roster_files[name] = candidate
         goals = source.directory / GOALS_FILE
         if source.shared and trusted_file(library, goals, source) is None:
             continue
@@ -135,6 +144,8 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             if source.origin == "bundled":
                 samples.add(goals)
     add_goals(library, goal_files, samples)
+    library.roster, problems = load_roster(roster_files.get(GROUPS_FILE), roster_files.get(PEOPLE_FILE))
+    library.problems += problems
     return library
 
 

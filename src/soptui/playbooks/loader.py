@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -266,6 +266,23 @@ def load_model(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
     if data is None:
         return None, problems
     return _validate(model, data, document)
+
+
+def load_checked(
+    path: Path, model: type[M], rules: Callable[[M], list[tuple[KeyPath, str]]]
+) -> tuple[M | None, list[Problem]]:
+    """:func:`load_model`, then ``rules`` that look across entries; each problem at its own key."""
+    document, problems = _read(path)
+    if document is None:
+        return None, problems
+    data, problems = _parse(document)
+    if data is None:
+        return None, problems
+    loaded, problems = _validate(model, data, document)
+    if loaded is None:
+        return None, problems
+    problems = [document.at(key, message) for key, message in rules(loaded)]
+    return (None if problems else loaded), problems
 
 
 def load_goals(path: Path, metrics: Iterable[str]) -> tuple[list[Goal], list[Problem]]:

@@ -103,6 +103,10 @@ class Step(_Strict):
     """Ready-made texts to copy from this step."""
     escalate_after: Duration | None = None
     """Incident playbooks: should be done within this time of the incident opening."""
+    per_group: bool | None = None
+    """Repeat the step for every active group of the roster (groups.toml); default: the playbook's."""
+    group_tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
+    """Per-group steps: only groups with one of these tags (e.g. ["新人群"])."""
 
     @cached_property
     def condition(self) -> Condition | None:
@@ -143,8 +147,14 @@ class Playbook(_Strict):
         "P3",
     ]
     """Incident playbooks: severity names, most severe first."""
+    per_group: bool = False
+    """Every step repeats per group unless the step says ``per_group = false``."""
     steps: Annotated[list[Step], Field(min_length=1)]
     """The steps, in order."""
+
+    def is_per_group(self, step: Step) -> bool:
+        """Whether ``step`` repeats for each group (its own setting, else the playbook's)."""
+        return self.per_group if step.per_group is None else step.per_group
 
     @property
     def is_incident(self) -> bool:

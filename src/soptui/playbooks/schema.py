@@ -22,3 +22,15 @@ def playbook_schema() -> dict[str, Any]:
 
 def playbook_schema_json() -> str:
     return json.dumps(playbook_schema(), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def roster_schema_json(kind: str) -> str:
+    """The JSON Schema of groups.toml (``kind`` "groups") or people.toml ("people")."""
+    from soptui.playbooks.roster import GroupsFile, PeopleFile
+
+    model = GroupsFile if kind == "groups" else PeopleFile
+    schema = model.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://soptui.dev/schema/{kind}.schema.json"
+    schema["title"] = f"soptui {kind}.toml"
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"

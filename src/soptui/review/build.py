@@ -24,10 +24,12 @@ from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError, Recorder
 from soptui.review.model import (
     GoalStats,
+    GroupStats,
     IncidentStats,
     LeftStep,
     MetricStats,
     NoteRow,
+    OwnerLoad,
     PersonRow,
     Review,
     RoutineStats,
@@ -105,7 +107,9 @@ class _Runs:
         events = self.recorder.journal.events_of_runs([r.run_id for r in missing])
         for row in missing:
             playbook = self.recorder.playbook_version(row.playbook_hash, row.playbook_id)
-            self.cache[row.run_id] = fold(row.run_id, playbook, events[row.run_id])
+            self.cache[row.run_id] = fold(
+                row.run_id, playbook, events[row.run_id], self.recorder.groups_of(playbook)
+            )
         return [self.cache[r.run_id] for r in rows]
 
     def routine(self, start: date, end: date) -> list[RunState]:
@@ -149,7 +153,89 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
         notes=notes,
         people=people,
         days=rng.days,
+        groups=(groups := _groups(recorder, routine_runs)),
+        owners=_owners(recorder, groups),
     )
+
+
+# -- groups ----------------------------------------------------------------------------------
+
+
+def _groups(recorder: Recorder, runs: list[RunState]) -> list[GroupStats]:
+    """Each group's ticks on the per-group steps of the range's runs, and its metric values."""
+    roster = recorder.library.roster
+    if not roster.groups:
+        return []
+    done: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    expected: dict[str, int] = {}
+    last: dict[str, datetime] = {}
+    values: dict[str, dict[str, list[float]]] = {}
+    aggregates: dict[str, str] = {}
+    for state in runs:
+        for step in state.steps.values():
+            if not step.per_group or step.status == "n/a":
+                continue
+            spec = step.step.input
+            for group_id in step.expected:
+                expected[group_id] = expected.get(group_id, 0) + 1
+            for group_id, mark in step.groups.items():
+                counter = done if mark.status == "done" else skipped
+                counter[group_id] = counter.get(group_id, 0) + 1
+                last[group_id] = max(last.get(group_id, mark.at), mark.at)
+                number = (
+                    mark.value
+                    if isinstance(mark.value, int | float) and not isinstance(mark.value, bool)
+                    else None
+                )
+                if spec is not None and spec.metric and number is not None:
+                    values.setdefault(group_id, {}).setdefault(spec.metric, []).append(float(number))
+                    aggregates[spec.metric] = spec.aggregate
+    stats = [
+        GroupStats(
+            group.id,
+            group.name,
+            group.owner,
+            done.get(group.id, 0),
+            skipped.get(group.id, 0),
+            expected.get(group.id, 0),
+            last.get(group.id),
+            {m: _combine(vs, aggregates[m]) for m, vs in values.get(group.id, {}).items()},
+        )
+        for group in roster.groups
+        if group.id in expected or group.id in last
+    ]
+    return sorted(stats, key=lambda g: (g.completion if g.completion is not None else 2.0, g.group_id))
+
+
+def _combine(values: list[float], aggregate: str) -> float:
+    if aggregate == "sum":
+        return sum(values)
+    if aggregate == "mean":
+        return sum(values) / len(values)
+    if aggregate == "min":
+        return min(values)
+    if aggregate == "max":
+        return max(values)
+    return values[-1]
+
+
+def _owners(recorder: Recorder, groups: list[GroupStats]) -> list[OwnerLoad]:
+    roster = recorder.library.roster
+    owned: dict[str, list[GroupStats]] = {}
+    for group in groups:
+        if group.owner:
+            owned.setdefault(group.owner, []).append(group)
+    return [
+        OwnerLoad(
+            login,
+            roster.name_of(login),
+            sum(1 for g in roster.active() if g.owner == login),
+            sum(g.done + g.skipped for g in mine),
+            sum(g.expected for g in mine),
+        )
+        for login, mine in sorted(owned.items())
+    ]
 
 
 # -- routines --------------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-MARKS = {"✓": "done", "!": "missed", "·": "pending", "–": "not due"}
+from soptui.i18n import N_
+
+MARKS = {"✓": N_("done"), "!": N_("missed"), "·": N_("pending"), "–": N_("not due")}
 """The day marks of a routine strip and the word for each (CSV cells use the words)."""
 
 
@@ -167,6 +169,36 @@ class NoteRow:
 
 
 @dataclass(frozen=True)
+class GroupStats:
+    """One member group over the range: its ticks on per-group steps, and its values."""
+
+    group_id: str
+    name: str
+    owner: str | None
+    done: int
+    skipped: int
+    expected: int
+    last_touched: datetime | None
+    values: dict[str, float]
+    """Per metric, the group's values combined as the metric's aggregate says."""
+
+    @property
+    def completion(self) -> float | None:
+        return (self.done + self.skipped) / self.expected if self.expected else None
+
+
+@dataclass(frozen=True)
+class OwnerLoad:
+    """One owner's groups and how their per-group steps went."""
+
+    owner: str
+    name: str
+    groups: int
+    done: int
+    expected: int
+
+
+@dataclass(frozen=True)
 class Review:
     """Everything a review shows for one date range."""
 
@@ -185,6 +217,9 @@ class Review:
     notes: list[NoteRow]
     people: list[PersonRow]
     days: list[date]
+    groups: list[GroupStats] = field(default_factory=list)
+    """Per member group (only with a roster and per-group steps), least complete first."""
+    owners: list[OwnerLoad] = field(default_factory=list)
 
     @property
     def today(self) -> date:

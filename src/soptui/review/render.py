@@ -8,11 +8,24 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from soptui.i18n import N_, _
 from soptui.markdown import escape_md
-from soptui.review.model import MARKS, GoalStats, NoteRow, PersonRow, Review
+from soptui.review.model import MARKS, GoalStats, GroupStats, NoteRow, PersonRow, Review
 from soptui.text import safe_json, table, visible
 
-SECTIONS = ("routines", "skipped", "left", "slow", "metrics", "goals", "incidents", "notes", "people")
+SECTIONS = (
+    "routines",
+    "skipped",
+    "left",
+    "slow",
+    "metrics",
+    "goals",
+    "incidents",
+    "notes",
+    "people",
+    "groups",
+)
+TOP = 5
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -67,7 +80,7 @@ def trend(review: Review, values: list[float | None]) -> str:
 
 def unit_word(review: Review) -> str:
     """What the range is, for "the previous week": week, or period for a custom range."""
-    return "week" if review.label.count("-W") == 1 else "period"
+    return _("week") if review.label.count("-W") == 1 else _("period")
 
 
 def comparison(review: Review) -> str | None:
@@ -80,19 +93,21 @@ def comparison(review: Review) -> str | None:
     days = f"{first.compared_from} → {first.compared_until}"
     if first.same_days:
         unit = unit_word(review)
-        return f"Previous: vs the same days of the previous {unit} ({days}); this {unit} is still running."
-    return f"Previous: the previous {unit_word(review)} ({days})."
+        return _(
+            "Previous: vs the same days of the previous {unit} ({days}); this {unit} is still running."
+        ).format(unit=unit, days=days)
+    return _("Previous: the previous {unit} ({days}).").format(unit=unit_word(review), days=days)
 
 
 def legend() -> str:
-    return "Days: " + ", ".join(f"{mark} {word}" for mark, word in MARKS.items())
+    return _("Days: ") + ", ".join(f"{mark} {_(word)}" for mark, word in MARKS.items())
 
 
 def verdict(goal: GoalStats) -> str:
     """A goal's status in words (no mark: ✗ means skipped, ✓ done)."""
     if goal.sample or goal.on_track is None:
         return "—"
-    return "on track" if goal.on_track else "behind"
+    return _("on track") if goal.on_track else _("behind")
 
 
 def bar(progress: float | None, width: int = 12) -> str:
@@ -230,7 +245,63 @@ def to_json(review: Review) -> dict[str, Any]:
             }
             for p in review.people
         ],
+        "groups": [_group_json(g) for g in review.groups],
+        "group_owners": [
+            {"owner": o.owner, "name": o.name, "groups": o.groups, "done": o.done, "expected": o.expected}
+            for o in review.owners
+        ],
+        "group_metrics": _group_metrics(review),
     }
+
+
+def _group_json(group: GroupStats) -> dict[str, Any]:
+    return {
+        "group": group.group_id,
+        "name": group.name,
+        "owner": group.owner,
+        "done": group.done,
+        "skipped": group.skipped,
+        "expected": group.expected,
+        "completion": group.completion,
+        "touched": group.last_touched is not None,
+        "last_touched": group.last_touched.isoformat() if group.last_touched else None,
+        "values": group.values,
+    }
+
+
+def _group_metrics(review: Review) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per metric, the top and bottom five groups by their value over the range."""
+    metrics = sorted({m for g in review.groups for m in g.values})
+    found = {}
+    for metric in metrics:
+        ranked = sorted((g for g in review.groups if metric in g.values), key=lambda g: -g.values[metric])
+        rows = [{"group": g.group_id, "name": g.name, "value": g.values[metric]} for g in ranked]
+        found[metric] = {"top": rows[:TOP], "bottom": rows[::-1][:TOP]}
+    return found
+
+
+def group_lines(review: Review) -> list[str]:
+    """The groups section for text and Markdown: least complete first, then the untouched."""
+    if not review.groups:
+        return []
+    lines = []
+    for group in review.groups[:20]:
+        share = percent(group.completion) if group.completion is not None else "-"
+        lines.append(f"{group.name} ({group.group_id}) {group.done + group.skipped}/{group.expected} {share}")
+    untouched = [g.name for g in review.groups if g.last_touched is None]
+    if untouched:
+        lines.append(_("not touched: {groups}").format(groups=", ".join(untouched)))
+    lines += [
+        _("{name}: {groups} group(s), {done}/{expected} ticks").format(
+            name=o.name, groups=o.groups, done=o.done, expected=o.expected
+        )
+        for o in review.owners
+    ]
+    for metric, ends in _group_metrics(review).items():
+        top = ", ".join(f"{r['name']} {number(r['value'])}" for r in ends["top"])
+        bottom = ", ".join(f"{r['name']} {number(r['value'])}" for r in ends["bottom"])
+        lines.append(_("{metric}: top {top}; bottom {bottom}").format(metric=metric, top=top, bottom=bottom))
+    return lines
 
 
 def render_json(review: Review) -> str:
@@ -300,7 +371,8 @@ def _csv(review: Review, section: str) -> str:
     buffer = io.StringIO()
     if rows:
         # One line ending throughout (RFC 4180); cells never hold a raw newline (shown as ␤).
-        writer = csv.DictWriter(buffer, list(rows[0]), lineterminator="\r\n")
+        fields = list(dict.fromkeys(key for row in rows for key in row))  # rows may differ (values_*)
+        writer = csv.DictWriter(buffer, fields, restval="", lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
             writer.writerow(
@@ -316,18 +388,18 @@ def _csv(review: Review, section: str) -> str:
 
 def _routine_rows(review: Review, md: bool) -> list[list[str]]:
     esc = escape_md if md else (lambda t: visible(t, newlines=False))
-    header = ["Routine", "Days (Mo–Su)", "Done", "On time", "Missed", "Median"]
+    header = [_("Routine"), _("Days (Mo–Su)"), _("Done"), _("On time"), _("Missed"), _("Median")]
     rows = [header]
     for r in review.routines:
         missed = ", ".join(r.missed)
         rows.append(
             [
                 esc(r.title),
-                "".join(r.strip) or r.cadence,
+                "".join(r.strip) or _(r.cadence),
                 f"{len(r.completed)}/{len(r.expected)}",
                 f"{len(r.on_time)}/{len(r.completed)}",
                 missed,
-                "—" if r.median_duration is None else f"{number(minutes(r.median_duration), 0)} min",
+                "—" if r.median_duration is None else _min(number(minutes(r.median_duration), 0)),
             ]
         )
     return rows
@@ -337,13 +409,13 @@ def _metric_rows(review: Review, md: bool) -> list[list[str]]:
     esc = escape_md if md else (lambda t: visible(t, newlines=False))
     days = [day for day in review.days if review.has_come(day)]
     span = f"{_short(days[0])}→{_short(days[-1])}" if days else ""
-    rows = [["Metric", "This range", "Previous", "Change", "Trend"]]
+    rows = [[_("Metric"), _("This range"), _("Previous"), _("Change"), _("Trend")]]
     for m in review.metrics:
         unit = f" {m.unit}" if m.unit and m.value is not None else ""
         change = "—" if m.change is None else f"{number(m.change):>} ({signed_pct(m.change_pct)})"
         rows.append(
             [
-                f"{esc(m.label)} ({m.metric}, {m.aggregate})",
+                f"{esc(m.label)} ({m.metric}, {_(m.aggregate)})",
                 number(m.value) + unit,
                 number(m.previous),
                 change,
@@ -359,7 +431,7 @@ def _short(day: date) -> str:
 
 def _goal_rows(review: Review, md: bool) -> list[list[str]]:
     esc = escape_md if md else (lambda t: visible(t, newlines=False))
-    rows = [["Goal", "Progress", "Time", "Status", "Needed/week"]]
+    rows = [[_("Goal"), _("Progress"), _("Time"), _("Status"), _("Needed/week")]]
     for g in review.goals:
         if g.sample:
             continue
@@ -375,13 +447,13 @@ def _goal_rows(review: Review, md: bool) -> list[list[str]]:
     return rows
 
 
-SAMPLE_HEADING = "Sample goals (edit goals.toml to set your own)"
+SAMPLE_HEADING = N_("Sample goals (edit goals.toml to set your own)")
 
 
 def _sample_rows(review: Review, md: bool) -> list[list[str]]:
     """Sample goals: what they would measure, with no progress or verdict (not the team's)."""
     esc = escape_md if md else (lambda t: visible(t, newlines=False))
-    rows = [["Goal", "Metric", "Target", "By"]]
+    rows = [[_("Goal"), _("Metric"), _("Target"), _("By")]]
     for g in review.goals:
         if g.sample:
             rows.append([esc(g.title), esc(g.metric), number(g.target), g.by.isoformat()])
@@ -397,11 +469,11 @@ def _goal_lines(review: Review, md: bool) -> list[str]:
     if len(real) > 1:
         lines += show(real)
     elif len(samples) == 1:
-        lines.append("No goals set (goals.toml)." if md else "no goals set (goals.toml)")
+        lines.append(_("No goals set (goals.toml).") if md else _("no goals set (goals.toml)"))
     if len(samples) > 1:
         if lines:
             lines.append("")
-        lines += ([f"### {SAMPLE_HEADING}", ""] if md else [SAMPLE_HEADING]) + show(samples)
+        lines += ([f"### {_(SAMPLE_HEADING)}", ""] if md else [_(SAMPLE_HEADING)]) + show(samples)
     return lines
 
 
@@ -412,58 +484,64 @@ def _md_table(rows: list[list[str]]) -> list[str]:
 
 
 def render_markdown(review: Review) -> str:
-    lines = [f"# Review {escape_md(review.label)} ({review.start} → {review.end})", ""]
-    lines += ["## Routines", "", *_md_table(_routine_rows(review, True)), "", legend(), ""]
-    lines += ["## Steps", ""]
+    lines = [
+        "# "
+        + _("Review {label} ({start} → {end})").format(
+            label=escape_md(review.label), start=review.start, end=review.end
+        ),
+        "",
+    ]
+    lines += ["## " + _("Routines"), "", *_md_table(_routine_rows(review, True)), "", legend(), ""]
+    lines += ["## " + _("Steps"), ""]
     if review.skipped:
-        lines.append("Skipped most:")
+        lines.append(_("Skipped most:"))
         lines += [
             f"- {_md(s.title)} ×{s.count}: " + ", ".join(f"{_md(r)} ×{n}" for r, n in s.reasons)
             for s in review.skipped[:10]
         ]
     if review.left:
-        lines.append("Left unfinished:")
+        lines.append(_("Left unfinished:"))
         lines += [f"- {_md(s.title)} ×{s.count}" for s in review.left[:10]]
     if review.slow:
-        lines.append("Slowest against estimate:")
-        lines += [
-            f"- {_md(s.title)}: {number(minutes(s.mean), 0)} min vs {number(minutes(s.estimate), 0)} min"
-            for s in review.slow
-        ]
+        lines.append(_("Slowest against estimate:"))
+        lines += [f"- {_md(s.title)}: " + _slow(s) for s in review.slow]
     if not (review.skipped or review.left or review.slow):
-        lines.append("Nothing skipped, left or slow.")
-    lines += ["", "## Metrics", ""]
+        lines.append(_("Nothing skipped, left or slow."))
+    lines += ["", "## " + _("Metrics"), ""]
     compared = comparison(review)
     lines += [compared, ""] if compared else []
-    lines += [*_md_table(_metric_rows(review, True))] if review.metrics else ["No metrics recorded."]
-    lines += ["", "## Goals", ""]
-    lines += _goal_lines(review, True) or ["No goals set (goals.toml)."]
-    lines += ["", "## Incidents", ""]
+    lines += [*_md_table(_metric_rows(review, True))] if review.metrics else [_("No metrics recorded.")]
+    lines += ["", "## " + _("Goals"), ""]
+    lines += _goal_lines(review, True) or [_("No goals set (goals.toml).")]
+    lines += ["", "## " + _("Incidents"), ""]
     if review.incidents:
-        rows = [["Severity", "Incident", "Opened", "Resolved in", "Escalations"]]
+        rows = [[_("Severity"), _("Incident"), _("Opened"), _("Resolved in"), _("Escalations")]]
         rows += [
             [
                 escape_md(i.severity),
                 escape_md(i.title),
                 f"{local(review, i.opened_at):%m-%d %H:%M}",
-                "open" if i.time_to_resolve is None else f"{number(minutes(i.time_to_resolve), 0)} min",
+                _("open") if i.time_to_resolve is None else _min(number(minutes(i.time_to_resolve), 0)),
                 str(i.escalations),
             ]
             for i in review.incidents
         ]
         lines += _md_table(rows)
     else:
-        lines.append("No incidents.")
-    lines += ["", "## Notes", ""]
+        lines.append(_("No incidents."))
+    lines += ["", "## " + _("Notes"), ""]
     lines += [
         f"- {local(review, n.at):%m-%d %H:%M} {_md(_who(n))} · {_md(n.where)}: "
         f"{_md(n.text)}{_md(_imported(n))}"
         for n in review.notes
     ]
     if not review.notes:
-        lines.append("No notes.")
-    lines += ["", "## People", ""]
-    lines += [f"- {_md(_person(p))}" for p in review.people] or ["No actions."]
+        lines.append(_("No notes."))
+    lines += ["", "## " + _("People"), ""]
+    lines += [f"- {_md(_person(p))}" for p in review.people] or [_("No actions.")]
+    if review.groups:
+        lines += ["", "## " + _("Groups"), ""]
+        lines += [f"- {_md(line)}" for line in group_lines(review)]
     return "\n".join(lines) + "\n"
 
 
@@ -474,48 +552,53 @@ def _md(text: str) -> str:
 
 def render_text(review: Review) -> str:
     lines = [
-        f"Review {review.label} ({review.start} → {review.end})",
+        _("Review {label} ({start} → {end})").format(label=review.label, start=review.start, end=review.end),
         "",
-        "ROUTINES",
+        _("ROUTINES"),
         table(_routine_rows(review, False)),
         legend(),
         "",
-        "METRICS",
+        _("METRICS"),
     ]
     compared = comparison(review)
     lines += [compared] if compared else []
-    lines.append(table(_metric_rows(review, False)) if review.metrics else "no metrics recorded")
-    lines += ["", "GOALS", *(_goal_lines(review, False) or ["no goals set (goals.toml)"])]
-    lines += ["", "STEPS"]
+    lines.append(table(_metric_rows(review, False)) if review.metrics else _("no metrics recorded"))
+    lines += ["", _("GOALS"), *(_goal_lines(review, False) or [_("no goals set (goals.toml)")])]
+    lines += ["", _("STEPS")]
     lines += [
         visible(
-            f"skipped {s.title} ×{s.count}: " + ", ".join(f"{r} ×{n}" for r, n in s.reasons), newlines=False
+            _("skipped {title} ×{count}: ").format(title=s.title, count=s.count)
+            + ", ".join(f"{r} ×{n}" for r, n in s.reasons),
+            newlines=False,
         )
         for s in review.skipped[:10]
     ]
-    lines += [visible(f"left {s.title} ×{s.count}", newlines=False) for s in review.left[:10]]
+    lines += [
+        visible(_("left {title} ×{count}").format(title=s.title, count=s.count), newlines=False)
+        for s in review.left[:10]
+    ]
     lines += [
         visible(
-            f"slow {s.title}: {number(minutes(s.mean), 0)} min vs {number(minutes(s.estimate), 0)} min",
+            _("slow {title}: ").format(title=s.title) + _slow(s),
             newlines=False,
         )
         for s in review.slow
     ]
-    lines += ["", "INCIDENTS"]
+    lines += ["", _("INCIDENTS")]
     for i in review.incidents:
         resolved = (
-            "open"
+            _("open")
             if i.time_to_resolve is None
-            else f"resolved in {number(minutes(i.time_to_resolve), 0)} min"
+            else _("resolved in {duration}").format(duration=_min(number(minutes(i.time_to_resolve), 0)))
         )
         lines.append(
             visible(
                 f"{i.severity} {i.title} · {local(review, i.opened_at):%m-%d %H:%M} · {resolved} · "
-                f"{i.escalations} escalation(s)",
+                + _("{n} escalation(s)").format(n=i.escalations),
                 newlines=False,
             )
         )
-    lines += ["", "NOTES"]
+    lines += ["", _("NOTES")]
     lines += [
         visible(
             f"{local(review, n.at):%m-%d %H:%M} {_who(n)} · {n.where}: {n.text}{_imported(n)}",
@@ -523,13 +606,15 @@ def render_text(review: Review) -> str:
         )
         for n in review.notes
     ]
-    lines += ["", "PEOPLE"] + [visible(_person(p), newlines=False) for p in review.people]
+    lines += ["", _("PEOPLE")] + [visible(_person(p), newlines=False) for p in review.people]
+    if review.groups:
+        lines += ["", _("GROUPS")] + [visible(line, newlines=False) for line in group_lines(review)]
     return "\n".join(lines) + "\n"
 
 
 def _imported(note: NoteRow) -> str:
     """The small marker after a note that came from ``soptui journal import``."""
-    return f" (imported by {note.imported_by})" if note.imported_by else ""
+    return _(" (imported by {name})").format(name=note.imported_by) if note.imported_by else ""
 
 
 def _who(note: NoteRow) -> str:
@@ -538,6 +623,17 @@ def _who(note: NoteRow) -> str:
 
 
 def _person(person: PersonRow) -> str:
-    extra = [f"{person.overridden} under another name"] if person.overridden else []
-    extra += [f"{person.imported} imported"] if person.imported else []
-    return f"{person.label}: {person.actions} action(s)" + (f" ({'; '.join(extra)})" if extra else "")
+    extra = [_("{n} under another name").format(n=person.overridden)] if person.overridden else []
+    extra += [_("{n} imported").format(n=person.imported)] if person.imported else []
+    actions = _("{name}: {n} action(s)").format(name=person.label, n=person.actions)
+    return actions + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _min(amount: str) -> str:
+    return _("{n} min").format(n=amount)
+
+
+def _slow(step: Any) -> str:
+    return _("{mean} vs {estimate}").format(
+        mean=_min(number(minutes(step.mean), 0)), estimate=_min(number(minutes(step.estimate), 0))
+    )

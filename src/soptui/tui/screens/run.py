@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from soptui.i18n import _
 from soptui.journal import JournalBusy, JournalError, JournalReadOnly
 from soptui.playbooks.inputs import InputError, parse_value, show_value
 from soptui.playbooks.snippets import fill, placeholders
@@ -30,11 +31,13 @@ from soptui.recorder import ActionError
 from soptui.runs import RunState, StepState
 from soptui.text import visible
 from soptui.timeline import escalations, timeline
+from soptui.tui.groups import GroupPanel
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
 from soptui.tui.screens.today import hms
 from soptui.tui.services import Services
 from soptui.tui.widgets import NoteBox, TextField
+from soptui.tui.words import N_, localise_bindings
 
 MARKS = {"done": "✓", "skipped": "✗", "n/a": "–", "pending": "·"}
 QUEUED = "⧗"  # an action kept as a draft, waiting for the journal to accept it
@@ -44,7 +47,7 @@ Action = Callable[[str], RunState | None]
 
 
 def minutes(delta: timedelta) -> str:
-    return f"{int(delta.total_seconds() // 60)} min"
+    return _("{n} min").format(n=int(delta.total_seconds() // 60))
 
 
 def fit_parts(parts: list[tuple[str, int]], width: int) -> str:
@@ -60,15 +63,18 @@ def fit_parts(parts: list[tuple[str, int]], width: int) -> str:
 
 
 def _typed_value(step: StepState) -> bool:
-    """Whether the step's value is typed into the box (numbers and text), not picked."""
+    """Whether the step's value is typed into the box (numbers and text), not picked.
+    (A per-group step asks each group's value when the group is ticked.)"""
     spec = step.step.input
-    return spec is not None and step.status == "pending" and spec.type in ("number", "integer", "text")
+    pending = step.status == "pending" and not step.per_group
+    return spec is not None and pending and spec.type in ("number", "integer", "text")
 
 
 def _picked_value(step: StepState) -> bool:
     """Whether the step's value is picked from a list (choices, yes or no)."""
     spec = step.step.input
-    return spec is not None and step.status == "pending" and spec.type in ("choice", "yes-no")
+    pending = step.status == "pending" and not step.per_group
+    return spec is not None and pending and spec.type in ("choice", "yes-no")
 
 
 def _choices(kind: str, choices: list[str] | None, t: Callable[[str], str]) -> list[str]:
@@ -79,32 +85,41 @@ class RunScreen(Screen[None]):
     """Walk through one run, step by step."""
 
     BINDINGS = [
-        Binding("space", "complete", "done", id="run.done", tooltip="Complete the current step"),
-        Binding("s", "skip", "skip", id="run.skip", tooltip="Skip the step (asks for a reason)"),
-        Binding("n", "note", "note", id="run.note", tooltip="Add a note to the step"),
-        Binding("c", "copy", "copy", id="run.copy", tooltip="Copy the step's ready-made text"),
-        Binding("u", "undo", "undo", id="run.undo", tooltip="Undo your last action"),
-        Binding("f", "finish", "finish", id="run.finish", tooltip="Finish the run now"),
-        Binding("R", "resolve", "resolve", id="run.resolve", tooltip="Resolve the incident"),
+        Binding("space", "complete", N_("done"), id="run.done", tooltip=N_("Complete the current step")),
+        Binding("s", "skip", N_("skip"), id="run.skip", tooltip=N_("Skip the step (asks for a reason)")),
+        Binding("n", "note", N_("note"), id="run.note", tooltip=N_("Add a note to the step")),
+        Binding("c", "copy", N_("copy"), id="run.copy", tooltip=N_("Copy the step's ready-made text")),
+        Binding("u", "undo", N_("undo"), id="run.undo", tooltip=N_("Undo your last action")),
+        Binding("f", "finish", N_("finish"), id="run.finish", tooltip=N_("Finish the run now")),
+        Binding("R", "resolve", N_("resolve"), id="run.resolve", tooltip=N_("Resolve the incident")),
         Binding(
             "ctrl+r",
             "resolve",
-            "resolve",
+            N_("resolve"),
             id="run.resolve-ctrl",
-            tooltip="Resolve (works while typing)",
+            tooltip=N_("Resolve (works while typing)"),
         ),
         Binding(
             "ctrl+o",
             "copy",
-            "copy",
+            N_("copy"),
             show=False,
             id="run.copy-ctrl",
-            tooltip="Copy (works while typing)",
+            tooltip=N_("Copy (works while typing)"),
         ),
-        Binding("escape,b", "back", "back", id="run.back", tooltip="Back to Today; the run stays open"),
-        Binding("i", "incident", "incident", show=False, id="run.incident", tooltip="Open an incident"),
         Binding(
-            "question_mark,f1", "app.help", "help", show=False, id="run.help", tooltip="Keys of this screen"
+            "escape,b", "back", N_("back"), id="run.back", tooltip=N_("Back to Today; the run stays open")
+        ),
+        Binding(
+            "i", "incident", N_("incident"), show=False, id="run.incident", tooltip=N_("Open an incident")
+        ),
+        Binding(
+            "question_mark,f1",
+            "app.help",
+            N_("help"),
+            show=False,
+            id="run.help",
+            tooltip=N_("Keys of this screen"),
         ),
         # Moving is handled here, before the list sees the key, so keys typed ahead apply in
         # order: the row (and the focus) a key leaves is the one the next key acts on.
@@ -117,6 +132,7 @@ class RunScreen(Screen[None]):
 
     def __init__(self, services: Services, state: RunState, changes: list[str] | None = None) -> None:
         super().__init__()
+        localise_bindings(self)
         self.services = services
         self.state = state
         self.changes = changes or []
@@ -142,6 +158,9 @@ class RunScreen(Screen[None]):
                     yield Static(id="step-details")
                     yield Static(id="step-checklist")
                     yield Static(id="step-extra", classes="subtle")
+                    yield GroupPanel(
+                        self.services.library.roster, self.services.recorder.identity.login, id="groups"
+                    )
                     yield TextField(id="value-input")
                     yield Static(id="value-error", classes="error")
                 if incident:
@@ -271,7 +290,10 @@ class RunScreen(Screen[None]):
         except JournalError:
             return []
         ids = list(self.state.steps)
-        return [f"with {op}" + (f" @{ids.index(step) + 1}" if step in ids else "") for op, step in here]
+        return [
+            _("with {name}").format(name=op) + (f" @{ids.index(step) + 1}" if step in ids else "")
+            for op, step in here
+        ]
 
     def _step_list(self) -> None:
         options = self.query_one("#steps", OptionList)
@@ -349,6 +371,7 @@ class RunScreen(Screen[None]):
         if definition.snippets:
             extra.append(f"c: {', '.join(sn.label for sn in definition.snippets)}")
         self.query_one("#step-extra", Static).update(plain("\n".join(str(e) for e in extra)))
+        self.query_one(GroupPanel).show(step)
         spec = definition.input
         value_input.display = _typed_value(step)
         if self._value_step != definition.id:  # each step keeps what was typed for it
@@ -399,6 +422,8 @@ class RunScreen(Screen[None]):
         """Type where you look: a step that takes a typed value gets the cursor in its box."""
         if step is not None and _typed_value(step):
             self.query_one("#value-input", Input).focus()
+        elif step is not None and step.per_group and step.status == "pending":
+            self.query_one("#group-list", OptionList).focus()  # space ticks the highlighted group
         elif isinstance(self.app.focused, Input) and self.app.focused.id == "value-input":
             self._refocus()
 
@@ -450,14 +475,14 @@ class RunScreen(Screen[None]):
         self.services.drafts.save(key, queued)
         self.notify(message + " · " + self.services.t("kept-draft"), severity="warning", markup=False)
         self._step_list()
-        if draft.get("kind") in ("step.done", "step.skipped"):
+        if draft.get("kind") in ("step.done", "step.skipped") and not draft.get("group"):
             self._advance()
 
     def _queued_steps(self) -> set[str]:
         return {
             str(d.get("step"))
             for d in self.services.drafts.pending(self.state.run_id)
-            if d.get("kind") in ("step.done", "step.skipped")
+            if d.get("kind") in ("step.done", "step.skipped") and not d.get("group")
         }
 
     def _typing_key(self, where: str | None) -> str:
@@ -506,6 +531,9 @@ class RunScreen(Screen[None]):
         if isinstance(focused, NoteBox):  # up and down move within a multi-line note
             focused.action_cursor_down() if delta > 0 else focused.action_cursor_up()
             return
+        if isinstance(focused, OptionList) and focused.id == "group-list":  # through the groups
+            focused.action_cursor_down() if delta > 0 else focused.action_cursor_up()
+            return
         ids = list(self.state.steps)
         if self.selected in ids:
             self._select(ids[max(0, min(len(ids) - 1, ids.index(self.selected) + delta))])
@@ -515,6 +543,9 @@ class RunScreen(Screen[None]):
         if step is None:
             return
         value_input = self.query_one("#value-input", Input)
+        if step.per_group and step.status == "pending":
+            self.query_one("#group-list", OptionList).focus()
+            return
         if _typed_value(step) and not value_input.has_focus:
             value_input.focus()
             return
@@ -734,11 +765,77 @@ class RunScreen(Screen[None]):
 
         self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)
 
+    @on(GroupPanel.Act)
+    def _group_act(self, event: GroupPanel.Act) -> None:
+        """Tick, skip or tick-all groups of the selected per-group step (asking what it needs)."""
+        step = self.step
+        if step is None:
+            return
+        s, step_id, recorder = self.services, step.step.id, self.services.recorder
+
+        def tick(value: str | None) -> None:
+            if event.kind == "all":
+                self.record(
+                    lambda _e: recorder.complete_groups(self.state.run_id, step_id, event.groups, value)
+                )
+            else:
+                group = event.groups[0]
+                draft = {"kind": "step.done", "step": step_id, "value": value, "group": group}
+                done = lambda e: recorder.complete(  # noqa: E731
+                    self.state.run_id, step_id, value, event_id=e, group=group
+                )
+                if self.record(done, draft) != "refused":
+                    self.query_one(GroupPanel).advance()
+            self._after_group()
+
+        def skip(reason: str | None) -> None:
+            if not reason:
+                return
+            group = event.groups[0]
+            draft = {"kind": "step.skipped", "step": step_id, "reason": reason, "group": group}
+            skipped = lambda e: recorder.skip(  # noqa: E731
+                self.state.run_id, step_id, reason, event_id=e, group=group
+            )
+            self.record(skipped, draft)
+            self._after_group()
+
+        def with_value() -> None:
+            spec = step.step.input
+            if spec is None or not spec.required:
+                tick(None)
+                return
+            label = spec.label or step.step.title
+            names = ", ".join(self._group_name(g) for g in event.groups[:3])
+            ask = Prompt(s.t("group-value", label=label, groups=names))
+            self.app.push_screen(ask, lambda value: tick(value) if value else None)
+
+        if event.kind == "skip":
+            self.app.push_screen(Prompt(s.t("group-skip", group=self._group_name(event.groups[0]))), skip)
+        elif event.kind == "all":
+            question = s.t("confirm-all-groups", n=len(event.groups), step=step.step.title)
+            self.app.push_screen(
+                Confirm(question, s.t("yes"), s.t("no")), lambda yes: with_value() if yes else None
+            )
+        else:
+            with_value()
+
+    def _group_name(self, group_id: str) -> str:
+        group = self.services.library.roster.group(group_id)
+        return group.name if group else group_id
+
+    def _after_group(self) -> None:
+        self._header()
+        self._step_list()
+        self.query_one(GroupPanel).show(self.step)
+        if self.step is not None and self.step.status != "pending":
+            self._advance()
+
     def action_back(self) -> None:
         """Leave a text field first (its text stays); leave the run only from the list, asking
         before a typed value that was never recorded is left behind."""
         focused = self.app.focused
-        if isinstance(focused, (Input, NoteBox)):
+        in_groups = focused is not None and focused in self.query_one(GroupPanel).query("*")
+        if isinstance(focused, (Input, NoteBox)) or in_groups:
             self.query_one("#steps", OptionList).focus()
             return
         unsaved = {k: v for k, v in self._typed.items() if v.strip()}

@@ -1,0 +1,163 @@
+"""The team's roster: its member groups (groups.toml) and its people (people.toml).
+
+Both files live beside the playbooks, on the same search path; the last directory that has
+one wins, like goals.toml. They are validated like playbooks: unknown keys, duplicate ids and
+an owner or backup who is not a person are problems with ``file:line:col``. A team without
+these files has no roster, and per-group steps run as ordinary steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from soptui.playbooks.fields import BoundedDate, Identifier
+from soptui.playbooks.loader import load_checked
+from soptui.playbooks.models import ShortText, _Strict
+from soptui.playbooks.positions import Path as KeyPath
+from soptui.playbooks.problems import Problem
+
+GROUPS_FILE = "groups.toml"
+PEOPLE_FILE = "people.toml"
+ROSTER_FILES = (GROUPS_FILE, PEOPLE_FILE)
+
+Platform = Literal["wecom", "wechat", "other"]
+Role = Literal["社群经理", "内容创作者", "数据分析师", "活动策划", "管理员", "客服"]
+Tag = Annotated[str, Field(min_length=1, max_length=40)]
+Login = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_.-]*$", max_length=32)]
+
+
+class Group(_Strict):
+    """One member group the team runs (a WeChat group, a WeCom customer group)."""
+
+    id: Identifier
+    """Unique among groups: lowercase letters, digits and '-'. Events name groups by it."""
+    name: ShortText
+    """The group's name as members see it, e.g. "上海会员1群"."""
+    platform: Platform = "wechat"
+    """wecom (企业微信客户群), wechat (微信群) or other."""
+    owner: Login | None = None
+    """The person (a people.toml id) who looks after the group."""
+    tags: list[Tag] = Field(default_factory=list)
+    """Kinds of group, e.g. 新人群, VIP群, 城市群; steps can be narrowed to tags."""
+    size: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    """Members in the group, for reference."""
+    created: BoundedDate | None = None
+    """When the group was created."""
+    archived: bool = False
+    """An archived group keeps its history but no step runs for it any more."""
+
+
+class Person(_Strict):
+    """A member of the team."""
+
+    id: Login
+    """The person's Unix login: who they are in the journal."""
+    name: ShortText
+    """Their name as the team says it."""
+    roles: list[Role] = Field(default_factory=list)
+    """社群经理, 内容创作者, 数据分析师, 活动策划, 管理员 or 客服."""
+    backup: Login | None = None
+    """Who covers for them (a people.toml id)."""
+    contact: Annotated[str, Field(max_length=200)] | None = None
+    """Free text: a phone number, a WeCom id."""
+
+
+class GroupsFile(_Strict):
+    """groups.toml: the member groups the team runs."""
+
+    groups: list[Group] = Field(default_factory=list)
+    """The groups."""
+
+
+class PeopleFile(_Strict):
+    """people.toml: the people of the team."""
+
+    people: list[Person] = Field(default_factory=list)
+    """The people."""
+
+
+@dataclass
+class Roster:
+    """The team's groups and people (empty when the team keeps no roster)."""
+
+    groups: list[Group] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def group(self, group_id: str) -> Group | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
+    def person(self, login: str) -> Person | None:
+        return next((p for p in self.people if p.id == login), None)
+
+    def active(self, tags: Iterable[str] = ()) -> list[Group]:
+        """Groups not archived, narrowed to those with one of ``tags`` when any are given."""
+        wanted = set(tags)
+        return [g for g in self.groups if not g.archived and (not wanted or wanted & set(g.tags))]
+
+    def name_of(self, login: str | None) -> str:
+        person = self.person(login or "")
+        return person.name if person else (login or "")
+
+
+def load_roster(groups_path: Path | None, people_path: Path | None) -> tuple[Roster, list[Problem]]:
+    """Load and cross-check the two files (either may be absent). A file with problems is not
+    used at all: a half-read roster would silently drop groups from every per-group step."""
+    roster, problems = Roster(), []
+    known: set[str] | None = None
+    if people_path is not None:
+        people, found = load_checked(people_path, PeopleFile, _people_rules)
+        problems += found
+        if people is not None:
+            roster.people = list(people.people)
+            roster.files.append(people_path)
+            known = {p.id for p in people.people}
+    if groups_path is not None:
+        groups, found = load_checked(groups_path, GroupsFile, lambda file: _groups_rules(file, known))
+        problems += found
+        if groups is not None:
+            roster.groups = list(groups.groups)
+            roster.files.append(groups_path)
+    return roster, problems
+
+
+def _duplicates(table: str, ids: list[str]) -> list[tuple[KeyPath, str]]:
+    seen: set[str] = set()
+    found: list[tuple[KeyPath, str]] = []
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            found.append(((table, index, "id"), f"duplicate id {item_id!r}"))
+        seen.add(item_id)
+    return found
+
+
+def _people_rules(file: PeopleFile) -> list[tuple[KeyPath, str]]:
+    found = _duplicates("people", [p.id for p in file.people])
+    known = {p.id for p in file.people}
+    for index, person in enumerate(file.people):
+        if person.backup is not None and person.backup not in known:
+            found.append((("people", index, "backup"), f"backup {person.backup!r} is not in {PEOPLE_FILE}"))
+    return found
+
+
+def _groups_rules(file: GroupsFile, people: set[str] | None) -> list[tuple[KeyPath, str]]:
+    """Duplicate ids; and, when the team keeps a people.toml, owners who are not in it."""
+    found = _duplicates("groups", [g.id for g in file.groups])
+    if people is not None:
+        for index, group in enumerate(file.groups):
+            if group.owner is not None and group.owner not in people:
+                found.append((("groups", index, "owner"), f"owner {group.owner!r} is not in {PEOPLE_FILE}"))
+    return found
+
+
+def roster_json(roster: Roster) -> dict[str, Any]:
+    """The roster as plain data (``soptui groups --json``, ``soptui people --json``)."""
+    return {
+        "groups": [g.model_dump(mode="json") for g in roster.groups],
+        "people": [p.model_dump(mode="json") for p in roster.people],
+    }
