@@ -117,6 +117,8 @@ DOMAIN = [
     "soptui.runs",
     "soptui.schedule",
     "soptui.agenda",
+    "soptui.journeys",
+    "soptui.playbooks.workdays",
     "soptui.timeline",
     "soptui.recorder",
     "soptui.review",

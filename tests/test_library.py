@@ -166,6 +166,7 @@ def test_schema_file_is_in_sync() -> None:
         "daily",
         "weekly",
         "monthly",
+        "sequence",
         "incident",
     ]
 

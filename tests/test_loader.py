@@ -71,7 +71,7 @@ def test_syntax_error_position_comes_from_tomllib(tmp_path: Path) -> None:
     [
         (
             'cadence = "hourly"',
-            "cadence: input should be 'daily', 'weekly', 'monthly' or 'incident'",
+            "cadence: input should be 'daily', 'weekly', 'monthly', 'sequence' or 'incident'",
         ),
         ("estimate = 5", "estimate: expected a duration"),
         ('estimate = "5x"', "estimate: '5x' is not a duration"),

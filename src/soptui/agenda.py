@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from soptui.journal import Event
+from soptui.journeys import JourneyItem, journey_items, start_due_cohorts
 from soptui.playbooks.loader import LoadedPlaybook
 from soptui.recorder import Recorder, routine_run_id
 from soptui.runs import RunState
@@ -24,9 +25,14 @@ class AgendaItem:
     run: RunState | None
     overdue: bool
     missed: list[str] = field(default_factory=list)
+    not_due: bool = False
+    """A ``working_days`` daily routine on a day off (weekend, public holiday, team day off):
+    not due today, never overdue, never missed."""
 
     @property
     def state_word(self) -> str:
+        if self.not_due and (self.run is None or (self.run.done_count == 0 and not self.run.is_closed)):
+            return "not due"
         if self.run is None or (self.run.done_count == 0 and not self.run.is_closed):
             return "not started"
         return "done" if self.run.is_closed else "in progress"
@@ -43,22 +49,25 @@ class Agenda:
     day_notes: list[Event]
     unseen: list[str] = field(default_factory=list)
     """Routines the journal has not seen before: see :func:`record_sightings`."""
+    journeys: list[JourneyItem] = field(default_factory=list)
+    """Active instances of sequence playbooks (dated journeys), by anchor."""
 
 
 def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
     """The agenda at ``now`` in the recorder's zone. Reads only: it never waits on a writer."""
     now = (now or recorder.clock()).astimezone(recorder.zone)
     journal = recorder.journal
-    routines = [e for e in recorder.library if not e.playbook.is_incident]
+    routines = [e for e in recorder.library if e.playbook.is_routine]
     seen = journal.first_seen()
-    unseen = [e.playbook.id for e in routines if e.playbook.id not in seen]
+    cohorts = [e for e in recorder.library if e.playbook.is_sequence and e.playbook.auto_start]
+    unseen = [e.playbook.id for e in (*routines, *cohorts) if e.playbook.id not in seen]
     items = [_item(recorder, entry, now, seen.get(entry.playbook.id)) for entry in routines]
     incidents = [recorder.fold_row(row) for row in journal.open_incidents()]
     start = local_midnight(now.date(), recorder.zone)
     notes = journal.day_notes(
         start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone)
     )
-    return Agenda(now.date(), now, items, incidents, notes, unseen)
+    return Agenda(now.date(), now, items, incidents, notes, unseen, journey_items(recorder, now))
 
 
 def record_sightings(recorder: Recorder, agenda: Agenda) -> None:
@@ -71,6 +80,13 @@ def record_sightings(recorder: Recorder, agenda: Agenda) -> None:
             recorder.journal.mark_seen(agenda.unseen, agenda.now)
 
 
+def start_agenda_journeys(recorder: Recorder, now: datetime | None = None) -> bool:
+    """The app's hook for auto-started journeys: start the cohorts due by ``now`` (see
+    :func:`soptui.journeys.start_due_cohorts`). A write: call it off the UI thread, beside
+    :func:`record_sightings`, and rebuild the agenda when it returns True (something started)."""
+    return bool(start_due_cohorts(recorder, now))
+
+
 def _item(
     recorder: Recorder, entry: LoadedPlaybook, now: datetime, first_seen: datetime | None
 ) -> AgendaItem:
@@ -78,11 +94,16 @@ def _item(
     period = period_of(playbook.cadence, now.date())
     row = recorder.journal.run(routine_run_id(playbook.id, period))
     run = recorder.fold_row(row) if row else None
-    due = due_at(playbook, period, recorder.zone)
+    calendar = recorder.library.calendar
+    due = due_at(playbook, period, recorder.zone, calendar)
+    # A working-days daily routine is not due on a day off (春节, a weekend, a team day off).
+    not_due = (
+        playbook.working_days and playbook.cadence == "daily" and not calendar.is_working_day(now.date())
+    )
     # Not overdue before the journal first saw the routine: a team that adds a monthly routine
     # on the 23rd is not 13 days late for the 10th.
     seen_before_due = first_seen is not None and first_seen < due
-    overdue = now > due and not (run and run.is_closed) and seen_before_due
+    overdue = now > due and not (run and run.is_closed) and seen_before_due and not not_due
     missed: list[str] = []
     if first_seen is not None:
         # Periods after the one in which the routine was first seen, before the current one.
@@ -96,4 +117,6 @@ def _item(
         earlier = earlier[-MISSED_LIMIT:]
         runs = recorder.journal.runs_for_periods(playbook.id, earlier)
         missed = [p for p in earlier if p not in runs or runs[p].closed_at is None]
-    return AgendaItem(entry, period, due, run, overdue, missed)
+        if playbook.working_days and playbook.cadence == "daily":
+            missed = [p for p in missed if calendar.is_working_day(period_start(p))]
+    return AgendaItem(entry, period, due, run, overdue, missed, not_due)

@@ -133,7 +133,7 @@ def fill_demo(
     with journal.writing():
         journal.mark_seen([e.playbook.id for e in library], clock.now)
     total = [3200]
-    routines: list[Playbook] = [e.playbook for e in library if not e.playbook.is_incident]
+    routines: list[Playbook] = [e.playbook for e in library if e.playbook.is_routine]
     for index in range(days + 1):
         day = start + timedelta(days=index)
         for playbook in routines:

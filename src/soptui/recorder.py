@@ -14,18 +14,19 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from soptui.i18n import N_, _
 from soptui.journal import Event, Journal, RunRow
+from soptui.playbooks.fields import format_offset
 from soptui.playbooks.inputs import InputError, InputValue, parse_value
 from soptui.playbooks.library import Library
 from soptui.playbooks.loader import LoadedPlaybook, content_hash
 from soptui.playbooks.models import Playbook
 from soptui.runs import RunState, StepState, expected_groups, fold
-from soptui.schedule import period_of
+from soptui.schedule import ANCHOR_MARGIN, LAST_DAY, anchor_text, local_midnight, period_of, step_due
 
 MAX_NOTE_CHARS = 64 * 1024
 PRESENCE_TTL = timedelta(seconds=30)
@@ -56,6 +57,25 @@ def utc_now() -> datetime:
 def routine_run_id(playbook_id: str, period: str) -> str:
     """Routine runs have a stable id, so two operators opening one period share one run."""
     return f"{playbook_id}@{period}"
+
+
+INSTANCE_MARK = "~"
+"""Instances of a sequence playbook: ``PLAYBOOK~YYYY-MM-DD`` (the anchor day), then
+``PLAYBOOK~YYYY-MM-DD-2``, ``-3`` … for more instances anchored on the same day."""
+MAX_INSTANCES_PER_DAY = 99
+
+
+def instance_run_id(playbook_id: str, anchor: date, number: int = 1) -> str:
+    suffix = "" if number == 1 else f"-{number}"
+    return f"{playbook_id}{INSTANCE_MARK}{anchor.isoformat()}{suffix}"
+
+
+def instance_key(run_id: str) -> str | None:
+    """The ``runs.period`` value an instance is stored with (``~2026-12-12``, ``~2026-12-12-2``):
+    never a real period, so routines' and incidents' queries never see an instance."""
+    if "@" in run_id or "#" in run_id or INSTANCE_MARK not in run_id:
+        return None
+    return INSTANCE_MARK + run_id.rsplit(INSTANCE_MARK, 1)[1]
 
 
 class Recorder:
@@ -193,6 +213,13 @@ class Recorder:
                     playbook_id=playbook_id
                 )
             )
+        if entry.playbook.is_sequence:
+            raise ActionError(
+                _(
+                    "{playbook_id!r} is a dated journey: start an instance (soptui start {playbook_id} "
+                    "--anchor DATE) or name one with --run ID (soptui instances lists them)"
+                ).format(playbook_id=playbook_id)
+            )
         period = self.current_period(entry.playbook, at)
         run_id = routine_run_id(playbook_id, period)
         row = self.journal.run(run_id)
@@ -224,6 +251,78 @@ class Recorder:
         run_id = f"{playbook_id}#{uuid.uuid4().hex[:8]}"
         with self.journal.writing(wait=self.write_wait):
             row = self._open(entry, run_id, None, at, {"title": title, "severity": severity})
+        return self.fold_row(row)
+
+    def start_instance(
+        self,
+        playbook_id: str,
+        anchor: date,
+        anchor_time: time | None = None,
+        title: str | None = None,
+        at: datetime | None = None,
+        *,
+        auto: str | None = None,
+    ) -> RunState:
+        """Start an instance of a sequence playbook anchored at ``anchor`` (and ``anchor_time``,
+        the event's time, for offsets in hours). Several instances may share a playbook, and
+        even an anchor day: the second is ``PLAYBOOK~DAY-2``. Steps already past due when it
+        starts are not applicable. ``auto`` ("daily" or "weekly") marks an auto-started cohort:
+        it counts as started at its anchor day's first instant, and starts only once per day
+        (None if it already exists, returned as it stands)."""
+        entry = self._entry(playbook_id)
+        playbook = entry.playbook
+        if not playbook.is_sequence:
+            raise ActionError(
+                _("{playbook_id!r} is a {cadence} playbook, not a dated journey (cadence = sequence)").format(
+                    playbook_id=playbook_id, cadence=playbook.cadence
+                )
+            )
+        if not (date(1970, 1, 1) + ANCHOR_MARGIN <= anchor <= LAST_DAY - ANCHOR_MARGIN):
+            raise ActionError(
+                _("the anchor {anchor} is outside the supported range").format(anchor=anchor.isoformat())
+            )
+        clean_title = None if title is None else _clean(title, N_("title"), limit=200)
+        hourly = [s for s in playbook.steps if s.offset is not None and s.offset % timedelta(days=1)]
+        if hourly and anchor_time is None and not auto:
+            raise ActionError(
+                _(
+                    "step {step!r} is due {offset} from the anchor: give the event's time too, "
+                    "e.g. --anchor {anchor}T20:00"
+                ).format(
+                    step=hourly[0].id,
+                    offset=format_offset(hourly[0].offset or timedelta()),
+                    anchor=anchor.isoformat(),
+                )
+            )
+        moment = at or self.clock()
+        started = local_midnight(anchor, self.zone) if auto else moment
+        passed = [
+            step.id
+            for step in playbook.steps
+            if step_due(playbook, step, anchor, anchor_time, self.zone, self.library.calendar) <= started
+        ]
+        payload: dict[str, Any] = {"anchor": anchor_text(anchor, anchor_time)}
+        if clean_title is not None:
+            payload["title"] = clean_title
+        if auto:
+            payload["auto"] = auto
+        if passed:
+            payload["passed"] = passed
+        with self.journal.writing(wait=self.write_wait):
+            for number in range(1, MAX_INSTANCES_PER_DAY + 1):
+                run_id = instance_run_id(playbook_id, anchor, number)
+                existing = self.journal.run(run_id)
+                if existing is None:
+                    break
+                if auto:
+                    return self.fold_row(existing)
+            else:
+                raise ActionError(
+                    _("{playbook_id!r} already has {value} instances anchored on {anchor}").format(
+                        playbook_id=playbook_id, value=MAX_INSTANCES_PER_DAY, anchor=anchor.isoformat()
+                    )
+                )
+            row = self._open(entry, run_id, instance_key(run_id), moment, payload)
         return self.fold_row(row)
 
     def _open(
@@ -565,6 +664,12 @@ def _open_step(
         raise ActionError(
             _("{title!r} was already skipped by {by} at {at}").format(
                 title=step.step.title, by=step.by, at=_hm(step.at, zone)
+            )
+        )
+    if step.status == "n/a" and step.step.id in state.passed and step.step.when is None:
+        raise ActionError(
+            _("{title!r} was due before this instance started: it does not apply").format(
+                title=step.step.title
             )
         )
     if step.status == "n/a":

@@ -84,10 +84,19 @@ class RunState:
     summary: str | None = None
     last_resolution: datetime | None = None
     """When a step was last done or skipped (notes and ticks never move a run's end)."""
+    anchor: str | None = None
+    """Instances of a sequence playbook: the anchor, "2026-12-12" or "2026-12-12T20:00"."""
+    passed: list[str] = field(default_factory=list)
+    """Instances: steps whose due time had passed when the instance started (not applicable)."""
 
     @property
     def is_incident(self) -> bool:
-        return self.period is None
+        return self.period is None and self.anchor is None
+
+    @property
+    def is_instance(self) -> bool:
+        """An instance of a sequence playbook (a dated journey)."""
+        return self.anchor is not None
 
     @property
     def applicable(self) -> list[StepState]:
@@ -177,6 +186,10 @@ def fold(
         opened_by=opened.operator if opened else "?",
         title=payload.get("title"),
         severity=payload.get("severity"),
+        anchor=payload.get("anchor") if isinstance(payload.get("anchor"), str) else None,
+        passed=[s for s in payload.get("passed", []) if isinstance(s, str)]
+        if isinstance(payload.get("passed"), list)
+        else [],
         steps={s.id: StepState(s, expected=list((groups or {}).get(s.id, []))) for s in playbook.steps},
         events=list(events),
     )
@@ -189,6 +202,11 @@ def fold(
             state.last_resolution = max(state.last_resolution or event.at, event.at)
     _settle_groups(state)
     _apply_conditions(state)
+    for step_id in state.passed:
+        # An instance started after this step's due time: not applicable, never missed.
+        passed = state.steps.get(step_id)
+        if passed is not None and passed.status == "pending" and not passed.groups:
+            passed.status = "n/a"
     return state
 
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from soptui.errors import UsageError
-from soptui.playbooks.models import WEEKDAYS, Playbook
+from soptui.i18n import _
+from soptui.playbooks.models import WEEKDAYS, Playbook, Step
+
+if TYPE_CHECKING:
+    from soptui.playbooks.workdays import WorkCalendar
 
 Routine = str  # "daily" | "weekly" | "monthly"
 
@@ -136,11 +141,12 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone)
 
 
-def due_at(playbook: Playbook, period: str, zone: ZoneInfo) -> datetime:
+def due_at(playbook: Playbook, period: str, zone: ZoneInfo, calendar: WorkCalendar | None = None) -> datetime:
     """When the routine's run for ``period`` is due (aware, in ``zone``).
 
     Without ``due`` the run is due at the end of the period; without ``due.time`` at
-    the end of the due day.
+    the end of the due day. With ``calendar`` and ``working_days``, a weekly or monthly
+    routine's due day moves back to the period's last working day before it.
     """
     start, end = period_start(period), period_end(period)
     due = playbook.due
@@ -150,8 +156,11 @@ def due_at(playbook: Playbook, period: str, zone: ZoneInfo) -> datetime:
             day = start + timedelta(days=WEEKDAYS.index(due.weekday))
         elif playbook.cadence == "monthly" and due.day is not None:
             day = day if due.day == "last" else start.replace(day=int(due.day))
-        if due.time is not None:
-            return datetime.combine(day, due.time, zone)
+    if calendar is not None and playbook.working_days and playbook.cadence != "daily":
+        moved = calendar.move(day, forward=False)
+        day = moved if moved >= start else day
+    if due is not None and due.time is not None:
+        return datetime.combine(day, due.time, zone)
     return local_midnight(day + timedelta(days=1), zone)
 
 
@@ -166,3 +175,73 @@ def periods_between(cadence: Routine, first: date, last: date, limit: int = 400)
             break
         period = next_period(period)
     return found
+
+
+# -- sequences: steps at offsets from an instance's anchor ----------------------------------
+
+ANCHOR_MARGIN = timedelta(days=400)
+"""An anchor stays this far inside FIRST_DAY..LAST_DAY: offsets reach 366 days either way, and
+a due day may move a few more days to reach a working day."""
+
+
+def parse_anchor(text: str) -> tuple[date, time | None]:
+    """An instance's anchor: ``2026-12-12``, or with the event's time ``2026-12-12T20:00``
+    (also ``2026-12-12 20:00``). ValueError with a reason when it is not one."""
+    cleaned = text.strip().replace(" ", "T", 1)
+    day_text, _sep, time_text = cleaned.partition("T")
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", day_text)
+    if match is None:
+        raise ValueError(_("use YYYY-MM-DD, or YYYY-MM-DDTHH:MM for an event's time"))
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(_why_not_a_date(day_text, week=False) or _("not a date")) from None
+    at: time | None = None
+    if time_text:
+        hm = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", time_text)
+        if hm is None:
+            raise ValueError(_("{text!r} is not a time of day; write e.g. 20:00").format(text=time_text))
+        at = time(int(hm[1]), int(hm[2]))
+    if day < FIRST_DAY + ANCHOR_MARGIN or day > LAST_DAY - ANCHOR_MARGIN:
+        first, last = FIRST_DAY + ANCHOR_MARGIN, LAST_DAY - ANCHOR_MARGIN
+        raise ValueError(_("an anchor must lie within {first}..{last}").format(first=first, last=last))
+    return day, at
+
+
+def anchor_text(day: date, at: time | None) -> str:
+    """The inverse of :func:`parse_anchor`, as stored in ``run.opened``."""
+    return day.isoformat() if at is None else f"{day.isoformat()}T{at:%H:%M}"
+
+
+def step_due(
+    playbook: Playbook,
+    step: Step,
+    anchor: date,
+    anchor_time: time | None,
+    zone: ZoneInfo,
+    calendar: WorkCalendar | None = None,
+) -> datetime:
+    """When a sequence step is due in an instance anchored at ``anchor`` (aware, in ``zone``).
+
+    A whole-day offset is due on anchor + offset at the step's ``at``, else at the end of
+    that day. An offset with hours or minutes is due at the anchor's time (midnight when
+    the anchor has none) plus the offset, in local wall-clock time. With ``working_days``
+    the due day moves off days off: to the working day before for a negative offset, after
+    for a zero or positive one (the time of day is kept).
+    """
+    offset = step.offset or timedelta()
+    forward = offset >= timedelta()
+    moves = calendar is not None and playbook.on_working_days(step)
+    if not offset % timedelta(days=1):
+        day = anchor + timedelta(days=offset.days)
+        if moves and calendar is not None:
+            day = calendar.move(day, forward)
+        if step.at is not None:
+            return datetime.combine(day, step.at, zone)
+        return local_midnight(day + timedelta(days=1), zone)
+    moment = datetime.combine(anchor, anchor_time or time(0), zone) + offset
+    if moves and calendar is not None:
+        moved = calendar.move(moment.date(), forward)
+        if moved != moment.date():
+            moment = datetime.combine(moved, moment.time(), zone)
+    return moment

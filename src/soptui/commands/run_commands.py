@@ -11,10 +11,11 @@ from soptui.context import CommandError, Context, UsageError, journal_exists, ma
 from soptui.events import INSTANT_RANGE, check_instant
 from soptui.i18n import _, weekday
 from soptui.journal import JournalError
-from soptui.playbooks.fields import ID_PATTERN
+from soptui.journeys import JourneyItem, JourneyStep, instances, start_due_cohorts
+from soptui.playbooks.fields import ID_PATTERN, format_offset
 from soptui.recorder import ActionError, Recorder
 from soptui.runs import RunState
-from soptui.schedule import parse_date_option
+from soptui.schedule import parse_anchor, parse_date_option
 from soptui.text import safe_json, table, visible
 
 FUTURE_SLACK = timedelta(minutes=5)
@@ -66,7 +67,29 @@ def _run_for(recorder: Recorder, playbook: str | None, run: str | None, at: date
         )
     if playbook is None:
         raise UsageError(_("name a PLAYBOOK or give --run ID"))
+    found = recorder.library.get(playbook)
+    if found is not None and found.is_sequence:
+        return _only_instance(recorder, playbook)
     return recorder.routine_run(playbook, at)
+
+
+def _only_instance(recorder: Recorder, playbook: str) -> RunState:
+    """A dated journey named without --run: its one active instance, else say which exist."""
+    start_due_cohorts(recorder)  # a write command: today's cohort may need starting first
+    active = [i.run for i in instances(recorder) if i.playbook.id == playbook]
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise CommandError(
+            _(
+                "{playbook!r} has no active instance: start one with soptui start {playbook} --anchor DATE"
+            ).format(playbook=playbook)
+        )
+    raise CommandError(
+        _("{playbook!r} has {value} active instances: name one with --run ({runs})").format(
+            playbook=playbook, value=len(active), runs=", ".join(r.run_id for r in active[:6])
+        )
+    )
 
 
 def _act(context: Context, action: Any) -> int:
@@ -185,6 +208,144 @@ def incident_resolve(context: Context, run: str, summary: str | None) -> int:
     return _act(context, lambda r: r.resolve(_run_for(r, None, run, None).run_id, summary or _("resolved")))
 
 
+# -- dated journeys ----------------------------------------------------------------
+
+
+def start(context: Context, playbook: str, anchor: str, title: str | None) -> int:
+    """``soptui start PLAYBOOK --anchor DATE [--title TEXT]``: start an instance of a journey."""
+    try:
+        day, at = parse_anchor(anchor)
+    except ValueError as error:
+        raise UsageError(_("--anchor {text!r}: {reason}").format(text=anchor, reason=error)) from None
+    try:
+        recorder = _with_recorder(context)
+        state = recorder.start_instance(playbook, day, at, title)
+        start_due_cohorts(recorder)
+        item = next((i for i in instances(recorder) if i.run.run_id == state.run_id), None)
+    except (ActionError, JournalError) as error:
+        raise CommandError(str(error)) from None
+    print(
+        visible(
+            _("started {run}: {title}").format(run=state.run_id, title=_title(item, state)), newlines=False
+        )
+    )
+    if item is not None:
+        for line in _journey_step_lines(item, item.next_due[:3]):
+            print(line)
+    return 0
+
+
+def list_instances(context: Context, as_json: bool, everything: bool) -> int:
+    """``soptui instances``: active (or, with --all, every) instance. Reads only."""
+    try:
+        readonly = journal_exists(context)
+        recorder = make_recorder(context, open_journal(context, readonly=readonly))
+        items = instances(recorder, everything=everything)
+    except (ActionError, JournalError) as error:
+        raise CommandError(str(error)) from None
+    if as_json:
+        print(safe_json({"instances": [journey_json(i) for i in items]}, indent=2))
+        return 0
+    if not items:
+        print(_("no active instances") if not everything else _("no instances"))
+        return 0
+    rows = [[_("RUN"), _("PLAYBOOK"), _("TITLE"), _("ANCHOR"), _("STEPS"), _("NEXT"), _("OVERDUE")]]
+    for item in items:
+        nxt = item.next_due[0] if item.next_due else None
+        rows.append(
+            [
+                visible(item.run.run_id, newlines=False),
+                visible(item.playbook.id, newlines=False),
+                visible(_title(item, item.run), newlines=False),
+                item.run.anchor or "",
+                f"{item.run.done_count}/{item.run.total}",
+                visible(f"{nxt.label} {nxt.step.title} · {_when(nxt.due, item)}", newlines=False)
+                if nxt
+                else (_("done") if item.run.is_closed else "-"),
+                str(len(item.overdue) or ""),
+            ]
+        )
+    print(table(rows))
+    return 0
+
+
+def _title(item: JourneyItem | None, state: RunState) -> str:
+    return item.title if item is not None else (state.title or state.run_id)
+
+
+def _when(moment: datetime, item: JourneyItem) -> str:
+    local = moment.astimezone(item.now.tzinfo)
+    return f"{weekday(local)} {local:%m-%d %H:%M}"
+
+
+def late_text(delta: timedelta) -> str:
+    """An overdue span in hours and minutes: "2h05m", "50h00m"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    return _("{hours}h{minutes:02d}m").format(hours=minutes // 60, minutes=minutes % 60)
+
+
+def _step_json(item: JourneyItem, step: JourneyStep) -> dict[str, Any]:
+    late = item.late(step)
+    overdue = step.pending and step.due <= item.now
+    return {
+        "step": step.step.id,
+        "title": step.step.title,
+        "label": step.label,
+        "offset": format_offset(step.step.offset or timedelta()),
+        "due": step.due.isoformat(),
+        "state": "overdue" if overdue else step.state.status,
+        "late": late_text(late) if overdue else None,
+        "late_minutes": int(late.total_seconds() // 60) if overdue else 0,
+    }
+
+
+def journey_json(item: JourneyItem) -> dict[str, Any]:
+    run = item.run
+    return {
+        "run": run.run_id,
+        "playbook": item.playbook.id,
+        "title": item.title,
+        "anchor": run.anchor,
+        "auto_start": item.playbook.auto_start,
+        "done": run.done_count,
+        "total": run.total,
+        "closed_at": run.closed_at.isoformat() if run.closed_at else None,
+        "next": [_step_json(item, s) for s in item.next_due],
+        "overdue": [_step_json(item, s) for s in item.overdue],
+    }
+
+
+def _journey_step_lines(item: JourneyItem, steps: list[JourneyStep]) -> list[str]:
+    lines = []
+    for step in steps:
+        overdue = step.pending and step.due <= item.now
+        tail = (
+            _("due {when}, {late} overdue").format(
+                when=_when(step.due, item), late=late_text(item.late(step))
+            )
+            if overdue
+            else _("due {when}").format(when=_when(step.due, item))
+        )
+        mark = "!" if overdue else "·"
+        lines.append(visible(f"  {mark} {step.label} {step.step.title} ({tail})", newlines=False))
+    return lines
+
+
+def journeys_text(items: list[JourneyItem]) -> list[str]:
+    lines: list[str] = []
+    for item in items:
+        run = item.run
+        lines.append(
+            visible(
+                f"◆ {item.title} · {item.playbook.title} · {run.anchor} · "
+                f"{run.done_count}/{run.total} · {run.run_id}",
+                newlines=False,
+            )
+        )
+        lines += _journey_step_lines(item, [*item.overdue, *item.next_due])
+    return lines
+
+
 # -- due ----------------------------------------------------------------------------
 
 
@@ -218,6 +379,7 @@ def _item_json(item: AgendaItem) -> dict[str, Any]:
         "closed_by": run.closed_by if run and run.is_closed else None,
         "closed_at": run.closed_at.isoformat() if run and run.closed_at else None,
         "due": item.due.isoformat(),
+        "not_due": item.not_due,
         "overdue": item.overdue,
         "missed": item.missed,
         "run": run.run_id if run else None,
@@ -244,6 +406,7 @@ def agenda_json(agenda: Agenda) -> dict[str, Any]:
             {"at": n.at.isoformat(), "operator": n.operator, "text": n.payload.get("text")}
             for n in agenda.day_notes
         ],
+        "journeys": [journey_json(i) for i in agenda.journeys],
     }
 
 
@@ -278,6 +441,8 @@ def agenda_text(agenda: Agenda) -> str:
             ]
         )
     lines = [f"{agenda.day.isoformat()} · {weekday(agenda.day, long=True)}", table(rows)]
+    if agenda.journeys:
+        lines += ["", *journeys_text(agenda.journeys)]
     if agenda.incidents:
         lines.append("")
         for incident in agenda.incidents:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from soptui.events import Event, dumps, utc_text
 from soptui.journal.store import Journal, JournalValueError, RunRow
 from soptui.playbooks.models import Playbook
-from soptui.schedule import period_end, period_of, period_start
+from soptui.schedule import parse_anchor, period_end, period_of, period_start
 from soptui.text import visible
 
 CSV_FIELDS = [
@@ -164,8 +164,33 @@ def _check_event(event: Event, bodies: dict[str, Playbook]) -> None:
                 raise ValueError("an incident run cannot have a period")
         elif period is not None:
             raise ValueError(f"run {run_id!r} is not a routine run (no '@'), so it cannot have a period")
+        elif _instance_key(run_id) is not None:
+            _check_instance(run_id, payload, playbook)
+        elif playbook is not None and playbook.is_sequence:
+            raise ValueError(f"run {run_id!r} of a sequence needs an id PLAYBOOK~ANCHOR")
         elif playbook is not None and not playbook.is_incident:
             raise ValueError(f"run {run_id!r} of a {playbook.cadence} routine needs an id PLAYBOOK@PERIOD")
+
+
+def _instance_key(run_id: str) -> str | None:
+    """``~ANCHOR[-n]`` for an instance's run id (``PLAYBOOK~2026-12-12``), stored as its period."""
+    if "#" in run_id or "~" not in run_id:
+        return None
+    return "~" + run_id.rsplit("~", 1)[1]
+
+
+def _check_instance(run_id: str, payload: dict[str, Any], playbook: Playbook | None) -> None:
+    anchor = payload.get("anchor")
+    if not isinstance(anchor, str):
+        raise ValueError(f"instance {run_id!r} needs payload.anchor (YYYY-MM-DD)")
+    try:
+        day, _time = parse_anchor(anchor)
+    except ValueError as error:
+        raise ValueError(f"instance {run_id!r}: payload.anchor {anchor!r}: {error}") from None
+    if not re.fullmatch(r"~" + re.escape(day.isoformat()) + r"(-[1-9]\d{0,2})?", _instance_key(run_id) or ""):
+        raise ValueError(f"instance {run_id!r} must be named after its anchor day {day.isoformat()}")
+    if playbook is not None and not playbook.is_sequence:
+        raise ValueError(f"run {run_id!r} looks like an instance, but {playbook.id!r} is not a sequence")
 
 
 def _is_period(period: str) -> bool:
@@ -298,7 +323,7 @@ def import_events(
                         event.run_id,
                         event.playbook_id,
                         event.playbook_hash,
-                        payload.get("period"),
+                        payload.get("period") or _instance_key(event.run_id),
                         event.at,
                         event.operator,
                         payload.get("title"),

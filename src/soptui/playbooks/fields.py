@@ -19,6 +19,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from soptui.i18n import _
+
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
@@ -43,22 +45,65 @@ def parse_duration(value: Any, max_days: int = MAX_DURATION_DAYS) -> timedelta:
     """Turn ``"90s"``, ``"25m"``, ``"1h30m"`` or ``"90d"`` into a timedelta (at most ``max_days``)."""
     if isinstance(value, timedelta):
         if not timedelta(0) < value <= timedelta(days=max_days):
-            raise ValueError(f"a duration must be longer than zero and at most {max_days} days")
+            raise ValueError(
+                _("a duration must be longer than zero and at most {max_days} days").format(max_days=max_days)
+            )
         return value
     if not isinstance(value, str):
-        raise ValueError('expected a duration such as "90s", "25m", "1h30m" or "90d"')
+        raise ValueError(_('expected a duration such as "90s", "25m", "1h30m" or "90d"'))
     text = value.strip()
     if not text or not re.fullmatch(DURATION_PATTERN, text):
-        raise ValueError(f'{value!r} is not a duration; write e.g. "90s", "25m", "1h30m" or "90d"')
+        raise ValueError(
+            _('{value!r} is not a duration; write e.g. "90s", "25m", "1h30m" or "90d"').format(value=value)
+        )
     parts = _DURATION_PART.findall(text)
     if any(len(n) > 12 for n, _ in parts):  # no need to build a huge number to refuse it
-        raise ValueError(f"a duration must be at most {max_days} days")
+        raise ValueError(_("a duration must be at most {max_days} days").format(max_days=max_days))
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in parts)
     if seconds == 0:
-        raise ValueError("a duration must be longer than zero")
+        raise ValueError(_("a duration must be longer than zero"))
     if seconds > max_days * 86400:
-        raise ValueError(f"a duration must be at most {max_days} days")
+        raise ValueError(_("a duration must be at most {max_days} days").format(max_days=max_days))
     return timedelta(seconds=seconds)
+
+
+OFFSET_PATTERN = r"^[+-]?(\d+d)?(\d+h)?(\d+m)?$"
+
+
+def parse_offset(value: Any) -> timedelta:
+    """A sequence step's offset from its instance's anchor: ``"-14d"``, ``"0d"``, ``"+3d"``,
+    ``"-1h"``, ``"+1d2h"`` (days, hours, minutes; no sign means after). At most
+    MAX_DURATION_DAYS either way."""
+    if isinstance(value, timedelta):
+        if abs(value) > timedelta(days=MAX_DURATION_DAYS):
+            raise ValueError(
+                _("an offset must be at most {value} days either way").format(value=MAX_DURATION_DAYS)
+            )
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or text in ("+", "-") or not re.fullmatch(OFFSET_PATTERN, text):
+        raise ValueError(
+            _('{value!r} is not an offset; write e.g. "-14d", "0d", "+3d" or "-1h"').format(value=value)
+        )
+    parts = _DURATION_PART.findall(text)
+    if any(len(n) > 12 for n, _ in parts):
+        raise ValueError(
+            _("an offset must be at most {value} days either way").format(value=MAX_DURATION_DAYS)
+        )
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in parts)
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError(
+            _("an offset must be at most {value} days either way").format(value=MAX_DURATION_DAYS)
+        )
+    return timedelta(seconds=-seconds if text.startswith("-") else seconds)
+
+
+def format_offset(delta: timedelta) -> str:
+    """The inverse of :func:`parse_offset`: ``"-14d"``, ``"+3d"``, ``"0d"``, ``"-1h"``."""
+    if not delta:
+        return "0d"
+    sign = "-" if delta < timedelta() else "+"
+    return sign + format_duration(abs(delta))
 
 
 def _interval(value: Any) -> timedelta:
@@ -107,7 +152,11 @@ Interval = Annotated[
 
 def _bounded_date(value: date) -> date:
     if not FIRST_DATE <= value <= LAST_DATE:
-        raise ValueError(f"a date must be between {FIRST_DATE} and {LAST_DATE}")
+        raise ValueError(
+            _("a date must be between {FIRST_DATE} and {LAST_DATE}").format(
+                FIRST_DATE=FIRST_DATE, LAST_DATE=LAST_DATE
+            )
+        )
     return value
 
 
@@ -127,7 +176,7 @@ def parse_time_of_day(value: Any) -> time:
         hours, minutes = (int(p) for p in value.strip().split(":"))
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
-    raise ValueError(f'{value!r} is not a time of day; write e.g. "10:00" or "17:30"')
+    raise ValueError(_('{value!r} is not a time of day; write e.g. "10:00" or "17:30"').format(value=value))
 
 
 TimeOfDay = Annotated[
@@ -142,3 +191,19 @@ TimeOfDay = Annotated[
         }
     ),
 ]
+
+
+Offset = Annotated[
+    timedelta,
+    BeforeValidator(parse_offset),
+    PlainSerializer(format_offset, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": OFFSET_PATTERN.replace("^", "^(?=[+-]?\\d)", 1),
+            "description": f"Offset from the anchor, at most {MAX_DURATION_DAYS} days either way: "
+            '"-14d", "0d", "+3d", "-1h", "+1d2h".',
+        }
+    ),
+]
+"""A signed offset from a sequence instance's anchor."""

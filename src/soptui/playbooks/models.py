@@ -15,11 +15,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from soptui.playbooks.conditions import Condition, parse_condition
-from soptui.playbooks.fields import BoundedDate, Duration, Identifier, Interval, Number, TimeOfDay
+from soptui.playbooks.fields import (
+    BoundedDate,
+    Duration,
+    Identifier,
+    Interval,
+    Number,
+    Offset,
+    TimeOfDay,
+)
 
 FORMAT_VERSION = 1
 
-Cadence = Literal["daily", "weekly", "monthly", "incident"]
+Cadence = Literal["daily", "weekly", "monthly", "sequence", "incident"]
+ROUTINE_CADENCES = ("daily", "weekly", "monthly")
+AutoStart = Literal["daily", "weekly"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 InputType = Literal["number", "integer", "text", "choice", "yes-no"]
@@ -107,6 +117,15 @@ class Step(_Strict):
     """Repeat the step for every active group of the roster (groups.toml); default: the playbook's."""
     group_tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
     """Per-group steps: only groups with one of these tags (e.g. ["新人群"])."""
+    offset: Offset | None = None
+    """Sequence playbooks (required there): when the step is due, from the instance's anchor:
+    "-14d", "0d", "+3d", "-1h"."""
+    at: TimeOfDay | None = None
+    """Sequence playbooks: the team-local time of day the step is due, "HH:MM" (whole-day
+    offsets only); without it, the end of its day."""
+    working_days: bool | None = None
+    """Sequence playbooks: move the due day off weekends and public holidays; default: the
+    playbook's."""
 
     @cached_property
     def condition(self) -> Condition | None:
@@ -134,7 +153,8 @@ class Playbook(_Strict):
     estimate: Duration | None = None
     """How long a whole run usually takes."""
     cadence: Cadence
-    """daily, weekly, monthly or incident."""
+    """daily, weekly, monthly, sequence (dated journeys: steps at offsets from an anchor date) or
+    incident."""
     due: Due | None = None
     """Routines: when the run is due inside its period."""
     reviewed: BoundedDate | None = None
@@ -149,6 +169,12 @@ class Playbook(_Strict):
     """Incident playbooks: severity names, most severe first."""
     per_group: bool = False
     """Every step repeats per group unless the step says ``per_group = false``."""
+    working_days: bool = False
+    """Routines: not due on weekends and Chinese public holidays (调休 working weekends count as
+    working days). Sequences: move each step's due day to a working day."""
+    auto_start: AutoStart | None = None
+    """Sequence playbooks: start an instance every day or ISO week, anchored at its first day
+    (the newcomer cohort of that day)."""
     steps: Annotated[list[Step], Field(min_length=1)]
     """The steps, in order."""
 
@@ -159,6 +185,20 @@ class Playbook(_Strict):
     @property
     def is_incident(self) -> bool:
         return self.cadence == "incident"
+
+    @property
+    def is_sequence(self) -> bool:
+        """A dated journey: each instance's steps are due at offsets from its anchor."""
+        return self.cadence == "sequence"
+
+    @property
+    def is_routine(self) -> bool:
+        """Daily, weekly or monthly: one run per period."""
+        return self.cadence in ROUTINE_CADENCES
+
+    def on_working_days(self, step: Step) -> bool:
+        """Whether ``step``'s due day moves off days off (its own setting, else the playbook's)."""
+        return self.working_days if step.working_days is None else step.working_days
 
     def step(self, step_id: str) -> Step | None:
         """The step with this id, if any."""

@@ -6,8 +6,9 @@ Each rule yields ``(key path, message)`` so the loader can point at the exact ke
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, timedelta
 
+from soptui.i18n import _
 from soptui.playbooks.conditions import ConditionError, parse_condition
 from soptui.playbooks.fields import LAST_DATE
 from soptui.playbooks.models import Goal, Playbook, Step
@@ -21,13 +22,22 @@ MAX_STEPS = 200
 def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
     """Every cross-field error in one playbook."""
     if len(playbook.steps) > MAX_STEPS:
-        yield ("steps",), f"too many steps ({len(playbook.steps)}); the limit is {MAX_STEPS}"
+        yield (
+            ("steps",),
+            _("too many steps ({len}); the limit is {MAX_STEPS}").format(
+                len=len(playbook.steps), MAX_STEPS=MAX_STEPS
+            ),
+        )
     yield from _cadence_rules(playbook)
+    yield from _sequence_rules(playbook)
     seen: dict[str, int] = {}
     for index, step in enumerate(playbook.steps):
         here: Path = ("steps", index)
         if step.id in seen:
-            yield (*here, "id"), f"duplicate step id {step.id!r} (also steps[{seen[step.id]}])"
+            yield (
+                (*here, "id"),
+                _("duplicate step id {id!r} (also steps[{value}])").format(id=step.id, value=seen[step.id]),
+            )
         seen.setdefault(step.id, index)
         yield from _input_rules(step, here)
         yield from _when_rules(playbook, index, step, here)
@@ -36,8 +46,10 @@ def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
             if offset is not None:
                 yield (
                     (*here, "snippets", n, "text"),
-                    f"stray brace at character {offset + 1}; placeholders look like {{name}} "
-                    "(lowercase letters, digits, '-' and '_')",
+                    _(
+                        "stray brace at character {value}; placeholders look like {{name}} "
+                        "(lowercase letters, digits, '-' and '_')"
+                    ).format(value=offset + 1),
                 )
 
 
@@ -45,28 +57,61 @@ def _cadence_rules(playbook: Playbook) -> Iterator[Finding]:
     due = playbook.due
     if playbook.is_incident:
         if due is not None:
-            yield ("due",), "incident playbooks are opened on demand and have no due time"
+            yield ("due",), _("incident playbooks are opened on demand and have no due time")
     else:
         if "severities" in playbook.model_fields_set:
-            yield ("severities",), "only incident playbooks have severities"
+            yield ("severities",), _("only incident playbooks have severities")
         for index, step in enumerate(playbook.steps):
             if step.escalate_after is not None:
                 yield (
                     ("steps", index, "escalate_after"),
-                    "escalate_after applies to incident playbooks only",
+                    _("escalate_after applies to incident playbooks only"),
                 )
     if due is not None:
         if due.weekday is not None and playbook.cadence != "weekly":
-            yield ("due", "weekday"), "due.weekday applies to weekly playbooks only"
+            yield ("due", "weekday"), _("due.weekday applies to weekly playbooks only")
         if due.day is not None and playbook.cadence != "monthly":
-            yield ("due", "day"), "due.day applies to monthly playbooks only"
+            yield ("due", "day"), _("due.day applies to monthly playbooks only")
     if len(set(playbook.severities)) != len(playbook.severities):
-        yield ("severities",), "severities must be distinct"
+        yield ("severities",), _("severities must be distinct")
     if playbook.review_every is not None and playbook.reviewed is None:
-        yield ("review_every",), "review_every needs reviewed = <date of the last review>"
+        yield ("review_every",), _("review_every needs reviewed = <date of the last review>")
     reviewed, every = playbook.reviewed, playbook.review_every
     if reviewed is not None and every is not None and reviewed > LAST_DATE - every:
-        yield ("reviewed",), f"reviewed + review_every would fall after {LAST_DATE}"
+        yield (
+            ("reviewed",),
+            _("reviewed + review_every would fall after {LAST_DATE}").format(LAST_DATE=LAST_DATE),
+        )
+
+
+def _sequence_rules(playbook: Playbook) -> Iterator[Finding]:
+    """Offsets on sequence steps only (and on every one of them); ``at`` with whole days."""
+    sequence = playbook.is_sequence
+    if sequence and playbook.due is not None:
+        yield ("due",), _("a sequence has no [due]: each step is due at its offset (and at)")
+    if not sequence and playbook.auto_start is not None:
+        yield ("auto_start",), _('auto_start applies to cadence = "sequence" only')
+    if playbook.is_incident and playbook.working_days:
+        yield ("working_days",), _("working_days applies to routines and sequences, not incidents")
+    for index, step in enumerate(playbook.steps):
+        here: Path = ("steps", index)
+        if not sequence:
+            for key in ("offset", "at", "working_days"):
+                if getattr(step, key) is not None:
+                    yield (
+                        (*here, key),
+                        _('{key} applies to steps of cadence = "sequence" only').format(key=key),
+                    )
+            continue
+        if step.offset is None:
+            yield (
+                here,
+                _('step {id!r} needs an offset from the anchor, e.g. offset = "-7d", "0d" or "+3d"').format(
+                    id=step.id
+                ),
+            )
+        elif step.at is not None and step.offset % timedelta(days=1):
+            yield (*here, "at"), _("at applies to whole-day offsets only; this offset has hours or minutes")
 
 
 def _input_rules(step: Step, here: Path) -> Iterator[Finding]:
@@ -76,20 +121,23 @@ def _input_rules(step: Step, here: Path) -> Iterator[Finding]:
     at: Path = (*here, "input")
     numeric = spec.type in ("number", "integer")
     if spec.type == "choice" and len(spec.choices or []) < 2:
-        yield (*at, "choices"), "a choice input needs at least two choices"
+        yield (*at, "choices"), _("a choice input needs at least two choices")
     if spec.type != "choice" and spec.choices is not None:
-        yield (*at, "choices"), 'choices apply to type = "choice" only'
+        yield (*at, "choices"), _('choices apply to type = "choice" only')
     if spec.choices and len(set(spec.choices)) != len(spec.choices):
-        yield (*at, "choices"), "choices must be distinct"
+        yield (*at, "choices"), _("choices must be distinct")
     for bound in ("min", "max"):
         if getattr(spec, bound) is not None and not numeric:
-            yield (*at, bound), f"{bound} applies to number and integer inputs only"
+            yield (*at, bound), _("{bound} applies to number and integer inputs only").format(bound=bound)
     if spec.min is not None and spec.max is not None and spec.min > spec.max:
-        yield (*at, "min"), f"min ({spec.min:g}) is greater than max ({spec.max:g})"
+        yield (
+            (*at, "min"),
+            _("min ({min:g}) is greater than max ({max:g})").format(min=spec.min, max=spec.max),
+        )
     if spec.metric is not None and not numeric:
-        yield (*at, "metric"), "a metric needs a number or integer input"
+        yield (*at, "metric"), _("a metric needs a number or integer input")
     if "aggregate" in spec.model_fields_set and spec.metric is None:
-        yield (*at, "aggregate"), 'aggregate applies to metrics only; add metric = "..."'
+        yield (*at, "aggregate"), _('aggregate applies to metrics only; add metric = "..."')
 
 
 def _when_rules(playbook: Playbook, index: int, step: Step, here: Path) -> Iterator[Finding]:
@@ -103,32 +151,48 @@ def _when_rules(playbook: Playbook, index: int, step: Step, here: Path) -> Itera
         return
     position = next((i for i, s in enumerate(playbook.steps) if s.id == condition.step), None)
     if position is None:
-        yield at, f"refers to unknown step {condition.step!r}"
+        yield at, _("refers to unknown step {step!r}").format(step=condition.step)
         return
     if position >= index:
-        yield at, f"refers to step {condition.step!r}, which does not come before this one"
+        yield (
+            at,
+            _("refers to step {step!r}, which does not come before this one").format(step=condition.step),
+        )
         return
     target = playbook.steps[position].input
     if target is None:
-        yield at, f"step {condition.step!r} has no input to test"
+        yield at, _("step {step!r} has no input to test").format(step=condition.step)
         return
     if condition.op in ("yes", "no"):
         if target.type != "yes-no":
-            yield at, f"step {condition.step!r} is not a yes-no input; compare it with an operator"
+            yield (
+                at,
+                _("step {step!r} is not a yes-no input; compare it with an operator").format(
+                    step=condition.step
+                ),
+            )
         return
     literal = condition.literal
     if target.type in ("number", "integer"):
         if isinstance(literal, str):
-            yield at, f"step {condition.step!r} takes a number; compare it with a number"
+            yield at, _("step {step!r} takes a number; compare it with a number").format(step=condition.step)
     elif target.type == "yes-no":
-        yield at, f'write "{condition.step}" or "not {condition.step}" for a yes-no input'
+        yield at, _('write "{step}" or "not {step}" for a yes-no input').format(step=condition.step)
     else:
         if not isinstance(literal, str):
-            yield at, f"step {condition.step!r} takes text; compare it with a quoted string"
+            yield (
+                at,
+                _("step {step!r} takes text; compare it with a quoted string").format(step=condition.step),
+            )
         elif condition.op not in ("==", "!="):
-            yield at, "text can only be compared with == or !="
+            yield at, _("text can only be compared with == or !=")
         elif target.type == "choice" and literal not in (target.choices or []):
-            yield at, f"{literal!r} is not one of the choices of step {condition.step!r}"
+            yield (
+                at,
+                _("{literal!r} is not one of the choices of step {step!r}").format(
+                    literal=literal, step=condition.step
+                ),
+            )
 
 
 def stale_review(playbook: Playbook, today: date) -> str | None:
@@ -138,7 +202,9 @@ def stale_review(playbook: Playbook, today: date) -> str | None:
     due = playbook.reviewed + playbook.review_every
     if today <= due:
         return None
-    return f"due for review since {due.isoformat()} (reviewed {playbook.reviewed.isoformat()})"
+    return _("due for review since {value} (reviewed {value2})").format(
+        value=due.isoformat(), value2=playbook.reviewed.isoformat()
+    )
 
 
 def goal_errors(goals: list[Goal], metrics: Mapping[str, object]) -> Iterator[Finding]:
@@ -147,10 +213,15 @@ def goal_errors(goals: list[Goal], metrics: Mapping[str, object]) -> Iterator[Fi
     for index, goal in enumerate(goals):
         here: Path = ("goals", index)
         if goal.id in seen:
-            yield (*here, "id"), f"duplicate goal id {goal.id!r}"
+            yield (*here, "id"), _("duplicate goal id {id!r}").format(id=goal.id)
         seen.add(goal.id)
         if goal.metric not in metrics:
-            known = ", ".join(sorted(metrics)) or "none"
-            yield (*here, "metric"), f"no step defines metric {goal.metric!r} (known: {known})"
+            known = ", ".join(sorted(metrics)) or _("none")
+            yield (
+                (*here, "metric"),
+                _("no step defines metric {metric!r} (known: {known})").format(
+                    metric=goal.metric, known=known
+                ),
+            )
         if goal.start is not None and goal.start >= goal.by:
-            yield (*here, "start"), "start must come before by"
+            yield (*here, "start"), _("start must come before by")
