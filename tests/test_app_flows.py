@@ -9,7 +9,7 @@ from textual.widgets import Input, OptionList, Static
 
 from soptui.journal import JournalError
 from soptui.tui.screens.help import HelpScreen
-from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
+from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText, SnippetForm
 from soptui.tui.screens.run import RunScreen
 from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
@@ -194,12 +194,23 @@ async def test_copy_snippet_fills_placeholders(tmp_path: Path) -> None:
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "c")
-        assert isinstance(app.screen, Prompt)  # {name}
+        form = app.screen
+        assert isinstance(form, SnippetForm)  # one form: {name} and {new-members} (not recorded yet)
+        assert form.names == ["name", "new-members"]
         await pilot.press(*"Ann", "enter")
-        assert isinstance(app.screen, Prompt)  # {new-members}: not recorded yet
-        await pilot.press("7", "enter")
+        assert isinstance(app.screen, SnippetForm)  # enter moves to the next field
+        await pilot.press("7")
+        await pilot.pause()
+        preview = str(form.query_one("#snippet-preview", Static).render())
+        assert preview == "Welcome Ann! We have 7 new friends today."  # the preview follows the typing
+        await pilot.press("enter")
         assert copied == ["Welcome Ann! We have 7 new friends today."]
         assert isinstance(app.screen, ShowText)
+        await pilot.press("enter", "c")  # copy again: the form comes back filled in
+        again = app.screen
+        assert isinstance(again, SnippetForm) and again.values() == {"name": "Ann", "new-members": "7"}
+        await pilot.press("enter", "enter")
+        assert copied[-1] == "Welcome Ann! We have 7 new friends today." and len(copied) == 2
 
 
 async def test_help_and_too_small(tmp_path: Path) -> None:

@@ -126,6 +126,8 @@ ALLOWED = {
     "open",
     "resolve",
     "due",
+    "start",
+    "instances",
     "export",
     "import",
     "backup",
@@ -290,3 +292,62 @@ def test_cli_is_chinese(zh_cli) -> None:  # type: ignore[no-untyped-def]
         text = zh_cli(*args)
         assert text.strip(), args
         assert english_words(text, frozenset(ids)) == set(), (args, text)
+
+
+async def test_a_refused_value_is_chinese(tmp_path: Path) -> None:
+    app, _recorder = prepared(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_playbook("morning")
+        await pilot.pause()
+        await pilot.press("down")  # the next step takes a whole number: the cursor is in its box
+        await pilot.press(*"12x", "enter")
+        await pilot.pause(0.2)
+        text = svg_text(app.export_screenshot())
+    assert "⚠ '12x' 不是整数" in text
+    assert english_words(text) == set(), text
+
+
+def test_journal_errors_are_chinese(zh_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")
+    monkeypatch.setenv("SOPTUI_JOURNAL", str(empty))
+    text = zh_cli("done", "morning", "welcome")
+    assert "是空的（0 字节）" in text
+    assert english_words(text) == set(), text
+    monkeypatch.setenv("SOPTUI_JOURNAL", str(tmp_path))  # a directory
+    text = zh_cli("due")
+    assert "是一个目录" in text
+    assert english_words(text) == set(), text
+
+
+def test_a_bad_config_key_is_chinese(zh_cli, isolated_env: Path) -> None:  # type: ignore[no-untyped-def]
+    write(isolated_env / "config", "config.toml", 'color = 1\ntimezone = "Mars/Olympus"\n')
+    text = zh_cli("due")
+    assert "color: 未知的键 'color'（已忽略）" in text and "未知时区 'Mars/Olympus'" in text
+    assert english_words(text, frozenset({"color"})) == set(), text
+
+
+def test_a_check_problem_is_chinese(zh_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = write(
+        tmp_path / "bad",
+        "bad.toml",
+        'title = "坏手册"\ncadence = "daily"\n\n[[steps]]\nid = "one"\ntitle = "一"\n'
+        '[steps.input]\ntype = "integer"\nmin = 5\nmax = 1\n\n[[steps]]\nid = "one"\ntitle = "二"\n',
+    )
+    text = zh_cli("check", str(bad))
+    assert "最小值（5）大于最大值（1）" in text and "步骤 id 'one' 重复" in text
+    assert english_words(text, frozenset({"steps", "one"})) == set(), text
+
+
+async def test_start_up_notices_are_chinese(tmp_path: Path) -> None:
+    app, _recorder = prepared(tmp_path)
+    app.services.warnings = ["config.toml:1:1: color: 未知的键 'color'（已忽略）", "第二条"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert [str(n.message) for n in app._notifications] == ["2 条提示，按 ! 查看"]
+        await pilot.press("exclamation_mark")
+        await pilot.pause(0.2)
+        text = svg_text(app.export_screenshot())
+    assert "第二条" in text
+    assert english_words(text, frozenset({"color"})) == set(), text

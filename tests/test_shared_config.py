@@ -220,10 +220,10 @@ def test_one_bad_key_keeps_the_others_and_every_command_says_what_was_ignored(
     )
     context = Context.create()
     assert context.language == "zh" and context.operator == "ann" and context.settings.timezone is None
-    expected = [  # language = "zh": the prefix is Chinese (the settings' problems are not translated)
-        f"soptui：警告：{config}:2:1: timezone: unknown time zone 'Mars/Olympus'; "
-        "use an IANA name such as Asia/Shanghai (ignored)",
-        f"soptui：警告：{config}:3:1: color: unknown key 'color' (ignored)",
+    expected = [  # language = "zh" in the config: its problems are said in Chinese too
+        f"soptui：警告：{config}:2:1: timezone: 未知时区 'Mars/Olympus'；"
+        "请使用 IANA 名称，例如 Asia/Shanghai（已忽略）",
+        f"soptui：警告：{config}:3:1: color: 未知的键 'color'（已忽略）",
     ]
     for argv in (["paths"], ["list"], ["due"], ["journal", "export"], ["schema"]):
         main(argv)
@@ -232,7 +232,7 @@ def test_one_bad_key_keeps_the_others_and_every_command_says_what_was_ignored(
 
     assert main(["check"]) == 1  # check reports them in its own output, as errors
     out, err = capsys.readouterr()
-    assert f"{config}:2:1: timezone: unknown time zone" in out and "(ignored)" not in out + err
+    assert f"{config}:2:1: timezone: 未知时区" in out and "已忽略" not in out + err
 
 
 def test_an_unreadable_team_zone_leaves_the_members_zone(
@@ -244,7 +244,7 @@ def test_an_unreadable_team_zone_leaves_the_members_zone(
     assert str(context.zone) == "Europe/Paris" and context.language == "zh"
     main(["paths"])
     err = capsys.readouterr().err
-    assert f"soptui：警告：{root}/config.toml:1:1: timezone: unknown time zone 'Mars/Olympus'" in err
+    assert f"soptui：警告：{root}/config.toml:1:1: timezone: 未知时区 'Mars/Olympus'" in err
 
 
 class _FakeApp:

@@ -72,3 +72,10 @@ def test_too_small(snap_compare: Any, tmp_path: Path) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_review(snap_compare: Any, tmp_path: Path, language: Language) -> None:
     assert snap_compare(prepared(tmp_path, language), press=["r"], terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_incident_report_keys_fit_80x24(snap_compare: Any, tmp_path: Path, language: Language) -> None:
+    """The report dialog's close and save keys are in a footer, in view at 80x24."""
+    resolve = ["enter", "escape", "R", "y", *"ok", "enter"]  # the incident, its list, resolve, confirm
+    assert snap_compare(prepared(tmp_path, language), press=resolve, terminal_size=(80, 24))

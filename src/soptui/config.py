@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from soptui.i18n import _
 from soptui.playbooks.loader import _parse, _read, _validate
 from soptui.playbooks.problems import Problem, dotted
 
@@ -46,7 +47,9 @@ class Settings(BaseModel):
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(
-                    f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
+                    _("unknown time zone {value!r}; use an IANA name such as Asia/Shanghai").format(
+                        value=value
+                    )
                 ) from None
         return value
 
@@ -63,7 +66,11 @@ def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
     except FileNotFoundError:
         return Settings(), []
     except OSError as error:  # e.g. a directory on the way that this user cannot search
-        return Settings(), [Problem(path, 1, 1, f"cannot read the settings: {error.strerror or error}")]
+        return Settings(), [
+            Problem(
+                path, 1, 1, _("cannot read the settings: {strerror}").format(strerror=error.strerror or error)
+            )
+        ]
     document, problems = _read(path)  # refuses a FIFO or device without blocking on it
     if document is None:
         return Settings(), problems

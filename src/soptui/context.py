@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from soptui.config import Language, Settings, language_from_locale, load_settings, merged, setting_problem
 from soptui.errors import CommandError, UsageError
+from soptui.i18n import _, activate, active
 from soptui.journal import Journal, JournalError
 from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
@@ -71,7 +72,9 @@ class Context:
                 raise CommandError(access)
             refusals = check_team(team_dir)
             if refusals:
-                raise CommandError("the team directory cannot be trusted:\n  " + "\n  ".join(refusals))
+                raise CommandError(
+                    _("the team directory cannot be trusted:") + "\n  " + "\n  ".join(refusals)
+                )
             team_gid = team_dir.stat().st_gid
             config = TeamLayout(team_dir).config
             team_settings, team_problems = load_settings(config)
@@ -81,8 +84,9 @@ class Context:
                 settings = settings.model_copy(update={"timezone": team_settings.timezone})
                 if own.timezone and own.timezone != team_settings.timezone:
                     notices.append(
-                        f"your config's timezone {own.timezone} is ignored: "
-                        f"the team's zone is {team_settings.timezone}"
+                        _("your config's timezone {own} is ignored: the team's zone is {team}").format(
+                            own=own.timezone, team=team_settings.timezone
+                        )
                     )
             if "playbooks" not in own.model_fields_set:
                 # The team's directories are shared ones: their files get the trust checks.
@@ -90,6 +94,11 @@ class Context:
                 settings = settings.model_copy(update={"playbooks": []})
             problems = team_problems + refused + problems
         context = cls(paths, settings, problems, playbooks or [], journal, operator, language)
+        if context.language != active():
+            # The problems and notices above are worded in the active language: word them again
+            # in the one the configuration asks for (the CLI activates it next anyway).
+            activate(context.language)
+            return cls.create(playbooks=playbooks, journal=journal, operator=operator, language=language)
         context.team_dir = team_dir
         context.team_gid = team_gid
         context.team_playbooks = team_playbooks
@@ -107,7 +116,7 @@ class Context:
         self.warnings_taken = True
         lines = list(self.notices)
         if problems:
-            lines += [f"{problem} (ignored)" for problem in self.config_problems]
+            lines += [_("{problem} (ignored)").format(problem=problem) for problem in self.config_problems]
         return [visible(line, newlines=False) for line in lines]
 
     @cached_property
@@ -190,7 +199,7 @@ def _trusted_paths(
         reasons = path_problems(path, gid, members)
         if not reasons:
             return str(path)
-        message = f"{path} is not used: " + "; ".join(reasons)
+        message = _("{path} is not used: {reasons}").format(path=path, reasons="; ".join(reasons))
         refused.append(setting_problem(config, key, message))
         return None
 
@@ -232,12 +241,18 @@ def open_journal(context: Context, *, readonly: bool = False) -> Journal:
     except JournalError as error:
         raise CommandError(str(error)) from None
     for warning in journal.warnings:
-        print(f"soptui: warning: {visible(str(warning), newlines=False)}", file=sys.stderr)
+        print(
+            _("soptui: warning: {line}").format(line=visible(str(warning), newlines=False)),
+            file=sys.stderr,
+        )
     if not journal.readonly and not journal.checked_at_open:
         # Only the header and schema were read: a full check of a large file takes seconds.
         print(
-            f"soptui: note: the journal {context.journal_path} is large, so only its header and schema "
-            "were checked before writing; run `soptui journal check` now and then",
+            _(
+                "soptui: note: the journal {journal_path} is large, so only its header "
+                "and schema were checked before writing; run `soptui journal check` "
+                "now and then"
+            ).format(journal_path=context.journal_path),
             file=sys.stderr,
         )
     return journal

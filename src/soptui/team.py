@@ -16,6 +16,8 @@ from pathlib import Path
 
 import tomli_w
 
+from soptui.i18n import _
+
 JOURNAL_NAME = "journal.sqlite3"
 CONFIG_NAME = "config.toml"
 PLAYBOOKS_NAME = "playbooks"
@@ -76,19 +78,24 @@ def trust_problems(path: Path, team_gid: int, members: set[int] | None = None) -
     except FileNotFoundError:
         return []
     except OSError as error:
-        return [f"{path}: cannot inspect: {error.strerror or error}"]
+        return [_("{path}: cannot inspect: {strerror}").format(path=path, strerror=error.strerror or error)]
     if stat.S_ISLNK(info.st_mode):
-        return [f"{path} is a symbolic link in a shared directory; soptui does not follow it"]
+        return [
+            _("{path} is a symbolic link in a shared directory; soptui does not follow it").format(path=path)
+        ]
     problems = []
     if info.st_mode & stat.S_IWOTH:
         problems.append(
-            f"{path} is writable by everyone (mode {stat.S_IMODE(info.st_mode):o}); run: chmod o-w {path}"
+            _("{path} is writable by everyone (mode {mode:o}); run: chmod o-w {path}").format(
+                path=path, mode=stat.S_IMODE(info.st_mode)
+            )
         )
     members = group_members(team_gid) if members is None else members
     if info.st_uid != 0 and info.st_uid not in members:
         problems.append(
-            f"{path} is owned by {_owner_name(info.st_uid)}, who is not in the team group "
-            f"{_group_name(team_gid)}"
+            _("{path} is owned by {owner_name}, who is not in the team group {group_name}").format(
+                path=path, owner_name=_owner_name(info.st_uid), group_name=_group_name(team_gid)
+            )
         )
     return problems
 
@@ -112,17 +119,30 @@ def path_problems(path: Path, team_gid: int, members: set[int] | None = None) ->
         except FileNotFoundError:
             return []  # soptui creates the rest itself
         except OSError as error:
-            return [f"{component}: cannot inspect: {error.strerror or error}"]
+            return [
+                _("{component}: cannot inspect: {strerror}").format(
+                    component=component, strerror=error.strerror or error
+                )
+            ]
         if stat.S_ISLNK(info.st_mode):
-            return [f"{component} is a symbolic link; soptui does not follow links in the team's config"]
+            return [
+                _("{component} is a symbolic link; soptui does not follow links in the team's config").format(
+                    component=component
+                )
+            ]
         mode = stat.S_IMODE(info.st_mode)
         sticky_dir = stat.S_ISDIR(info.st_mode) and mode & stat.S_ISVTX and not last
         if mode & stat.S_IWOTH and not sticky_dir:
-            return [f"{component} is writable by everyone (mode {mode:o})"]
+            return [
+                _("{component} is writable by everyone (mode {mode:o})").format(
+                    component=component, mode=mode
+                )
+            ]
         if info.st_uid not in trusted_owners:
             return [
-                f"{component} is owned by {_owner_name(info.st_uid)}, who is not in the team group "
-                f"{_group_name(team_gid)}"
+                _("{component} is owned by {owner_name}, who is not in the team group {group_name}").format(
+                    component=component, owner_name=_owner_name(info.st_uid), group_name=_group_name(team_gid)
+                )
             ]
     return []
 
@@ -142,15 +162,16 @@ def access_problem(root: Path) -> str | None:
         return None
     group = _group_name(info.st_gid)
     if os.geteuid() in group_members(info.st_gid):
-        return (
-            f"you are in the team's group {group}, but this session started before you were added, "
-            f"so you cannot open {root}.\nLog out and log in again (or run `newgrp {group}`)."
-        )
-    return (
-        f"you are not in the team's group {group}, so you cannot open {root}.\n"
-        f"Ask an administrator to add you:\n  sudo usermod -aG {group} $USER\n"
-        "then log out and log in again."
-    )
+        return _(
+            "you are in the team's group {group}, but this session started before "
+            "you were added, so you cannot open {root}.\nLog out and log in again "
+            "(or run `newgrp {group}`)."
+        ).format(group=group, root=root)
+    return _(
+        "you are not in the team's group {group}, so you cannot open "
+        "{root}.\nAsk an administrator to add you:\n  sudo usermod -aG {group} "
+        "$USER\nthen log out and log in again."
+    ).format(group=group, root=root)
 
 
 def check_team(root: Path) -> list[str]:
@@ -159,7 +180,7 @@ def check_team(root: Path) -> list[str]:
     try:
         info = root.lstat()
     except OSError as error:
-        return [f"team directory {root}: {error.strerror or error}"]
+        return [_("team directory {root}: {strerror}").format(root=root, strerror=error.strerror or error)]
     if stat.S_ISLNK(info.st_mode):
         # The root itself may be a link an administrator made; resolve it once, then check.
         root = root.resolve()
@@ -181,10 +202,11 @@ def umask_problem() -> str | None:
     current = os.umask(0)
     os.umask(current)
     if current & 0o060:
-        return (
-            f"your umask is {current:03o}: files you create would not be group-writable. "
-            "Add `umask 007` to the team members' shell profile (~/.profile)"
-        )
+        return _(
+            "your umask is {current:03o}: files you create would not be "
+            "group-writable. Add `umask 007` to the team members' shell profile "
+            "(~/.profile)"
+        ).format(current=current)
     return None
 
 
@@ -193,12 +215,14 @@ def init_team(root: Path, group: str | None, timezone: str | None, language: str
     from soptui.journal import Journal, JournalError  # here only: a library load needs no sqlite3
 
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise TeamError(f"{root} exists and is not an empty directory")
+        raise TeamError(_("{root} exists and is not an empty directory").format(root=root))
     if group is not None:
         try:
             gid = grp.getgrnam(group).gr_gid
         except KeyError:
-            raise TeamError(f"no group named {group!r}; create it first: groupadd {group}") from None
+            raise TeamError(
+                _("no group named {group!r}; create it first: groupadd {group}").format(group=group)
+            ) from None
     else:
         gid = os.getgid()
     layout = TeamLayout(root)
@@ -220,15 +244,23 @@ def init_team(root: Path, group: str | None, timezone: str | None, language: str
         Journal.open(layout.journal).close()
         _share(layout.journal, gid, 0o660)
     except PermissionError as error:
-        raise TeamError(f"permission denied: {error.filename} (are you in group {group}?)") from None
+        raise TeamError(
+            _("permission denied: {filename} (are you in group {group}?)").format(
+                filename=error.filename, group=group
+            )
+        ) from None
     except (OSError, JournalError) as error:
-        raise TeamError(f"cannot set up {root}: {error}") from None
+        raise TeamError(_("cannot set up {root}: {error}").format(root=root, error=error)) from None
     warnings = []
     problem = umask_problem()
     if problem:
         warnings.append(problem)
     if group is None:
-        warnings.append(f"no --group given: the directory belongs to your primary group {_group_name(gid)}")
+        warnings.append(
+            _("no --group given: the directory belongs to your primary group {group_name}").format(
+                group_name=_group_name(gid)
+            )
+        )
     return warnings
 
 

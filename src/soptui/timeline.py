@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from soptui.i18n import _, minutes_text
+from soptui.i18n import N_, _, minutes_text, t
 from soptui.markdown import escape_block, escape_md
 from soptui.playbooks.inputs import show_value
 from soptui.runs import RunState
@@ -21,6 +21,19 @@ class Entry:
     operator: str
     mark: str
     text: str
+
+
+DEFAULT_SUMMARY = N_("resolved")
+"""What `soptui incident resolve RUN` records when no summary is given, in the language of the
+operator who resolved it (older soptui wrote it in theirs too)."""
+
+
+def shown_summary(summary: str) -> str:
+    """A resolution summary for the viewer: the default one in the viewer's language, since the
+    journal keeps whatever language the resolver's soptui spoke; an operator's own words as is."""
+    if summary.strip() in {DEFAULT_SUMMARY, t("zh", DEFAULT_SUMMARY)}:
+        return _(DEFAULT_SUMMARY)
+    return summary
 
 
 def timeline(state: RunState) -> list[Entry]:
@@ -50,7 +63,10 @@ def timeline(state: RunState) -> list[Entry]:
         elif event.kind == "run.finished":
             text, mark = _("finished") + strike, "■"
         else:
-            text, mark = _("resolved: {summary}").format(summary=payload.get("summary", "")), "■"
+            text, mark = (
+                _("resolved: {summary}").format(summary=shown_summary(str(payload.get("summary", "")))),
+                "■",
+            )
         entries.append(Entry(event.at, event.operator, mark, text.strip()))
     return sorted(entries, key=lambda e: e.at)
 
@@ -96,7 +112,7 @@ def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
         )
     lines.append("- " + _("Duration: {duration}").format(duration=_minutes(state.elapsed(now))))
     if state.summary:
-        lines += ["", "## " + _("Summary"), "", escape_block(state.summary)]
+        lines += ["", "## " + _("Summary"), "", escape_block(shown_summary(state.summary))]
     header = " | ".join([_("Step"), _("State"), _("By"), _("After opening")])
     lines += ["", "## " + _("Steps"), "", f"| {header} |", "|---|---|---|---|"]
     for step in state.steps.values():

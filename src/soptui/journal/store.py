@@ -30,6 +30,8 @@ from typing import Any
 from urllib.parse import quote
 
 from soptui.events import Event, dumps, parse_utc, utc_text
+from soptui.files import sync_directory
+from soptui.i18n import _
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 QUICK_CHECK_LIMIT = 64 * 1024 * 1024
@@ -108,8 +110,10 @@ class JournalValueError(JournalError):
 def _unreadable(what: str, error: BaseException) -> JournalValueError:
     reason = " ".join(str(error).split())[:160] or type(error).__name__
     return JournalValueError(
-        f"{what} in the journal holds a value soptui cannot read ({reason}); the journal file "
-        "itself is fine and nothing was changed: export the other events, or report this"
+        _(
+            "{what} in the journal holds a value soptui cannot read ({reason}); the journal file "
+            "itself is fine and nothing was changed: export the other events, or report this"
+        ).format(what=what, reason=reason)
     )
 
 
@@ -117,7 +121,7 @@ def _run_row(row: sqlite3.Row) -> RunRow:
     try:
         return _run_row_unchecked(row)
     except (ValueError, OverflowError, TypeError) as error:
-        raise _unreadable(f"run {row['run_id']!r}", error) from None
+        raise _unreadable(_("run {run!r}").format(run=row["run_id"]), error) from None
 
 
 def _run_row_unchecked(row: sqlite3.Row) -> RunRow:
@@ -138,7 +142,7 @@ def _event(row: sqlite3.Row) -> Event:
     try:
         return _event_unchecked(row)
     except (ValueError, OverflowError, TypeError, RecursionError) as error:
-        raise _unreadable(f"event {row['uuid']}", error) from None
+        raise _unreadable(_("event {uuid}").format(uuid=row["uuid"]), error) from None
 
 
 def _event_unchecked(row: sqlite3.Row) -> Event:
@@ -171,28 +175,44 @@ def explain(error: sqlite3.Error, path: Path) -> JournalError:
     """Turn an sqlite3 error into a sentence that says what happened and what to do."""
     text = str(error).lower()
     if "readonly" in text or "read-only" in text:
-        return JournalReadOnly(f"the journal {path} is read-only; nothing can be recorded")
+        return JournalReadOnly(
+            _("the journal {path} is read-only; nothing can be recorded").format(path=path)
+        )
     if "full" in text:
-        return JournalError(f"the disk holding {path} is full; free some space and try again")
+        return JournalError(
+            _("the disk holding {path} is full; free some space and try again").format(path=path)
+        )
     if "disk i/o" in text:
-        return JournalError(f"disk I/O error writing {path} (is the disk full or failing?)")
+        return JournalError(
+            _("disk I/O error writing {path} (is the disk full or failing?)").format(path=path)
+        )
     if "malformed json" in text:
         # json_extract met a payload it cannot parse (e.g. NaN or Infinity written by an older
         # soptui): one stored value is bad, the database file is not damaged.
         return JournalValueError(
-            f"an event in the journal {path} holds JSON that cannot be read ({error}); the journal "
-            "file itself is fine and nothing was changed: export the events, or report this"
+            _(
+                "an event in the journal {path} holds JSON that cannot be read ({error}); the journal "
+                "file itself is fine and nothing was changed: export the events, or report this"
+            ).format(path=path, error=error)
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return JournalError(
-            f"the journal {path} is damaged ({error}); it was not changed. "
-            "Keep a copy, then try: sqlite3 FILE '.recover' | sqlite3 NEW.sqlite3"
+            _(
+                "the journal {path} is damaged ({error}); it was not changed. "
+                "Keep a copy, then try: sqlite3 FILE '.recover' | sqlite3 NEW.sqlite3"
+            ).format(path=path, error=error)
         )
     if "locked" in text or "busy" in text:
-        return JournalError(f"the journal {path} stayed busy for {BUSY_TIMEOUT_MS // 1000}s; try again")
+        return JournalError(
+            _("the journal {path} stayed busy for {seconds}s; try again").format(
+                path=path, seconds=BUSY_TIMEOUT_MS // 1000
+            )
+        )
     if "unable to open" in text:
-        return JournalError(f"cannot open the journal {path}: check the directory exists and is writable")
-    return JournalError(f"journal error on {path}: {error}")
+        return JournalError(
+            _("cannot open the journal {path}: check the directory exists and is writable").format(path=path)
+        )
+    return JournalError(_("journal error on {path}: {error}").format(path=path, error=error))
 
 
 def network_filesystem(path: Path) -> str | None:
@@ -215,10 +235,10 @@ def network_filesystem(path: Path) -> str | None:
 
 
 def empty_message(path: Path) -> str:
-    return (
-        f"the journal {path} is empty (0 bytes), perhaps left by an interrupted copy or restore; "
+    return _(
+        "the journal {path} is empty (0 bytes), perhaps left by an interrupted copy or restore; "
         "it was not changed. Restore it from a backup, or delete the empty file to start a new journal"
-    )
+    ).format(path=path)
 
 
 def _filled_meanwhile(path: Path, wait: float = 2.0) -> bool:
@@ -255,9 +275,9 @@ def check_file(path: Path, progress: Callable[[], None] | None = None) -> CheckR
     try:
         size = path.stat().st_size
     except OSError as error:
-        return CheckReport([f"cannot read it: {error.strerror or error}"], None)
+        return CheckReport([_("cannot read it: {reason}").format(reason=error.strerror or error)], None)
     if size == 0:
-        return CheckReport(["the file is empty (0 bytes), perhaps left by an interrupted copy"], None)
+        return CheckReport([_("the file is empty (0 bytes), perhaps left by an interrupted copy")], None)
     try:
         connection = _connect(path, writable=False)
     except sqlite3.Error as error:
@@ -284,10 +304,14 @@ def check_file(path: Path, progress: Callable[[], None] | None = None) -> CheckR
         try:
             version = int(connection.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
-                problems.append(f"written by a newer soptui (schema {version}); upgrade soptui to check it")
+                problems.append(
+                    _("written by a newer soptui (schema {version}); upgrade soptui to check it").format(
+                        version=version
+                    )
+                )
             events = int(connection.execute("SELECT count(*) FROM events").fetchone()[0])
         except sqlite3.Error as error:
-            problems.append(f"cannot count its events: {error}")
+            problems.append(_("cannot count its events: {error}").format(error=error))
             events = None
     finally:
         connection.close()
@@ -336,12 +360,19 @@ class Journal:
         except FileNotFoundError:
             info = None
         except OSError as error:
-            hint = " (is your account in the team's group?)" if error.errno == errno.EACCES else ""
-            raise JournalError(f"cannot open the journal {path}: {error.strerror or error}{hint}") from None
+            hint = _(" (is your account in the team's group?)") if error.errno == errno.EACCES else ""
+            raise JournalError(
+                _("cannot open the journal {path}: {reason}").format(
+                    path=path, reason=error.strerror or error
+                )
+                + hint
+            ) from None
         if info is not None and stat.S_ISLNK(info.st_mode):
-            raise JournalError(f"the journal {path} is a symbolic link; refusing to follow it")
+            raise JournalError(
+                _("the journal {path} is a symbolic link; refusing to follow it").format(path=path)
+            )
         if info is not None and stat.S_ISDIR(info.st_mode):
-            raise JournalError(f"the journal path {path} is a directory")
+            raise JournalError(_("the journal path {path} is a directory").format(path=path))
         if (
             info is not None
             and stat.S_ISREG(info.st_mode)
@@ -351,12 +382,16 @@ class Journal:
             raise JournalError(empty_message(path))
         exists = info is not None
         if not exists and readonly:
-            raise JournalError(f"no journal at {path}")
+            raise JournalError(_("no journal at {path}").format(path=path))
         can_write = not readonly and _writable(path, exists)
         try:
             if not exists:
                 if not can_write:
-                    raise JournalError(f"cannot create the journal: {path.parent} is not writable")
+                    raise JournalError(
+                        _("cannot create the journal: {directory} is not writable").format(
+                            directory=path.parent
+                        )
+                    )
                 _create_file(path)
             connection = _connect(path, can_write)
             journal = cls(path, connection, readonly=not can_write)
@@ -364,16 +399,24 @@ class Journal:
         except sqlite3.Error as error:
             raise explain(error, path) from None
         except OSError as error:
-            raise JournalError(f"cannot open the journal {path}: {error.strerror or error}") from None
+            raise JournalError(
+                _("cannot open the journal {path}: {reason}").format(
+                    path=path, reason=error.strerror or error
+                )
+            ) from None
         if not can_write and not readonly:
             journal.warnings.append(
-                f"the journal {path} is read-only here: you can look, but actions cannot be saved"
+                _("the journal {path} is read-only here: you can look, but actions cannot be saved").format(
+                    path=path
+                )
             )
         kind = network_filesystem(path.parent)
         if kind:
             journal.warnings.append(
-                f"the journal is on a network filesystem ({kind}); SQLite's locking is unreliable "
-                "there: keep the journal on a local disk"
+                _(
+                    "the journal is on a network filesystem ({kind}); SQLite's locking is unreliable "
+                    "there: keep the journal on a local disk"
+                ).format(kind=kind)
             )
         return journal
 
@@ -384,12 +427,16 @@ class Journal:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise JournalError(
-                f"the journal {self.path} was written by a newer soptui (schema {version}, this "
-                f"one knows {SCHEMA_VERSION}); upgrade soptui. The file was not changed."
+                _(
+                    "the journal {path} was written by a newer soptui (schema {version}, this "
+                    "one knows {known}); upgrade soptui. The file was not changed."
+                ).format(path=self.path, version=version, known=SCHEMA_VERSION)
             )
         if self.readonly:
             if version < SCHEMA_VERSION:
-                raise JournalReadOnly(f"the journal {self.path} is read-only and needs an upgrade")
+                raise JournalReadOnly(
+                    _("the journal {path} is read-only and needs an upgrade").format(path=self.path)
+                )
             return
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = WAL")
@@ -413,9 +460,11 @@ class Journal:
         problems = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
         if problems != ["ok"]:
             raise JournalError(
-                f"the journal {self.path} is damaged ({'; '.join(problems)[:200]}); it was not changed. "
-                f"Keep a copy, then recover what is readable: sqlite3 {self.path} '.recover' | "
-                "sqlite3 recovered.sqlite3"
+                _(
+                    "the journal {path} is damaged ({problems}); it was not changed. "
+                    "Keep a copy, then recover what is readable: sqlite3 {path} '.recover' | "
+                    "sqlite3 recovered.sqlite3"
+                ).format(path=self.path, problems="; ".join(problems)[:200])
             )
 
     def _migrate(self, version: int) -> None:
@@ -452,9 +501,11 @@ class Journal:
         before raising :class:`JournalBusy`; by default up to the busy timeout.
         """
         if self.readonly:
-            raise JournalReadOnly(f"the journal {self.path} is read-only; nothing can be recorded")
+            raise JournalReadOnly(
+                _("the journal {path} is read-only; nothing can be recorded").format(path=self.path)
+            )
         if not self._lock.acquire(timeout=-1 if wait is None else wait):
-            raise JournalBusy(f"the journal {self.path} is busy with another action")
+            raise JournalBusy(_("the journal {path} is busy with another action").format(path=self.path))
         try:
             if self._depth:
                 self._depth += 1
@@ -491,7 +542,9 @@ class Journal:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             if "locked" in str(error).lower() or "busy" in str(error).lower():
-                raise JournalBusy(f"the journal {self.path} is busy: another program is writing") from None
+                raise JournalBusy(
+                    _("the journal {path} is busy: another program is writing").format(path=self.path)
+                ) from None
             raise explain(error, self.path) from None
         except sqlite3.Error as error:
             raise explain(error, self.path) from None
@@ -656,7 +709,7 @@ class Journal:
             try:
                 at = parse_utc(r[1])
             except ValueError as error:
-                raise _unreadable(f"event {r[0]}", error) from None
+                raise _unreadable(_("event {uuid}").format(uuid=r[0]), error) from None
             found.append(RecordedValue(at, r[2], r[3], r[4], r[5], r[6]))
         return found
 
@@ -748,6 +801,13 @@ class Journal:
         rows = self._query("SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL ORDER BY opened_at")
         return [_run_row(r) for r in rows]
 
+    def instance_runs(self, active_only: bool = True) -> list[RunRow]:
+        """Instances of sequence playbooks (their period is ``~ANCHOR``), open ones only unless
+        ``active_only`` is false; oldest first."""
+        open_only = " AND closed_at IS NULL" if active_only else ""
+        rows = self._query(f"SELECT * FROM runs WHERE period LIKE '~%'{open_only} ORDER BY opened_at, run_id")
+        return [_run_row(r) for r in rows]
+
     def runs_opened_between(self, start: datetime, end: datetime) -> list[RunRow]:
         rows = self._query(
             "SELECT * FROM runs WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at",
@@ -801,7 +861,9 @@ class Journal:
             try:
                 seen[r["playbook_id"]] = parse_utc(r["first_seen"])
             except ValueError as error:
-                raise _unreadable(f"the first-seen time of playbook {r['playbook_id']!r}", error) from None
+                raise _unreadable(
+                    _("the first-seen time of playbook {playbook!r}").format(playbook=r["playbook_id"]), error
+                ) from None
         return seen
 
     def presence(self, run_id: str | None, since: datetime) -> list[tuple[str, str, str, str | None]]:
@@ -888,12 +950,16 @@ class Journal:
         killed or failed backup (a full disk) never leaves a partial file under ``target``.
         """
         if os.path.lexists(target):
-            raise JournalError(f"cannot create {target}: it already exists; choose a new file name")
+            raise JournalError(
+                _("cannot create {target}: it already exists; choose a new file name").format(target=target)
+            )
         directory = target.parent if str(target.parent) else Path(".")
         try:
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
         except OSError as error:
-            raise JournalError(f"cannot create {target}: {error.strerror or error}") from None
+            raise JournalError(
+                _("cannot create {target}: {reason}").format(target=target, reason=error.strerror or error)
+            ) from None
         os.close(fd)
         temporary = Path(name)
         try:
@@ -906,15 +972,19 @@ class Journal:
                     destination.close()
             if problems != ["ok"]:
                 raise JournalError(
-                    f"the copy of {self.path} did not check out ({'; '.join(problems)[:200]}); "
-                    f"{target} was not written. Run: soptui journal check"
+                    _(
+                        "the copy of {path} did not check out ({problems}); "
+                        "{target} was not written. Run: soptui journal check"
+                    ).format(path=self.path, problems="; ".join(problems)[:200], target=target)
                 )
             _fsync_path(temporary)
             _move_into_place(temporary, target)
         except sqlite3.Error as error:
             raise explain(error, target) from None
         except OSError as error:
-            raise JournalError(f"cannot write {target}: {error.strerror or error}") from None
+            raise JournalError(
+                _("cannot write {target}: {reason}").format(target=target, reason=error.strerror or error)
+            ) from None
         finally:
             with contextlib.suppress(OSError):
                 temporary.unlink()
@@ -933,19 +1003,17 @@ def _move_into_place(temporary: Path, target: Path) -> None:
     try:
         os.link(temporary, target)  # fails with EEXIST instead of replacing
     except FileExistsError:
-        raise JournalError(f"cannot create {target}: it already exists; choose a new file name") from None
+        raise JournalError(
+            _("cannot create {target}: it already exists; choose a new file name").format(target=target)
+        ) from None
     except OSError:
         # A filesystem without hard links: check, then rename (the gap is tiny).
         if os.path.lexists(target):
-            raise JournalError(f"cannot create {target}: it already exists; choose a new file name") from None
+            raise JournalError(
+                _("cannot create {target}: it already exists; choose a new file name").format(target=target)
+            ) from None
         os.rename(temporary, target)
-    directory = target.parent if str(target.parent) else Path(".")
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    sync_directory(target.parent if str(target.parent) else Path("."))
 
 
 def _writable(path: Path, exists: bool) -> bool:

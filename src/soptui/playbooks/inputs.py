@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from soptui.i18n import _
 from soptui.playbooks.fields import MAX_NUMBER
 from soptui.playbooks.models import InputSpec
 
@@ -25,7 +26,7 @@ def parse_value(spec: InputSpec, raw: str | None) -> InputValue | None:
     text = (raw or "").strip()
     if not text:
         if spec.required:
-            raise InputError("a value is required")
+            raise InputError(_("a value is required"))
         return None
     if spec.type == "yes-no":
         lowered = text.lower()
@@ -33,15 +34,15 @@ def parse_value(spec: InputSpec, raw: str | None) -> InputValue | None:
             return True
         if lowered in NO:
             return False
-        raise InputError("answer yes or no (y/n, true/false, 是/否)")
+        raise InputError(_("answer yes or no (y/n, true/false, 是/否)"))
     if spec.type == "choice":
         for choice in spec.choices or []:
             if text == choice or text.casefold() == choice.casefold():
                 return choice
-        raise InputError("choose one of: " + ", ".join(spec.choices or []))
+        raise InputError(_("choose one of: {choices}").format(choices=", ".join(spec.choices or [])))
     if spec.type == "text":
         if len(text) > MAX_TEXT:
-            raise InputError(f"text is limited to {MAX_TEXT} characters")
+            raise InputError(_("text is limited to {limit} characters").format(limit=MAX_TEXT))
         return text
     return _number(spec, text)
 
@@ -49,21 +50,28 @@ def parse_value(spec: InputSpec, raw: str | None) -> InputValue | None:
 def _number(spec: InputSpec, text: str) -> int | float:
     cleaned = text.replace(",", "").replace("_", "").removesuffix("%").strip()
     value: int | float
-    kind = "a whole number" if spec.type == "integer" else "a number"
+    whole = spec.type == "integer"
+    low, high = f"{-MAX_NUMBER:.0e}", f"{MAX_NUMBER:.0e}"
     if len(cleaned) > MAX_NUMBER_CHARS:
-        raise InputError(f"{_short(text)!r} is not {kind} between {-MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
+        message = (
+            _("{text!r} is not a whole number between {low} and {high}")
+            if whole
+            else _("{text!r} is not a number between {low} and {high}")
+        )
+        raise InputError(message.format(text=_short(text), low=low, high=high))
     try:
-        value = int(cleaned) if spec.type == "integer" else float(cleaned)
+        value = int(cleaned) if whole else float(cleaned)
     except ValueError:
-        raise InputError(f"{text!r} is not {kind}") from None
+        message = _("{text!r} is not a whole number") if whole else _("{text!r} is not a number")
+        raise InputError(message.format(text=text)) from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise InputError("enter a finite number")
+        raise InputError(_("enter a finite number"))
     if abs(value) > MAX_NUMBER:
-        raise InputError(f"must be between {-MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
+        raise InputError(_("must be between {low} and {high}").format(low=low, high=high))
     if spec.min is not None and value < spec.min:
-        raise InputError(f"must be at least {_plain(spec.min)}")
+        raise InputError(_("must be at least {min}").format(min=_plain(spec.min)))
     if spec.max is not None and value > spec.max:
-        raise InputError(f"must be at most {_plain(spec.max)}")
+        raise InputError(_("must be at most {max}").format(max=_plain(spec.max)))
     return value
 
 
@@ -80,7 +88,7 @@ def show_value(value: InputValue | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         return _plain(value)
     return str(value)

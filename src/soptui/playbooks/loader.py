@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from soptui.i18n import _, active
 from soptui.playbooks.models import FORMAT_VERSION, Goal, GoalsFile, Playbook
 from soptui.playbooks.positions import Path as KeyPath
 from soptui.playbooks.positions import Position, key_positions, locate
@@ -123,30 +124,48 @@ def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
     try:
         data = read_regular(path, MAX_FILE_BYTES + 1)
     except IsADirectoryError:
-        return fail("is a directory, not a playbook file")
+        return fail(_("is a directory, not a playbook file"))
     except NotRegularFile:
-        return fail("not a regular file (a FIFO, socket or device); refusing to read it")
+        return fail(_("not a regular file (a FIFO, socket or device); refusing to read it"))
     except OSError as error:
-        return fail(f"cannot read: {error.strerror or error}")
+        return fail(_("cannot read: {strerror}").format(strerror=error.strerror or error))
     if len(data) > MAX_FILE_BYTES:
-        return fail(f"file is larger than {MAX_FILE_BYTES // 1024} KiB; a playbook must be smaller")
+        return fail(
+            _("file is larger than {value} KiB; a playbook must be smaller").format(
+                value=MAX_FILE_BYTES // 1024
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         bad = data[error.start : error.start + 1].hex()
-        return fail(f"not UTF-8: invalid byte 0x{bad} at byte {error.start}", line, column)
+        return fail(
+            _("not UTF-8: invalid byte 0x{bad} at byte {start}").format(bad=bad, start=error.start),
+            line,
+            column,
+        )
     text = text.removeprefix("\ufeff")
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
-        return fail(f"NUL byte at character {nul}", line, nul - text.rfind("\n", 0, nul))
+        return fail(_("NUL byte at character {nul}").format(nul=nul), line, nul - text.rfind("\n", 0, nul))
     for number, line_text in enumerate(text.split("\n"), start=1):
         if len(line_text) > MAX_LINE_CHARS:
-            return fail(f"line is longer than {MAX_LINE_CHARS} characters", number, 1)
+            return fail(
+                _("line is longer than {MAX_LINE_CHARS} characters").format(MAX_LINE_CHARS=MAX_LINE_CHARS),
+                number,
+                1,
+            )
         if _DOTS.match(line_text):
-            return fail(f"dotted key has more than {MAX_DOTTED_PARTS} parts", number, 1)
+            return fail(
+                _("dotted key has more than {MAX_DOTTED_PARTS} parts").format(
+                    MAX_DOTTED_PARTS=MAX_DOTTED_PARTS
+                ),
+                number,
+                1,
+            )
     return _Document(path, text), []
 
 
@@ -158,9 +177,9 @@ def _parse(document: _Document) -> tuple[dict[str, Any] | None, list[Problem]]:
         match = _TOML_POSITION.search(message)
         line, column = (int(match[1]), int(match[2])) if match else _end(document.text)
         reason = _TOML_POSITION.sub("", message).replace("(at end of document)", "").strip()
-        return None, [Problem(document.path, line, column, f"TOML syntax: {reason}")]
+        return None, [Problem(document.path, line, column, _("TOML syntax: {reason}").format(reason=reason))]
     except RecursionError:
-        return None, [Problem(document.path, 1, 1, "tables or arrays are nested too deeply")]
+        return None, [Problem(document.path, 1, 1, _("tables or arrays are nested too deeply"))]
 
 
 def _end(text: str) -> tuple[int, int]:
@@ -182,13 +201,13 @@ def _validate(model: type[M], data: dict[str, Any], doc: _Document) -> tuple[M |
                     earlier.file,
                     earlier.line,
                     earlier.column,
-                    f"{earlier.message}, or {problem.message}",
+                    _("{message}, or {message2}").format(message=earlier.message, message2=problem.message),
                     earlier.key,
                 )
             problems[key] = problem
         return None, list(problems.values())
     except RecursionError:
-        return None, [doc.at((), "tables or arrays are nested too deeply")]
+        return None, [doc.at((), _("tables or arrays are nested too deeply"))]
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> KeyPath:
@@ -220,30 +239,46 @@ def _pydantic_problem(doc: _Document, data: dict[str, Any], error: Any) -> Probl
     loc = _data_path(data, tuple(error["loc"]))
     kind = error["type"]
     if kind == "extra_forbidden":
-        return doc.at(loc, f"unknown key {loc[-1]!r}")
+        return doc.at(loc, _("unknown key {value!r}").format(value=loc[-1]))
     if kind == "missing":
-        return doc.at(loc[:-1], f"missing required key {loc[-1]!r}")
+        return doc.at(loc[:-1], _("missing required key {value!r}").format(value=loc[-1]))
     message = str(error["msg"])
-    if message.startswith("Value error, "):
+    if message.startswith("Value error, "):  # soptui's own validators: already in the operator's language
         message = message.removeprefix("Value error, ")
-    return doc.at(loc, message[:1].lower() + message[1:])
+        return doc.at(loc, message[:1].lower() + message[1:])
+    message = message[:1].lower() + message[1:]
+    if active() != "en":  # pydantic speaks English only: say what it is about in the operator's language
+        message = _("value not accepted ({detail})").format(detail=message)
+    return doc.at(loc, message)
+
+
+def _read_data(path: Path) -> tuple[_Document | None, dict[str, Any] | None, list[Problem]]:
+    """Read and parse one TOML file (limits and syntax checked), positions kept for later."""
+    document, problems = _read(path)
+    if document is None:
+        return None, None, problems
+    data, problems = _parse(document)
+    return document, data, problems
 
 
 def load_playbook(path: Path, today: date | None = None) -> tuple[LoadedPlaybook | None, list[Problem]]:
     """Load one playbook file; return it (or None) and every problem found."""
-    document, problems = _read(path)
-    if document is None:
-        return None, problems
-    data, problems = _parse(document)
-    if data is None:
+    document, data, problems = _read_data(path)
+    if document is None or data is None:
         return None, problems
     version = data.get("format", FORMAT_VERSION)
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
-        message = f"this playbook needs a newer soptui (format {version}; this one reads {FORMAT_VERSION})"
+        message = _(
+            "this playbook needs a newer soptui (format {version}; this one reads {FORMAT_VERSION})"
+        ).format(version=version, FORMAT_VERSION=FORMAT_VERSION)
         return None, [document.at(("format",), message)]
     data.setdefault("id", path.stem)
     if isinstance(data.get("steps"), list) and len(data["steps"]) > 200:
-        return None, [document.at(("steps",), f"too many steps ({len(data['steps'])}); the limit is 200")]
+        return None, [
+            document.at(
+                ("steps",), _("too many steps ({len}); the limit is 200").format(len=len(data["steps"]))
+            )
+        ]
     playbook, problems = _validate(Playbook, data, document)
     if playbook is None:
         return None, problems
@@ -258,25 +293,17 @@ def load_playbook(path: Path, today: date | None = None) -> tuple[LoadedPlaybook
 
 
 def load_model(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
-    """Read, parse and validate any TOML file against ``model`` (config, goals)."""
-    document, problems = _read(path)
-    if document is None:
-        return None, problems
-    data, problems = _parse(document)
-    if data is None:
-        return None, problems
-    return _validate(model, data, document)
+    """Read, parse and validate any TOML file against ``model`` (config, the roster)."""
+    return load_checked(path, model, lambda _loaded: [])
 
 
 def load_checked(
     path: Path, model: type[M], rules: Callable[[M], list[tuple[KeyPath, str]]]
 ) -> tuple[M | None, list[Problem]]:
-    """:func:`load_model`, then ``rules`` that look across entries; each problem at its own key."""
-    document, problems = _read(path)
-    if document is None:
-        return None, problems
-    data, problems = _parse(document)
-    if data is None:
+    """Read, parse and validate a TOML file against ``model``, then ``rules`` that look across
+    entries; each problem at its own key."""
+    document, data, problems = _read_data(path)
+    if document is None or data is None:
         return None, problems
     loaded, problems = _validate(model, data, document)
     if loaded is None:
@@ -287,15 +314,8 @@ def load_checked(
 
 def load_goals(path: Path, metrics: Iterable[str]) -> tuple[list[Goal], list[Problem]]:
     """Load goals.toml, checking each goal's metric against ``metrics``."""
-    document, problems = _read(path)
-    if document is None:
-        return [], problems
-    data, problems = _parse(document)
-    if data is None:
-        return [], problems
-    goals_file, problems = _validate(GoalsFile, data, document)
-    if goals_file is None:
-        return [], problems
     known = dict.fromkeys(metrics)
-    problems = [document.at(key, message) for key, message in goal_errors(goals_file.goals, known)]
-    return ([] if problems else goals_file.goals), problems
+    goals_file, problems = load_checked(
+        path, GoalsFile, lambda loaded: list(goal_errors(loaded.goals, known))
+    )
+    return (goals_file.goals if goals_file else []), problems

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from soptui.i18n import _
 from soptui.playbooks.positions import Path as KeyPath
 
 Severity = Literal["error", "warning"]
@@ -32,7 +33,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = _("warning: ") if self.severity == "warning" else ""
         key = f"{self.key}: " if self.key else ""
         return f"{where}: {prefix}{key}{self.message}"
 

@@ -79,6 +79,8 @@ class SoptuiApp(App[int]):
         self.start_review = review
         self._too_small: TooSmallScreen | None = None
         self._screens_ready = False
+        self.notices: list[str] = []
+        """What soptui had to say at start-up; ``!`` on Today (and the palette) lists them all."""
 
     def notify(
         self,
@@ -100,11 +102,7 @@ class SoptuiApp(App[int]):
         for draft in self.services.drafts.notes():
             text = str(draft.get("text", ""))
             if text.strip():
-                self.notify(
-                    self.services.t("unsaved-note", run=draft.get("run"), text=text[:60]),
-                    severity="warning",
-                    timeout=20,
-                )
+                self.notices.append(self.services.t("unsaved-note", run=draft.get("run"), text=text[:60]))
         self.set_interval(1.0, self._replay_drafts)
         journal = self.services.recorder.journal
         if not journal.readonly:
@@ -120,10 +118,10 @@ class SoptuiApp(App[int]):
         self.set_interval(1.0, self._watch_journal)
         if not journal.readonly:
             self.run_worker(self._clear_ghosts, thread=True, group="presence")
-        for warning in self.services.warnings:
-            self.notify(warning, severity="warning", markup=False, timeout=10)
+        self.notices += self.services.warnings
         if self.services.recorder.journal.readonly:
-            self.notify(self.services.t("readonly"), severity="warning", markup=False, timeout=10)
+            self.notices.append(self.services.t("readonly"))
+        self._announce_notices()
         if self.start_playbook:
             self.open_playbook(self.start_playbook)
         elif self.start_review:
@@ -217,6 +215,21 @@ class SoptuiApp(App[int]):
                 self.pop_screen()
             self._too_small = None
 
+    def _announce_notices(self) -> None:
+        """One notice stays as it is; several become one summary that ``!`` opens (they would
+        otherwise pile up and push each other off the screen)."""
+        if len(self.notices) == 1:
+            self.notify(self.notices[0], severity="warning", timeout=20)
+        elif self.notices:
+            summary = self.services.t("notices-summary", n=len(self.notices))
+            self.notify(summary, severity="warning", timeout=20)
+
+    def action_notices(self) -> None:
+        """Every start-up notice in full, as plain text."""
+        s = self.services
+        text = "\n\n".join(f"• {notice}" for notice in self.notices) or s.t("no-notices")
+        self.push_screen(ShowText(s.t("notices"), text))
+
     # -- commands shared by keys and the palette -----------------------------------
     def action_command_palette(self) -> None:
         """Textual's command palette, with its placeholder in the app's language."""
@@ -228,6 +241,7 @@ class SoptuiApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             yield command._replace(title=_(command.title), help=_(command.help))
+        yield SystemCommand(self.services.t("notices"), self.services.t("notices-help"), self.action_notices)
         for entry in self.services.library:
             playbook = entry.playbook
             verb = _("Incident") if playbook.is_incident else _("Run")
@@ -341,7 +355,9 @@ class SoptuiApp(App[int]):
             lines += [f"✎ {step.step.title}: {n.payload.get('text', '')}" for n in step.notes]
         lines += [f"✎ {n.payload.get('text', '')}" for n in state.notes]
         if state.left:
-            lines.append(_("left: {steps}").format(steps=", ".join(state.left)))
+            # The journal keeps step ids (never words): name them in the viewer's language.
+            left = [state.steps[i].step.title if i in state.steps else i for i in state.left]
+            lines.append(_("left: {steps}").format(steps=", ".join(left)))
         self.push_screen(ShowText(s.t("run-finished"), "\n".join(lines)))
 
     def show_incident_report(self, state: RunState) -> None:

@@ -25,6 +25,8 @@ class Services:
     drafts: Drafts = field(default_factory=lambda: Drafts(None))
     demo: bool = False
     """A throwaway demo journal: the headers say so."""
+    snippet_values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """What was typed into snippet placeholders, by run id: the next copy in the run pre-fills it."""
 
     @property
     def library(self) -> Library:

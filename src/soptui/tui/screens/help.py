@@ -22,6 +22,7 @@ KEY_NAMES = {
     "enter": "enter",
     "escape": "esc",
     "question_mark": "?",
+    "exclamation_mark": "!",
     "down": "↓",
     "up": "↑",
     "left": "←",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from textual import on
@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from soptui.i18n import _
+from soptui.playbooks.snippets import fill, placeholders
 from soptui.text import has_unsafe, strip_unsafe
 from soptui.tui.plain import plain
 from soptui.tui.widgets import NoteBox, TextField
@@ -93,10 +94,10 @@ class Prompt(ModalScreen[str | None]):
         text = value.strip()
         error = self.query_one("#prompt-error", Static)
         if self.required and not text:
-            error.update("⚠ required")
+            error.update("⚠ " + _("required"))
             return
         if len(text.encode()) > self.max_bytes:
-            error.update(f"⚠ longer than {self.max_bytes // 1024} KiB")
+            error.update("⚠ " + _("longer than {size} KiB").format(size=self.max_bytes // 1024))
             return
         self.dismiss(text)
 
@@ -163,12 +164,16 @@ class Pick(ModalScreen[str | None]):
 
 
 class ShowText(ModalScreen[bool]):
-    """Show a text (a copied snippet, a report); ``s`` saves when the caller allows it."""
+    """Show a text (a copied snippet, a report); ``s`` saves when the caller allows it.
+
+    Its keys are in a footer at the bottom of the terminal, so they stay in view however long
+    the text is (a hint under the text was cut off at 80x24).
+    """
 
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        *CANCEL,
+        Binding("escape,ctrl+g", "dismiss_none", N_("cancel"), show=False, id="modal.cancel"),
         Binding("enter,q", "dismiss_none", N_("close"), id="show.close"),
-        Binding("s", "save", N_("save"), id="show.save"),
+        Binding("s", "save", N_("save Markdown"), id="show.save"),
     ]
 
     def __init__(self, title: str, text: str, can_save: bool = False) -> None:
@@ -181,8 +186,11 @@ class ShowText(ModalScreen[bool]):
             yield Label(plain(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="show-text"):
                 yield Static(plain(self.text), id="shown-text")
-            hint = _("enter close · s save Markdown") if self.can_save else _("enter close")
-            yield Label(hint, classes="hint")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No save key (in the footer either) where there is nothing to save.
+        return self.can_save or action != "save"
 
     def action_dismiss_none(self) -> None:
         self.dismiss(False)
@@ -190,3 +198,80 @@ class ShowText(ModalScreen[bool]):
     def action_save(self) -> None:
         if self.can_save:
             self.dismiss(True)
+
+
+class SnippetForm(ModalScreen[dict[str, str] | None]):
+    """Fill in a snippet's placeholders in one form, with a live preview of the text to copy.
+
+    One field per placeholder that no input of the run answers; ``remembered`` pre-fills them
+    (what was typed for an earlier copy in the same run). Enter moves to the next field and, on
+    the last one, copies; esc cancels. The preview is plain text: the snippet's own words.
+    """
+
+    BINDINGS = CANCEL
+
+    def __init__(
+        self, title: str, text: str, known: Mapping[str, str], remembered: Mapping[str, str]
+    ) -> None:
+        super().__init__()
+        localise_bindings(self)
+        self.title_text, self.text, self.known = title, text, dict(known)
+        self.names = [name for name in placeholders(text) if name not in known]
+        self.remembered = dict(remembered)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            with VerticalScroll(classes="snippet-fields"):
+                for index, name in enumerate(self.names):
+                    yield Label(plain(name, newlines=False), classes="field-label")
+                    yield TextField(self.remembered.get(name, ""), id=f"snippet-field-{index}")
+            yield Static("", id="snippet-error", classes="error")
+            yield Label(_("Preview"), classes="field-label")
+            with VerticalScroll(classes="snippet-preview"):
+                yield Static(plain(self.preview()), id="snippet-preview")
+            yield Label(_("enter next field, on the last one copy · esc cancel"), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#snippet-field-0", TextField).focus()  # type where you look
+
+    def values(self) -> dict[str, str]:
+        """What is typed in each field now, by placeholder name."""
+        return {
+            name: self.query_one(f"#snippet-field-{index}", TextField).value.strip()
+            for index, name in enumerate(self.names)
+        }
+
+    def preview(self) -> str:
+        typed = self.values() if self.is_mounted else self.remembered
+        return fill(self.text, self.known | {k: v for k, v in typed.items() if v})
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if has_unsafe(event.value):  # what is copied is what was shown: no controls or bidi tricks
+            event.input.value = strip_unsafe(event.value)
+            return
+        self.query_one("#snippet-error", Static).update("")
+        self.query_one("#snippet-preview", Static).update(plain(self.preview()))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        fields = list(self.query(TextField))
+        position = fields.index(event.input) if event.input in fields else len(fields) - 1
+        if position + 1 < len(fields):
+            fields[position + 1].focus()
+            return
+        values = self.values()
+        empty = [index for index, name in enumerate(self.names) if not values[name]]
+        if empty:
+            name = self.names[empty[0]]
+            self.query_one("#snippet-error", Static).update(
+                plain("⚠ " + _("Fill in {name}").format(name=name), newlines=False)
+            )
+            self.query_one(f"#snippet-field-{empty[0]}", TextField).focus()
+            return
+        self.dismiss(values)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
