@@ -221,10 +221,14 @@ def step_latency(env: dict[str, str], samples: int, command: str | None = None) 
 def _latencies(
     tmux: list[str], wait: Callable[[Callable[[str], bool]], None], samples: int, command: str | None
 ) -> list[float]:
+    # soptui: step 7, "Start a discussion topic": no input and no checklist, so space completes it.
+    title, done = ("7 · Start a discussion", "✓ 7 ") if command is None else ("3 · Review content", "✓ 3 ")
     if command is None:
-        wait(lambda text: "Welcome" in text)
-        subprocess.run([*tmux, "send-keys", "-t", "b", "j", "j"], check=True)  # "Review content": no input
-    wait(lambda text: "3 · Review content" in text)
+        wait(lambda text: "1 · Welcome" in text)  # the run screen itself, not Today before it
+        time.sleep(1.0)
+        # Down, not j: the first step takes a value, so the cursor starts in its box.
+        subprocess.run([*tmux, "send-keys", "-t", "b", *["Down"] * 6], check=True)
+    wait(lambda text: title in text)
     # Let start-up work finish (the background integrity check of a large journal takes ~2 s)
     # and warm up once: the figure is the steady state of an operator working through steps.
     time.sleep(3)
@@ -232,10 +236,11 @@ def _latencies(
     for _ in range(samples + 1):
         started = time.perf_counter()
         subprocess.run([*tmux, "send-keys", "-t", "b", "Space"], check=True)
-        wait(lambda text: "✓ 3 " in text)
+        wait(lambda text: done in text)
         times.append(time.perf_counter() - started)
-        subprocess.run([*tmux, "send-keys", "-t", "b", "u"], check=True)
-        wait(lambda text: "✓ 3 " not in text and "3 · Review content" in text)
+        # soptui moved on to the next pending step, maybe into its value box: ctrl+z undoes from there.
+        subprocess.run([*tmux, "send-keys", "-t", "b", "C-z" if command is None else "u"], check=True)
+        wait(lambda text: done not in text and title in text)
     return times[1:]
 
 
@@ -258,7 +263,8 @@ def terminal_bytes(env: dict[str, str]) -> tuple[int, int]:
     while "Welcome" not in "\n".join(screen()) and time.perf_counter() < deadline:
         time.sleep(0.05)
     time.sleep(1.5)
-    subprocess.run([*tmux, "send-keys", "-t", "b", "j", "j"], check=True)  # a step without an input
+    # Step 7: no input, no checklist (Down, not j: the cursor starts in the first step's box).
+    subprocess.run([*tmux, "send-keys", "-t", "b", *["Down"] * 6], check=True)
     time.sleep(1.0)
     before = screen()
     subprocess.run([*tmux, "pipe-pane", "-o", "-t", "b", f"cat >> {log}"], check=True)

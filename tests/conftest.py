@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,6 +44,40 @@ def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+Run = tuple[int, str, str]
+"""What a CLI call gave: exit status, stdout, stderr."""
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Run]:
+    """``soptui`` in-process, on the test playbooks in ``tmp_path/pbs`` and a journal of its own.
+
+    Never a traceback: every refusal is one clear line (asserted on every call).
+    """
+    from soptui.cli import main
+    from tests.helpers import DAILY, INCIDENT
+
+    directory = tmp_path / "pbs"
+    write(directory, "morning.toml", DAILY)
+    write(directory, "spam.toml", INCIDENT)
+    monkeypatch.setenv("SOPTUI_PLAYBOOKS", str(directory))
+    monkeypatch.setenv("SOPTUI_JOURNAL", str(tmp_path / "j.sqlite3"))
+    monkeypatch.setenv("SOPTUI_OPERATOR", "alice")
+
+    def run(*args: str) -> Run:
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return code, out, err
+
+    return run
 
 
 from tests.tmux_support import tmux  # noqa: E402, F401  (a fixture shared by the real-terminal tests)

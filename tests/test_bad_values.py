@@ -21,7 +21,7 @@ from soptui.playbooks.library import Source, load_library
 from soptui.playbooks.loader import load_playbook
 from soptui.review import build_review, week_range
 from tests.conftest import write
-from tests.helpers import DAILY, INCIDENT, library_from, recorder_for
+from tests.helpers import DAILY, library_from, recorder_for
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -34,27 +34,6 @@ id = "one"
 title = "One"
 {step}
 """
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    directory = tmp_path / "pbs"
-    write(directory, "morning.toml", DAILY)
-    write(directory, "spam.toml", INCIDENT)
-    monkeypatch.setenv("SOPTUI_PLAYBOOKS", str(directory))
-    monkeypatch.setenv("SOPTUI_JOURNAL", str(tmp_path / "j.sqlite3"))
-    monkeypatch.setenv("SOPTUI_OPERATOR", "alice")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err
-        return code, out, err
-
-    return run
 
 
 def one_line_error(err: str) -> str:

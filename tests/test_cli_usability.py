@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from soptui.cli import main
 from tests.conftest import write
-from tests.helpers import DAILY, INCIDENT
 
 Run = tuple[int, str, str]
 Cli = Callable[..., Run]
@@ -55,24 +53,10 @@ text = "A busy week: {count} new.\\nThanks all!"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    directory = tmp_path / "pbs"
-    write(directory, "morning.toml", DAILY)
-    write(directory, "spam.toml", INCIDENT)
-    write(directory, "show-me.toml", SHOWN)
-    monkeypatch.setenv("SOPTUI_PLAYBOOKS", str(directory))
-    monkeypatch.setenv("SOPTUI_JOURNAL", str(tmp_path / "j.sqlite3"))
-    monkeypatch.setenv("SOPTUI_OPERATOR", "alice")
-
-    def run(*args: str) -> Run:
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def cli(cli: Cli, tmp_path: Path) -> Cli:
+    """The shared CLI fixture, with one more playbook for `soptui show`."""
+    write(tmp_path / "pbs", "show-me.toml", SHOWN)
+    return cli
 
 
 def _day_notes(cli: Cli) -> list[str]:

@@ -60,3 +60,16 @@ async def test_ticking_groups_by_keyboard(tmp_path: Path) -> None:
         assert {g: m.value for g, m in sweep.groups.items()} == {"vip": 4, "new-1": 0, "sh-1": 0}
         await pilot.press("escape")
         assert isinstance(app.screen, RunScreen)  # esc left the groups, not the run
+
+
+async def test_the_review_screen_shows_the_groups(tmp_path: Path) -> None:
+    from soptui.tui.screens.review import ReviewScreen
+
+    app, recorder = build(tmp_path)
+    run_id = recorder.routine_run("morning").run_id
+    recorder.complete(run_id, "sweep", "3", group="vip")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("escape", "escape", "r")
+        assert isinstance(app.screen, ReviewScreen)
+        shown = str(app.screen.query_one("#review-groups").render())
+        assert "VIP群 (vip) 1/1" in shown and "not touched: 新人1群" in shown

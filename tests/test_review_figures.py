@@ -29,7 +29,8 @@ from soptui.playbooks.library import Library, Source, bundled_source, load_libra
 from soptui.recorder import Recorder
 from soptui.review import ReviewRange, build_review, week_range
 from soptui.review.model import Review
-from soptui.review.render import SECTIONS, render_csv, render_json, render_markdown, render_text, trend
+from soptui.review.render import render_csv, render_json, render_markdown, render_text, trend
+from soptui.review_sections import SECTIONS
 from tests.conftest import write
 from tests.helpers import DAILY, SHANGHAI, WEEKLY, Clock, library_from, recorder_for
 

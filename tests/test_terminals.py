@@ -143,3 +143,15 @@ def test_dropped_session_keeps_the_half_typed_note(tmux: Tmux, tmp_path: Path) -
     tmux.keys("b")
     finish(tmux, status)
     assert kinds(journal)[-1] == ("note", "found-negative")
+
+
+def test_keys_typed_ahead_apply_in_order(tmux: Tmux, tmp_path: Path) -> None:
+    """Over a slow link keys arrive together: each applies to the row the previous one reached."""
+    journal, status = start(tmux, tmp_path, {"TERM": "xterm-256color"}, (80, 24))
+    tmux.wait_for("1 · Welcome newcomers")
+    time.sleep(0.5)
+    tmux.keys("Down", "Down", "Down", "Space")  # one write: four keys at once
+    tmux.wait_for("✓ 4 Post a topic")
+    tmux.keys("b")
+    finish(tmux, status)
+    assert kinds(journal)[-1] == ("step.done", "topic")

@@ -23,31 +23,11 @@ import soptui.journal.store as store
 from soptui.cli import main
 from soptui.journal import Journal, JournalError
 from soptui.playbooks.snippets import fill
-from tests.conftest import REPO, write
-from tests.helpers import DAILY, INCIDENT, library_from, recorder_for
+from tests.conftest import REPO
+from tests.helpers import DAILY, library_from, recorder_for
 
 Run = tuple[int, str, str]
 Cli = Callable[..., Run]
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    directory = tmp_path / "pbs"
-    write(directory, "morning.toml", DAILY)
-    write(directory, "spam.toml", INCIDENT)
-    monkeypatch.setenv("SOPTUI_PLAYBOOKS", str(directory))
-    monkeypatch.setenv("SOPTUI_JOURNAL", str(tmp_path / "j.sqlite3"))
-    monkeypatch.setenv("SOPTUI_OPERATOR", "alice")
-
-    def run(*args: str) -> Run:
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from soptui import __version__
 from soptui.errors import CommandError, UsageError
 from soptui.i18n import N_, Language, _, activate
+from soptui.review_sections import SECTIONS
 
 if TYPE_CHECKING:
     from soptui.context import Context
@@ -299,6 +300,36 @@ def _run_commands(commands: Subparsers) -> None:
     due.add_argument("--json", action="store_true", help=_("print as JSON"))
     due.set_defaults(handler=lambda c, a: rc().due(c, a.date, a.json))
 
+    start = commands.add_parser(
+        "start",
+        help=_("start an instance of a dated journey"),
+        description=_(
+            "Start an instance of a sequence PLAYBOOK (an event countdown, a newcomer journey): "
+            "each step is due at its offset from --anchor. Several instances may be active at once."
+        ),
+    )
+    start.add_argument("playbook", metavar="PLAYBOOK")
+    start.add_argument(
+        "--anchor",
+        required=True,
+        metavar="DATE",
+        help=_("the day the offsets count from (YYYY-MM-DD; YYYY-MM-DDTHH:MM for an event's time)"),
+    )
+    start.add_argument("--title", help=_("the instance's title, e.g. the event's name"))
+    start.set_defaults(handler=lambda c, a: rc().start(c, a.playbook, a.anchor, a.title))
+
+    listing = commands.add_parser(
+        "instances",
+        help=_("list the dated journeys' instances"),
+        description=_(
+            "List the active instances of sequence playbooks: playbook, title, anchor, "
+            "progress and the next step due (read-only)."
+        ),
+    )
+    listing.add_argument("--all", action="store_true", help=_("include finished instances"))
+    listing.add_argument("--json", action="store_true", help=_("print as JSON"))
+    listing.set_defaults(handler=lambda c, a: rc().list_instances(c, a.json, a.all))
+
     run = commands.add_parser(
         "run",
         help=_("open the app on a playbook's current run"),
@@ -371,7 +402,7 @@ def _review_commands(commands: Subparsers) -> None:
     )
     review.add_argument("--from", dest="start", metavar="DATE", help=_("first day (YYYY-MM-DD)"))
     review.add_argument("--until", metavar="DATE", help=_("last day, inclusive (YYYY-MM-DD)"))
-    review.add_argument("--section", choices=list(_REVIEW_SECTIONS), help=_("the CSV table to print"))
+    review.add_argument("--section", choices=list(SECTIONS), help=_("the CSV table to print"))
     review.add_argument("-o", "--output", type=Path, metavar="FILE", help=_("write to FILE"))
     review.add_argument(
         "--excel", action="store_true", help=_("CSV for spreadsheets: UTF-8 with a byte order mark")
@@ -390,20 +421,6 @@ def _review_commands(commands: Subparsers) -> None:
         ),
     )
     demo.set_defaults(handler=lambda c, a: _app().open_demo(c))
-
-
-_REVIEW_SECTIONS = (
-    "routines",
-    "skipped",
-    "left",
-    "slow",
-    "metrics",
-    "goals",
-    "incidents",
-    "notes",
-    "people",
-    "groups",
-)
 
 
 def _team_commands(commands: Subparsers) -> None:

@@ -17,6 +17,7 @@ from soptui.playbooks.models import Cadence
 from soptui.playbooks.problems import Problem
 from soptui.playbooks.schema import playbook_schema_json, roster_schema_json
 from soptui.playbooks.starter import starter_playbook
+from soptui.playbooks.workdays import CALENDAR_FILE, load_calendar
 from soptui.text import safe_json, table, visible
 
 
@@ -94,6 +95,8 @@ def _library_for(context: Context, paths: list[Path]) -> Library:
             library.problems.extend(sub.problems)
         elif path.name == GOALS_FILE:
             goal_files.append(path)
+        elif path.name == CALENDAR_FILE:
+            library.problems.extend(load_calendar(path)[1])
         elif path.exists() or path.is_symlink():
             add_file(library, path, str(path), today)
         else:

@@ -12,7 +12,8 @@ from soptui.i18n import _
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.review import ReviewRange, build_review, week_range
-from soptui.review.render import SECTIONS, render_csv, render_json, render_markdown, render_text
+from soptui.review.render import render_csv, render_json, render_markdown, render_text
+from soptui.review_sections import SECTIONS
 from soptui.schedule import FIRST_DAY, parse_date_option, period_of
 
 

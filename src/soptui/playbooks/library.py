@@ -16,9 +16,10 @@ from soptui.playbooks.loader import GOALS_FILE, LoadedPlaybook, load_goals, load
 from soptui.playbooks.models import Goal, InputSpec, Playbook, Step
 from soptui.playbooks.problems import Problem
 from soptui.playbooks.roster import GROUPS_FILE, PEOPLE_FILE, ROSTER_FILES, Roster, load_roster
+from soptui.playbooks.workdays import CALENDAR_FILE, WorkCalendar, load_calendar
 from soptui.team import group_members, trust_problems
 
-CADENCE_ORDER = {"daily": 0, "weekly": 1, "monthly": 2, "incident": 3}
+CADENCE_ORDER = {"daily": 0, "weekly": 1, "monthly": 2, "sequence": 3, "incident": 4}
 LANGUAGES = ("zh", "en")
 
 
@@ -62,6 +63,8 @@ class Library:
     """Goals from the bundled sample goals.toml (kept only while the team has none of its own)."""
     roster: Roster = field(default_factory=Roster)
     """The team's groups and people (groups.toml, people.toml); empty when it keeps none."""
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    """Working days: weekends, Chinese public holidays and the team's calendar.toml days off."""
 
     def get(self, playbook_id: str) -> Playbook | None:
         entry = self.entries.get(playbook_id)
@@ -111,7 +114,7 @@ def playbook_files(directory: Path) -> list[Path]:
         files = sorted(p for p in directory.iterdir() if p.suffix == ".toml")
     except OSError:
         return []
-    return [p for p in files if p.name != GOALS_FILE and p.name not in ROSTER_FILES]
+    return [p for p in files if p.name not in (GOALS_FILE, CALENDAR_FILE) and p.name not in ROSTER_FILES]
 
 
 def load_library(sources: Iterable[Source], today: date | None = None) -> Library:
@@ -131,7 +134,7 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             library.problems.append(Problem(source.directory, 1, 1, message))
             continue
         _load_directory(library, source, today)
-        for name in ROSTER_FILES:
+        for name in (*ROSTER_FILES, CALENDAR_FILE):
             candidate = source.directory / name
             present = source.origin != "bundled" and (candidate.exists() or candidate.is_symlink())
             if present and (not source.shared or trusted_file(library, candidate, source) is not None):
@@ -145,6 +148,8 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
                 samples.add(goals)
     add_goals(library, goal_files, samples)
     library.roster, problems = load_roster(roster_files.get(GROUPS_FILE), roster_files.get(PEOPLE_FILE))
+    library.problems += problems
+    library.calendar, problems = load_calendar(roster_files.get(CALENDAR_FILE))
     library.problems += problems
     return library
 

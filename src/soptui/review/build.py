@@ -243,7 +243,7 @@ def _owners(recorder: Recorder, groups: list[GroupStats]) -> list[OwnerLoad]:
 
 def _playbooks(recorder: Recorder, runs: Iterable[RunState]) -> dict[str, Playbook]:
     """Routines in the library, plus any the journal knows that the library no longer has."""
-    found = {e.playbook.id: e.playbook for e in recorder.library if not e.playbook.is_incident}
+    found = {e.playbook.id: e.playbook for e in recorder.library if e.playbook.is_routine}
     for state in runs:
         found.setdefault(state.playbook.id, state.playbook)
     return found

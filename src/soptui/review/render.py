@@ -13,18 +13,6 @@ from soptui.markdown import escape_md
 from soptui.review.model import MARKS, GoalStats, GroupStats, NoteRow, PersonRow, Review
 from soptui.text import safe_json, table, visible
 
-SECTIONS = (
-    "routines",
-    "skipped",
-    "left",
-    "slow",
-    "metrics",
-    "goals",
-    "incidents",
-    "notes",
-    "people",
-    "groups",
-)
 TOP = 5
 BARS = "▁▂▃▄▅▆▇█"
 

@@ -15,7 +15,16 @@ from soptui.i18n import _, weekday
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.review import Review, ReviewRange, build_review, week_range
-from soptui.review.render import bar, minutes, number, percent, render_markdown, signed_pct, trend
+from soptui.review.render import (
+    bar,
+    group_lines,
+    minutes,
+    number,
+    percent,
+    render_markdown,
+    signed_pct,
+    trend,
+)
 from soptui.schedule import period_of
 from soptui.text import visible
 from soptui.tui.plain import plain
@@ -87,6 +96,7 @@ class ReviewScreen(Screen[None]):
             yield DataTable(id="review-incidents", cursor_type="row")
             yield Static(id="review-steps")
             yield Static(id="review-notes")
+            yield Static(id="review-groups")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -229,6 +239,9 @@ class ReviewScreen(Screen[None]):
                 + (people or "—")
             )
         )
+        groups = self.query_one("#review-groups", Static)
+        groups.display = bool(review.groups)  # only for a team with a roster and per-group steps
+        groups.update(plain(_("Groups") + "\n" + "\n".join(group_lines(review))))
 
     def _compared(self, review: Review) -> str:
         """What the metrics' "previous" covers (nothing without metrics)."""

@@ -33,7 +33,7 @@ from soptui.text import visible
 from soptui.timeline import escalations, timeline
 from soptui.tui.groups import GroupPanel
 from soptui.tui.plain import plain, styled, with_cursor
-from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText
+from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText, SnippetForm
 from soptui.tui.screens.today import hms
 from soptui.tui.services import Services
 from soptui.tui.widgets import NoteBox, TextField
@@ -90,6 +90,14 @@ class RunScreen(Screen[None]):
         Binding("n", "note", N_("note"), id="run.note", tooltip=N_("Add a note to the step")),
         Binding("c", "copy", N_("copy"), id="run.copy", tooltip=N_("Copy the step's ready-made text")),
         Binding("u", "undo", N_("undo"), id="run.undo", tooltip=N_("Undo your last action")),
+        Binding(
+            "ctrl+z",
+            "undo",
+            N_("undo"),
+            show=False,
+            id="run.undo-ctrl",
+            tooltip=N_("Undo (works while typing)"),
+        ),
         Binding("f", "finish", N_("finish"), id="run.finish", tooltip=N_("Finish the run now")),
         Binding("R", "resolve", N_("resolve"), id="run.resolve", tooltip=N_("Resolve the incident")),
         Binding(
@@ -516,6 +524,8 @@ class RunScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.highlighted != event.option_index:
+            return  # stale: keys typed ahead have moved on since (they move through _select)
         if event.option.id != self.selected:  # moved by the mouse (keys move through _select)
             self._announce(event.option.id)
             self.selected = event.option.id
@@ -876,19 +886,23 @@ class RunScreen(Screen[None]):
             picked,
         )
 
-    def _fill_and_copy(self, text: str, known: dict[str, str] | None = None) -> None:
-        values = {k: show_value(v) for k, v in self.state.values().items()} | (known or {})
-        missing = [name for name in placeholders(text) if name not in values]
-        if missing:
-            name = missing[0]
-
-            def answered(value: str | None) -> None:
-                if value is not None:
-                    self._fill_and_copy(text, {**(known or {}), name: value})
-
-            self.app.push_screen(Prompt(self.services.t("placeholder", name=name)), answered)
+    def _fill_and_copy(self, text: str) -> None:
+        """Copy a snippet: the run's recorded inputs fill their placeholders; the others are
+        asked for in one form (pre-filled with what was typed earlier in this run)."""
+        known = {k: show_value(v) for k, v in self.state.values().items()}
+        if not [name for name in placeholders(text) if name not in known]:
+            self._copy(fill(text, known))
             return
-        filled = fill(text, values)
+        remembered = self.services.snippet_values.setdefault(self.state.run_id, {})
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values is not None:
+                remembered.update(values)
+                self._copy(fill(text, known | values))
+
+        self.app.push_screen(SnippetForm(self.services.t("copy"), text, known, remembered), answered)
+
+    def _copy(self, filled: str) -> None:
         self.app.copy_to_clipboard(visible(filled))
         self.app.push_screen(ShowText(self.services.t("copied"), filled))
 

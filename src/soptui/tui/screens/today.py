@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from soptui.agenda import Agenda, AgendaItem, build_agenda, record_sightings
+from soptui.agenda import Agenda, AgendaItem, build_agenda, record_sightings, start_agenda_journeys
 from soptui.i18n import weekday
 from soptui.journal import JournalError
+from soptui.journeys import JourneyItem
 from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import pad, visible
@@ -42,10 +43,14 @@ def hms(delta: timedelta) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _record_quietly(services: Services, agenda: Agenda) -> None:
-    """First sightings are bookkeeping: a busy journal only postpones them to the next refresh."""
+def _record_quietly(services: Services, agenda: Agenda) -> bool:
+    """The agenda's writes, off the UI thread: first sightings, and the journey cohorts due by
+    now (auto_start). A busy journal only postpones them to the next refresh. True when a
+    cohort started (the agenda is then rebuilt to show it)."""
     with contextlib.suppress(JournalError):
         record_sightings(services.recorder, agenda)
+        return start_agenda_journeys(services.recorder, agenda.now)
+    return False
 
 
 class TodayScreen(Screen[None]):
@@ -66,6 +71,14 @@ class TodayScreen(Screen[None]):
             "question_mark,f1", "app.help", N_("help"), id="today.help", tooltip=N_("Keys of this screen")
         ),
         Binding("q", "app.quit", N_("quit"), id="today.quit", tooltip=N_("Quit soptui")),
+        Binding(
+            "exclamation_mark",
+            "app.notices",
+            N_("notices"),
+            show=False,
+            id="today.notices",
+            tooltip=N_("Everything soptui told you at start-up"),
+        ),
         Binding("j", "cursor_down", show=False, id="today.move-down"),
         Binding("k", "cursor_up", show=False, id="today.move-up"),
     ]
@@ -113,9 +126,9 @@ class TodayScreen(Screen[None]):
         except (JournalError, ActionError) as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        if agenda.unseen:
+        if not s.recorder.journal.readonly:
             self.run_worker(
-                lambda: _record_quietly(s, agenda), thread=True, group="sightings", exclusive=True
+                lambda: self._write_in_background(agenda), thread=True, group="sightings", exclusive=True
             )
         now = s.now()
         _year, week, _ = now.isocalendar()
@@ -139,6 +152,12 @@ class TodayScreen(Screen[None]):
             key = f"routine:{item.entry.playbook.id}"
             self._bodies[key] = self._routine_line(item, now)
             rows.append(Option(self._bodies[key], id=key))
+        if agenda.journeys:
+            rows.append(Option(styled(s.t("journeys"), "bold"), id="h:journeys", disabled=True))
+            for journey in agenda.journeys:
+                key = f"journey:{journey.run.run_id}"
+                self._bodies[key] = self._journey_line(journey, now)
+                rows.append(Option(self._bodies[key], id=key))
         if not agenda.incidents:
             rows.append(Option(plain(f"  {s.t('no-incidents')}"), id="h:none", disabled=True))
         options.clear_options()
@@ -203,6 +222,33 @@ class TodayScreen(Screen[None]):
         text = f"{mark} {title} {cadence} {steps:>5}  {state}"
         return Content.styled(text, style) if style else Content(text)
 
+    def _write_in_background(self, agenda: Agenda) -> None:
+        if _record_quietly(self.services, agenda):
+            self.app.call_from_thread(self.refresh_agenda)
+
+    def _journey_line(self, journey: JourneyItem, now: datetime) -> Content:
+        """A dated journey: its title, then what is late, else what is due next."""
+        s = self.services
+        late = journey.overdue
+        if late:
+            step = late[0]
+            state = f"{step.label} {s.t('overdue')} {span(journey.late(step), s.t)}"
+            mark, style = "!", "bold red"
+        elif journey.next_due:
+            step = journey.next_due[0]
+            due = step.due.astimezone(s.zone)
+            clock = f"{due:%H:%M}"
+            if clock == "00:00":  # due by the end of a day: say so on that day, not at the next one's start
+                due, clock = due - timedelta(minutes=1), "24:00"
+            when = clock if due.date() == now.date() else f"{weekday(due)} {due:%m-%d} {clock}"
+            state, mark, style = f"{step.label} {s.t('due')} {when}", "◆", ""
+        else:
+            state, mark, style = s.t("done"), "✓", "green"
+        fixed = 2 + 1 + cell_len(state)
+        title = pad(visible(journey.title, newlines=False), max(self._width() - fixed, 10))
+        text = f"{mark} {title} {state}"
+        return Content.styled(text, style) if style else Content(text)
+
     def _incident_line(self, run: RunState, now: datetime) -> Content:
         title = pad(visible(run.title or "", newlines=False), max(self._width() - 26, 10))
         elapsed = hms(run.elapsed(now))
@@ -230,7 +276,7 @@ class TodayScreen(Screen[None]):
         kind, key = option_id.split(":", 1)
         if kind == "routine":
             self.app.open_routine(key)  # type: ignore[attr-defined]
-        elif kind == "incident":
+        elif kind in ("incident", "journey"):
             self.app.open_run(key)  # type: ignore[attr-defined]
 
     def action_incident(self) -> None:

@@ -1,0 +1,17 @@
+"""The review's sections, by name (CSV ``--section``); a module of its own so the CLI can name
+them without importing the review."""
+
+SECTIONS = (
+    "routines",
+    "skipped",
+    "left",
+    "slow",
+    "metrics",
+    "goals",
+    "incidents",
+    "notes",
+    "people",
+    "groups",
+)
+
+__all__ = ["SECTIONS"]
