@@ -359,3 +359,58 @@ def test_review_groups_by_hand(tmp_path: Path) -> None:
     rows = render_csv(review, "groups").splitlines()
     assert rows[0].startswith("group,name,owner,done,skipped,expected")
     assert len(rows) == 4
+
+
+# -- sampling and flags at scale -----------------------------------------------------------------
+
+SWEEP = """\
+title = "Sweep"
+cadence = "daily"
+
+[[steps]]
+id = "spam"
+title = "Any spam?"
+per_group = true
+sample = 1
+flag_group = true
+[steps.input]
+type = "yes-no"
+"""
+
+
+def test_a_sampled_step_rotates_and_always_takes_flagged_groups(tmp_path: Path) -> None:
+    from soptui.agenda import build_agenda
+
+    directory = team_dir(tmp_path)
+    write(directory, "sweep.toml", SWEEP)
+    recorder = recorder_for(tmp_path, load_library([Source(directory, "team")]))
+    clock = recorder.clock
+    seen = []
+    for _day in range(3):  # three groups, one a day: each comes round once in three days
+        [group] = recorder.state(recorder.routine_run("sweep").run_id).steps["spam"].expected
+        seen.append(group)
+        clock.advance(days=1)  # type: ignore[attr-defined]
+    assert sorted(seen) == ["new-1", "sh-1", "vip"]
+    run_id = recorder.routine_run("sweep").run_id
+    [today] = recorder.state(run_id).steps["spam"].expected
+    recorder.complete(run_id, "spam", "yes", group=today)  # a finding: the group is flagged
+    assert [name for name, _ in build_agenda(recorder).flagged] == [recorder.library.roster.group(today).name]  # type: ignore[union-attr]
+    clock.advance(days=1)  # type: ignore[attr-defined]
+    expected = recorder.state(recorder.routine_run("sweep").run_id).steps["spam"].expected
+    assert today in expected and len(expected) == 2  # the day's sample plus the flagged group
+    recorder.complete(recorder.routine_run("sweep").run_id, "spam", "no", group=today)  # cleared
+    assert build_agenda(recorder).flagged == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("per_group = true\n", ""), "sample applies to a step done per group"),
+        (('type = "yes-no"', 'type = "integer"'), "flag_group needs a yes-no input"),
+    ],
+)
+def test_sample_and_flag_rules_are_positioned(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    directory = tmp_path / "pb"
+    write(directory, "sweep.toml", SWEEP.replace(*change))
+    problems = [str(p) for p in load_library([Source(directory, "team")]).problems]
+    assert any(message in p and "steps[0]." in p for p in problems), problems

@@ -51,6 +51,8 @@ class Agenda:
     """Routines the journal has not seen before: see :func:`record_sightings`."""
     journeys: list[JourneyItem] = field(default_factory=list)
     """Active instances of sequence playbooks (dated journeys), by anchor."""
+    flagged: list[tuple[str, str]] = field(default_factory=list)
+    """(group name, playbook title) of groups a finding flagged and nobody has cleared yet."""
 
 
 def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
@@ -67,7 +69,19 @@ def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
     notes = journal.day_notes(
         start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone)
     )
-    return Agenda(now.date(), now, items, incidents, notes, unseen, journey_items(recorder, now))
+    agenda = Agenda(now.date(), now, items, incidents, notes, unseen, journey_items(recorder, now))
+    agenda.flagged = _flagged(recorder)
+    return agenda
+
+
+def _flagged(recorder: Recorder) -> list[tuple[str, str]]:
+    """Groups flagged by a ``flag_group`` step (a "yes" not yet answered "no" again), by roster order."""
+    roster = recorder.library.roster
+    found = []
+    for entry in recorder.library:
+        flagged = recorder.flagged_groups(entry.playbook) if roster.groups else set()
+        found += [(g.name, entry.playbook.title) for g in roster.groups if g.id in flagged]
+    return found
 
 
 def record_sightings(recorder: Recorder, agenda: Agenda) -> None:

@@ -219,6 +219,7 @@ _WORDS: dict[str, str] = {
     "confirm-resolve": N_("{n} step(s) still pending. Resolve the incident anyway?"),
     "confirm-leave": N_('The value "{value}" typed for "{step}" is not recorded. Go back anyway?'),
     "journeys": N_("Journeys"),
+    "flagged": N_("flagged groups"),
     "enter-again": N_("Press enter again to complete: {step}"),
     "group-value": N_("{label} for {groups}"),
     "group-skip": N_("Why is {group} skipped?"),

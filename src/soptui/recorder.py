@@ -26,7 +26,15 @@ from soptui.playbooks.library import Library
 from soptui.playbooks.loader import LoadedPlaybook, content_hash
 from soptui.playbooks.models import Playbook
 from soptui.runs import RunState, StepState, expected_groups, fold
-from soptui.schedule import ANCHOR_MARGIN, LAST_DAY, anchor_text, local_midnight, period_of, step_due
+from soptui.schedule import (
+    ANCHOR_MARGIN,
+    LAST_DAY,
+    anchor_text,
+    local_midnight,
+    period_index,
+    period_of,
+    step_due,
+)
 
 MAX_NOTE_CHARS = 64 * 1024
 PRESENCE_TTL = timedelta(seconds=30)
@@ -175,11 +183,23 @@ class Recorder:
 
     def fold_row(self, row: RunRow) -> RunState:
         playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
-        return fold(row.run_id, playbook, self.journal.run_events(row.run_id), self.groups_of(playbook))
+        events = self.journal.run_events(row.run_id)
+        return fold(row.run_id, playbook, events, self.groups_of(playbook, row.period))
 
-    def groups_of(self, playbook: Playbook) -> dict[str, list[str]]:
-        """Each per-group step's groups, from the library's roster (none without one)."""
-        return expected_groups(playbook, self.library.roster)
+    def groups_of(self, playbook: Playbook, period: str | None = None) -> dict[str, list[str]]:
+        """Each per-group step's groups in ``period``, from the library's roster (none without
+        one): sampled steps rotate with the period and always take the flagged groups."""
+        roster = self.library.roster
+        if not roster.groups:
+            return {}
+        sampled = any(s.sample for s in playbook.steps)
+        flagged = self.flagged_groups(playbook) if sampled else set()
+        return expected_groups(playbook, roster, period_index(period), flagged)
+
+    def flagged_groups(self, playbook: Playbook) -> set[str]:
+        """Groups flagged by a ``flag_group`` step of ``playbook`` and not cleared since."""
+        steps = [s.id for s in playbook.steps if s.flag_group]
+        return self.journal.flagged_groups(playbook.id, steps) if steps else set()
 
     def current_period(self, playbook: Playbook, at: datetime | None = None) -> str:
         moment = (at or self.clock()).astimezone(self.zone)
@@ -552,7 +572,8 @@ class Recorder:
                 )
             for each in events:
                 self.journal.insert_event(each)
-            state = fold(run_id, state.playbook, [*state.events, *events], self.groups_of(state.playbook))
+            groups = self.groups_of(state.playbook, state.period)
+            state = fold(run_id, state.playbook, [*state.events, *events], groups)
             self.journal.set_run_closed(run_id, state.closed_at)
         return state
 

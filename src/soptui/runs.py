@@ -6,6 +6,7 @@ an earlier one, so replaying "the events that were not undone" gives the state a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -157,15 +158,32 @@ class RunState:
         return None
 
 
-def expected_groups(playbook: Playbook, roster: Roster | None) -> dict[str, list[str]]:
-    """For each per-group step, the ids of the active groups it runs for (none without a roster)."""
+def expected_groups(
+    playbook: Playbook,
+    roster: Roster | None,
+    period_index: int = 0,
+    flagged: Collection[str] = (),
+) -> dict[str, list[str]]:
+    """For each per-group step, the ids of the active groups it runs for (none without a roster).
+
+    A step with ``sample = N`` takes N groups in the ``period_index``-th period, the next N in
+    the next one (so every group comes round within ceil(groups / N) periods), plus every
+    ``flagged`` group, in roster order.
+    """
     if roster is None or not roster.groups:
         return {}
-    return {
-        step.id: [g.id for g in roster.active(step.group_tags)]
-        for step in playbook.steps
-        if playbook.is_per_group(step)
-    }
+    found = {}
+    for step in playbook.steps:
+        if not playbook.is_per_group(step):
+            continue
+        groups = [g.id for g in roster.active(step.group_tags)]
+        if step.sample is not None and step.sample < len(groups):
+            start = (period_index * step.sample) % len(groups)
+            chosen = {groups[(start + i) % len(groups)] for i in range(step.sample)}
+            chosen |= set(flagged) & set(groups)
+            groups = [g for g in groups if g in chosen]
+        found[step.id] = groups
+    return found
 
 
 def fold(

@@ -245,3 +245,19 @@ def step_due(
         if moved != moment.date():
             moment = datetime.combine(moved, moment.time(), zone)
     return moment
+
+
+def period_index(period: str | None) -> int:
+    """A period's place in an endless count (days, ISO weeks or months): rotations key on it."""
+    if not period:
+        return 0
+    try:
+        if "-W" in period:
+            year, week = period.split("-W")
+            return int(year) * 53 + int(week)
+        if len(period) == 7:
+            year, month = period.split("-")
+            return int(year) * 12 + int(month)
+        return date.fromisoformat(period).toordinal()
+    except ValueError:
+        return 0  # an instance's "~anchor" period or a damaged one: no rotation

@@ -90,5 +90,57 @@ CREATE TABLE presence (
         "ALTER TABLE events ADD COLUMN group_id TEXT",
         "CREATE INDEX events_group ON events(group_id, at) WHERE group_id IS NOT NULL",
     ],
+    4: [
+        # Search (issue 18): one row of searchable text per event (note, skip reason, incident
+        # title and summary, text value; see soptui.events.search_text), keyed by the event's seq,
+        # and an FTS5 trigram index over it kept in step by triggers. Undone events are removed.
+        """
+CREATE TABLE search_text (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL
+)
+        """,
+        "CREATE INDEX search_text_at ON search_text(at)",
+        "CREATE VIRTUAL TABLE search_fts USING fts5(body, content='search_text', content_rowid='seq', "
+        "tokenize='trigram')",
+        """
+CREATE TRIGGER search_text_added AFTER INSERT ON search_text BEGIN
+    INSERT INTO search_fts (rowid, body) VALUES (new.seq, new.body);
+END
+        """,
+        """
+CREATE TRIGGER search_text_removed AFTER DELETE ON search_text BEGIN
+    INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.seq, old.body);
+END
+        """,
+        # Rebuild for an existing journal: the same fields soptui.events.search_text picks.
+        """
+INSERT INTO search_text (seq, at, body)
+SELECT seq, at, body FROM (
+    SELECT seq, at, CASE
+        WHEN kind = 'note' AND json_type(payload, '$.text') = 'text' THEN json_extract(payload, '$.text')
+        WHEN kind = 'step.skipped' AND json_type(payload, '$.reason') = 'text'
+            THEN json_extract(payload, '$.reason')
+        WHEN kind = 'run.opened' AND json_type(payload, '$.title') = 'text'
+            THEN json_extract(payload, '$.title')
+        WHEN kind = 'incident.resolved' AND json_type(payload, '$.summary') = 'text'
+            THEN json_extract(payload, '$.summary')
+        WHEN kind = 'step.done' AND json_type(payload, '$.value') = 'text'
+            THEN json_extract(payload, '$.value')
+    END AS body
+    FROM events WHERE json_valid(payload)
+) WHERE body IS NOT NULL AND body != ''
+        """,
+        """
+DELETE FROM search_text WHERE seq IN (
+    SELECT target.seq FROM events AS undo JOIN events AS target
+        ON target.uuid = json_extract(undo.payload, '$.target')
+    WHERE undo.kind = 'undo' AND json_valid(undo.payload)
+)
+        """,
+        # A step's history (soptui history) reads its values without scanning the journal.
+        "CREATE INDEX events_step_values ON events(playbook_id, step_id, at) WHERE kind = 'step.done'",
+    ],
 }
 SCHEMA_VERSION = max(MIGRATIONS)

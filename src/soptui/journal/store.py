@@ -580,6 +580,20 @@ class Journal:
         )
         return cursor.rowcount == 1
 
+    def flagged_groups(self, playbook_id: str, step_ids: list[str]) -> set[str]:
+        """Groups whose latest answer (not undone) to one of these yes-no steps was yes."""
+        if not step_ids:
+            return set()
+        marks = ",".join("?" * len(step_ids))
+        rows = self._query(
+            "SELECT group_id, json_extract(payload, '$.value'), max(at) FROM events "
+            f"WHERE kind = 'step.done' AND playbook_id = ? AND step_id IN ({marks}) AND group_id IS NOT NULL "
+            "AND uuid NOT IN (SELECT json_extract(payload, '$.target') FROM events "
+            "WHERE kind = 'undo' AND playbook_id = ?) GROUP BY group_id",
+            (playbook_id, *step_ids, playbook_id),
+        )
+        return {str(r[0]) for r in rows if r[1] in (1, True)}
+
     def has_event(self, uuid: str) -> bool:
         return bool(self._query("SELECT 1 FROM events WHERE uuid = ?", (uuid,)))
 

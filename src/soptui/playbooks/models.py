@@ -117,6 +117,12 @@ class Step(_Strict):
     """Repeat the step for every active group of the roster (groups.toml); default: the playbook's."""
     group_tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
     """Per-group steps: only groups with one of these tags (e.g. ["新人群"])."""
+    sample: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Per-group steps at scale: check this many groups a period, rotating so that every group
+    comes round, always with the groups an earlier finding flagged."""
+    flag_group: bool = False
+    """Per-group yes-no steps: "yes" flags the group (it shows on Today and joins every sample)
+    until a later "no" for that group clears it."""
     offset: Offset | None = None
     """Sequence playbooks (required there): when the step is due, from the instance's anchor:
     "-14d", "0d", "+3d", "-1h"."""

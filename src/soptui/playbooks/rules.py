@@ -19,6 +19,18 @@ Finding = tuple[Path, str]
 MAX_STEPS = 200
 
 
+def _group_rules(playbook: Playbook, step: Step, here: Path) -> Iterator[Finding]:
+    """``sample`` and ``flag_group`` belong to per-group steps; a flag needs a yes-no answer."""
+    per_group = playbook.is_per_group(step)
+    if step.sample is not None and not per_group:
+        yield (*here, "sample"), _("sample applies to a step done per group (per_group = true)")
+    if step.flag_group:
+        if not per_group:
+            yield (*here, "flag_group"), _("flag_group applies to a step done per group (per_group = true)")
+        elif step.input is None or step.input.type != "yes-no":
+            yield (*here, "flag_group"), _("flag_group needs a yes-no input (yes flags the group)")
+
+
 def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
     """Every cross-field error in one playbook."""
     if len(playbook.steps) > MAX_STEPS:
@@ -40,6 +52,7 @@ def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
             )
         seen.setdefault(step.id, index)
         yield from _input_rules(step, here)
+        yield from _group_rules(playbook, step, here)
         yield from _when_rules(playbook, index, step, here)
         for n, snippet in enumerate(step.snippets):
             offset = stray_brace(snippet.text)

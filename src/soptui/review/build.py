@@ -108,7 +108,7 @@ class _Runs:
         for row in missing:
             playbook = self.recorder.playbook_version(row.playbook_hash, row.playbook_id)
             self.cache[row.run_id] = fold(
-                row.run_id, playbook, events[row.run_id], self.recorder.groups_of(playbook)
+                row.run_id, playbook, events[row.run_id], self.recorder.groups_of(playbook, row.period)
             )
         return [self.cache[r.run_id] for r in rows]
 

@@ -173,9 +173,11 @@ class TodayScreen(Screen[None]):
             for i in agenda.routines
             if i.missed
         ]
-        self.query_one("#today-missed", Static).update(
-            plain(f" {s.t('missed')}: " + " · ".join(missed)) if missed else ""
-        )
+        lines = [f" {s.t('missed')}: " + " · ".join(missed)] if missed else []
+        if agenda.flagged:  # a finding flagged these groups: they stay here until a later "no"
+            groups = " · ".join(f"{name} ({title})" for name, title in agenda.flagged)
+            lines.append(f" ⚑ {s.t('flagged')}: {groups}")
+        self.query_one("#today-missed", Static).update(plain("\n".join(lines)))
 
     @on(OptionList.OptionHighlighted, "#agenda")
     def _mark_cursor(self) -> None:
