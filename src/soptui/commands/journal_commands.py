@@ -102,9 +102,11 @@ def import_file(context: Context, source: Path) -> int:
         result = import_events(recorder.journal, versions, events, closed, marker)
     except JournalError as error:
         raise CommandError(str(error)) from None
-    summary = f"imported {result.added} new event(s); {result.already} already present"
+    summary = _("imported {added} new event(s); {already} already present").format(
+        added=result.added, already=result.already
+    )
     if result.conflicts:
-        summary += f"; {len(result.conflicts)} conflicting event(s) not imported"
+        summary += _("; {n} conflicting event(s) not imported").format(n=len(result.conflicts))
         first = ", ".join(result.conflicts[:3]) + (", …" if len(result.conflicts) > 3 else "")
         print(
             _(
@@ -116,7 +118,9 @@ def import_file(context: Context, source: Path) -> int:
             file=sys.stderr,
         )
     if result.version_conflicts:
-        summary += f"; {len(result.version_conflicts)} conflicting playbook version(s) kept as stored"
+        summary += _("; {n} conflicting playbook version(s) kept as stored").format(
+            n=len(result.version_conflicts)
+        )
         print(
             _(
                 "soptui: warning: {version_conflicts} playbook version(s) in {source} "

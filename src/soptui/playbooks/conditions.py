@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from soptui.i18n import _
+
 Operator = Literal["==", "!=", "<", "<=", ">", ">=", "yes", "no"]
 Value = bool | int | float | str
 
@@ -89,7 +91,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise ConditionError(f"cannot read {text[position:].strip()[:20]!r} in condition")
+            raise ConditionError(
+                _("cannot read {text!r} in condition").format(text=text[position:].strip()[:20])
+            )
         kind = match.lastgroup or ""
         tokens.append(("string" if kind in ("dq", "sq") else kind, match.group(kind)))
         position = match.end()
@@ -112,6 +116,6 @@ def parse_condition(text: str) -> Condition:
         elif kind == "string":
             literal = raw
         else:
-            raise ConditionError("compare with a number or a quoted string")
+            raise ConditionError(_("compare with a number or a quoted string"))
         return Condition(tokens[0][1], tokens[1][1], literal)  # type: ignore[arg-type]
-    raise ConditionError('expected "STEP", "not STEP" or "STEP OP VALUE" (OP one of == != < <= > >=)')
+    raise ConditionError(_('expected "STEP", "not STEP" or "STEP OP VALUE" (OP one of == != < <= > >=)'))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from soptui.i18n import _
 from soptui.playbooks.loader import GOALS_FILE, LoadedPlaybook, load_goals, load_playbook
 from soptui.playbooks.models import Goal, InputSpec, Playbook, Step
 from soptui.playbooks.problems import Problem
@@ -130,7 +131,7 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             source.directory.stat()
             next(iter(source.directory.iterdir()), None)
         except OSError as error:
-            message = f"cannot read this playbook directory: {error.strerror or error}"
+            message = _("cannot read this playbook directory: {error}").format(error=error.strerror or error)
             library.problems.append(Problem(source.directory, 1, 1, message))
             continue
         _load_directory(library, source, today)
@@ -195,7 +196,9 @@ def add_file(
     playbook_id = loaded.playbook.id
     if siblings is not None:
         if playbook_id in siblings:
-            message = f"duplicate playbook id {playbook_id!r} (also in {siblings[playbook_id].name})"
+            message = _("duplicate playbook id {id!r} (also in {file})").format(
+                id=playbook_id, file=siblings[playbook_id].name
+            )
             library.problems.append(Problem(path, 1, 1, message, "id"))
             return
         siblings[playbook_id] = path

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from soptui.i18n import _
 from soptui.playbooks.fields import BoundedDate, Identifier
 from soptui.playbooks.loader import load_checked
 from soptui.playbooks.models import ShortText, _Strict
@@ -131,7 +132,7 @@ def _duplicates(table: str, ids: list[str]) -> list[tuple[KeyPath, str]]:
     found: list[tuple[KeyPath, str]] = []
     for index, item_id in enumerate(ids):
         if item_id in seen:
-            found.append(((table, index, "id"), f"duplicate id {item_id!r}"))
+            found.append(((table, index, "id"), _("duplicate id {id!r}").format(id=item_id)))
         seen.add(item_id)
     return found
 
@@ -141,7 +142,8 @@ def _people_rules(file: PeopleFile) -> list[tuple[KeyPath, str]]:
     known = {p.id for p in file.people}
     for index, person in enumerate(file.people):
         if person.backup is not None and person.backup not in known:
-            found.append((("people", index, "backup"), f"backup {person.backup!r} is not in {PEOPLE_FILE}"))
+            message = _("backup {login!r} is not in {file}").format(login=person.backup, file=PEOPLE_FILE)
+            found.append((("people", index, "backup"), message))
     return found
 
 
@@ -151,7 +153,8 @@ def _groups_rules(file: GroupsFile, people: set[str] | None) -> list[tuple[KeyPa
     if people is not None:
         for index, group in enumerate(file.groups):
             if group.owner is not None and group.owner not in people:
-                found.append((("groups", index, "owner"), f"owner {group.owner!r} is not in {PEOPLE_FILE}"))
+                message = _("owner {login!r} is not in {file}").format(login=group.owner, file=PEOPLE_FILE)
+                found.append((("groups", index, "owner"), message))
     return found
 
 
