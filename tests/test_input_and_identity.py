@@ -364,3 +364,38 @@ async def test_typing_on_a_value_step_goes_into_its_box(tmp_path: Path) -> None:
         await pilot.press("n")
         assert isinstance(app.screen, RunScreen)
         assert recorder.state(RUN).steps["welcome"].ticked == set()  # "1" on row 4: no checklist
+
+
+def test_headers_are_shortened_by_meaning_not_cut() -> None:
+    from soptui.tui.screens.run import fit_parts
+
+    parts = [("● P1 bots in group 3", 0), ("00:18:00", 0), ("Spam or scam flood", 3), ("alice, bob", 4)]
+    assert fit_parts(parts, 80) == "● P1 bots in group 3 · 00:18:00 · Spam or scam flood · alice, bob"
+    assert fit_parts(parts, 55) == "● P1 bots in group 3 · 00:18:00 · Spam or scam flood"  # people go first
+    assert fit_parts(parts, 30) == "● P1 bots in group 3 · 00:18:00"  # never "… · Spam or sc"
+
+
+def test_a_routine_first_seen_after_its_due_time_is_not_overdue(tmp_path: Path) -> None:
+    """A new journal does not call a monthly routine the team never started "13 days late"."""
+    from soptui.agenda import record_sightings
+
+    monthly = DAILY.replace('cadence = "daily"', 'cadence = "monthly"').replace(
+        '[due]\ntime = "10:00"', '[due]\nday = 10\ntime = "10:00"'
+    )
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=monthly))  # Monday 2026-11-23
+    agenda = build_agenda(recorder)
+    record_sightings(recorder, agenda)
+    [item] = build_agenda(recorder).routines
+    assert not item.overdue and item.missed == []
+
+
+async def test_the_incident_timeline_keeps_the_newest_entry_in_view(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    state = recorder.open_incident("spam", "bots", "P1")
+    for number in range(30):
+        recorder.note(state.run_id, f"entry {number}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_run(state.run_id)
+        await pilot.pause()
+        box = app.screen.query_one("#timeline-box")
+        assert box.max_scroll_y > 0 and box.scroll_y == box.max_scroll_y  # type: ignore[attr-defined]

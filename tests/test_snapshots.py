@@ -56,13 +56,15 @@ def test_help(snap_compare: Any, tmp_path: Path, language: Language) -> None:
     assert snap_compare(prepared(tmp_path, language), press=["question_mark"], terminal_size=(80, 24))
 
 
-def test_run_at_60x20(snap_compare: Any, tmp_path: Path) -> None:
-    assert snap_compare(prepared(tmp_path, "zh"), press=["enter"], terminal_size=(60, 20))
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_run_at_60x20(snap_compare: Any, tmp_path: Path, language: Language) -> None:
+    assert snap_compare(prepared(tmp_path, language), press=["enter"], terminal_size=(60, 20))
 
 
-def test_today_at_60x20(snap_compare: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_today_at_60x20(snap_compare: Any, tmp_path: Path, language: Language) -> None:
     """The documented minimum: incidents first, one line per row."""
-    assert snap_compare(prepared(tmp_path, "zh"), terminal_size=(60, 20))
+    assert snap_compare(prepared(tmp_path, language), terminal_size=(60, 20))
 
 
 def test_too_small(snap_compare: Any, tmp_path: Path) -> None:
