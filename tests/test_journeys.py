@@ -613,3 +613,59 @@ async def test_today_starts_the_cohort_and_lists_the_journey(tmp_path: Path) -> 
         options.highlighted = row  # type: ignore[attr-defined]
         await pilot.press("enter")
         assert isinstance(app.screen, RunScreen) and "~2026-11-23" in app.screen.state.run_id
+
+
+async def test_the_app_starts_a_countdown_from_the_palette(tmp_path: Path) -> None:
+    from soptui.journal import Journal
+    from soptui.recorder import Identity, Recorder
+    from soptui.tui.app import make_app
+    from soptui.tui.screens.modals import Prompt
+    from soptui.tui.screens.run import RunScreen
+    from soptui.tui.services import Services
+    from tests.ui_support import MONDAY_9AM
+
+    library = library_from(tmp_path, launch=LAUNCH)
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    recorder = Recorder(journal, library, SHANGHAI, Identity("alice", "alice", "h"), Clock(MONDAY_9AM))
+    app = make_app(Services(recorder, "en", tmp_path / "reports", []))
+    async with app.run_test(size=(100, 30)) as pilot:
+        titles = [str(c.title) for c in app.get_system_commands(app.screen)]
+        assert any(t.startswith("Start: ") for t in titles)  # the palette offers it
+        app.open_playbook("launch")
+        await pilot.pause()
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"2026-12-12 20:00", "enter")
+        await pilot.press(*"双12直播", "enter")
+        assert isinstance(app.screen, RunScreen)
+        assert app.screen.state.run_id == "launch~2026-12-12" and app.screen.state.title == "双12直播"
+
+
+def test_the_review_counts_journey_steps_by_hand(tmp_path: Path) -> None:
+    import json as json_
+
+    from soptui.review import build_review, week_range
+    from soptui.review.render import render_csv, render_json, render_text
+    from tests.ui_support import MONDAY_9AM
+
+    clock = Clock(MONDAY_9AM)  # Monday 2026-11-23 09:00, week 48
+    recorder = recorder_for(tmp_path, library_from(tmp_path, launch=LAUNCH), clock=clock)
+    state = recorder.start_instance("launch", date(2026, 11, 27), time(20, 0), "双12直播")
+    # T-14 and T-7 had passed when it started: not applicable, never missed. T+3 is next week.
+    clock.now = datetime(2026, 11, 27, 18, 0, tzinfo=SHANGHAI)
+    recorder.complete(state.run_id, "remind")  # due 19:00: on time
+    clock.now = datetime(2026, 11, 27, 21, 0, tzinfo=SHANGHAI)
+    recorder.complete(state.run_id, "live")  # due 20:00: late
+    clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI)
+    review = build_review(recorder, week_range("2026-W48"))
+    rows = {j.label: (j.on_time, j.late, j.missed, j.pending) for j in review.journeys}
+    assert rows == {"T-1h": (1, 0, 0, 0), "T0": (0, 1, 0, 0)}
+    assert review.journey_counts is not None
+    assert (review.journey_counts.active, review.journey_counts.started, review.journey_counts.finished) == (
+        1,
+        1,
+        0,
+    )
+    data = json_.loads(render_json(review))
+    assert data["journey_instances"] == {"active": 1, "started": 1, "finished": 0}
+    assert "直播倒计时 T0: 0 on time, 1 late, 0 missed, 0 to come" in render_text(review)
+    assert render_csv(review, "journeys").splitlines()[0].startswith("playbook,title,label,on_time")

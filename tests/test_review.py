@@ -168,6 +168,8 @@ def test_every_format_shows_the_same_figures(review: Review) -> None:
         "groups",
         "group_owners",
         "group_metrics",
+        "journeys",
+        "journey_instances",
     ]
     assert data == json.loads(json.dumps(to_json(review)))
     morning = data["routines"][0]

@@ -12,6 +12,7 @@ SECTIONS = (
     "notes",
     "people",
     "groups",
+    "journeys",
 )
 
 __all__ = ["SECTIONS"]

@@ -26,6 +26,8 @@ from soptui.review.model import (
     GoalStats,
     GroupStats,
     IncidentStats,
+    JourneyCounts,
+    JourneyStats,
     LeftStep,
     MetricStats,
     NoteRow,
@@ -155,7 +157,51 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
         days=rng.days,
         groups=(groups := _groups(recorder, routine_runs)),
         owners=_owners(recorder, groups),
+        journeys=(journeys := _journeys(recorder, rng, now))[0],
+        journey_counts=journeys[1],
     )
+
+
+# -- journeys --------------------------------------------------------------------------------
+
+
+def _journeys(
+    recorder: Recorder, rng: ReviewRange, now: datetime
+) -> tuple[list[JourneyStats], JourneyCounts | None]:
+    """Each step of each instance that fell due in the range: on time, late, missed or still to
+    come; and how many instances were active, started and finished in it."""
+    from soptui.journeys import instances
+
+    items = instances(recorder, now, everything=True)
+    if not items:
+        return [], None
+    zone = recorder.zone
+    start, end = _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
+    counts: dict[tuple[str, str], list[int]] = {}
+    order: list[tuple[str, str]] = []
+    titles: dict[str, tuple[str, bool]] = {}
+    for item in items:
+        titles[item.playbook.id] = (item.playbook.title, item.playbook.auto_start is not None)
+        for step in item.steps:
+            if not start <= step.due < end or step.state.status == "n/a":
+                continue
+            key = (item.playbook.id, step.label)
+            if key not in counts:
+                counts[key] = [0, 0, 0, 0]
+                order.append(key)
+            at, status = step.state.at, step.state.status
+            if status in ("done", "skipped") and at is not None:
+                counts[key][0 if at <= step.due else 1] += 1
+            else:
+                counts[key][2 if step.due <= now else 3] += 1
+    stats = []
+    for pid, label in order:
+        on_time, late, missed, pending = counts[(pid, label)]
+        stats.append(JourneyStats(pid, titles[pid][0], label, on_time, late, missed, pending, titles[pid][1]))
+    active = sum(1 for i in items if not i.run.is_closed or (i.run.closed_at or now) >= start)
+    started = sum(1 for i in items if start <= i.run.opened_at < end)
+    finished = sum(1 for i in items if i.run.closed_at is not None and start <= i.run.closed_at < end)
+    return stats, JourneyCounts(active, started, finished)
 
 
 # -- groups ----------------------------------------------------------------------------------

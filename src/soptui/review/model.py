@@ -199,6 +199,30 @@ class OwnerLoad:
 
 
 @dataclass(frozen=True)
+class JourneyStats:
+    """One step label (T-7, D3 …) of one sequence playbook over the instances due in the range."""
+
+    playbook_id: str
+    playbook_title: str
+    label: str
+    on_time: int
+    late: int
+    missed: int
+    pending: int
+    cohorts: bool
+    """The playbook starts itself (auto_start): its instances are cohorts."""
+
+
+@dataclass(frozen=True)
+class JourneyCounts:
+    """Instances of sequence playbooks in the range."""
+
+    active: int
+    started: int
+    finished: int
+
+
+@dataclass(frozen=True)
 class Review:
     """Everything a review shows for one date range."""
 
@@ -220,6 +244,9 @@ class Review:
     groups: list[GroupStats] = field(default_factory=list)
     """Per member group (only with a roster and per-group steps), least complete first."""
     owners: list[OwnerLoad] = field(default_factory=list)
+    journeys: list[JourneyStats] = field(default_factory=list)
+    """Per sequence playbook and step label: steps due in the range done on time, late, missed."""
+    journey_counts: JourneyCounts | None = None
 
     @property
     def today(self) -> date:

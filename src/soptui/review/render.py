@@ -239,7 +239,53 @@ def to_json(review: Review) -> dict[str, Any]:
             for o in review.owners
         ],
         "group_metrics": _group_metrics(review),
+        "journeys": [
+            {
+                "playbook": j.playbook_id,
+                "title": j.playbook_title,
+                "label": j.label,
+                "on_time": j.on_time,
+                "late": j.late,
+                "missed": j.missed,
+                "pending": j.pending,
+                "cohorts": j.cohorts,
+            }
+            for j in review.journeys
+        ],
+        "journey_instances": (
+            {
+                "active": review.journey_counts.active,
+                "started": review.journey_counts.started,
+                "finished": review.journey_counts.finished,
+            }
+            if review.journey_counts
+            else None
+        ),
     }
+
+
+def journey_lines(review: Review) -> list[str]:
+    """The journeys section for text, Markdown and the screen: one line per step label."""
+    counts = review.journey_counts
+    if counts is None:
+        return []
+    lines = [
+        _("instances: {active} active, {started} started, {finished} finished").format(
+            active=counts.active, started=counts.started, finished=counts.finished
+        )
+    ]
+    lines += [
+        _("{title} {label}: {on_time} on time, {late} late, {missed} missed, {pending} to come").format(
+            title=j.playbook_title,
+            label=j.label,
+            on_time=j.on_time,
+            late=j.late,
+            missed=j.missed,
+            pending=j.pending,
+        )
+        for j in review.journeys
+    ]
+    return lines
 
 
 def _group_json(group: GroupStats) -> dict[str, Any]:
@@ -530,6 +576,9 @@ def render_markdown(review: Review) -> str:
     if review.groups:
         lines += ["", "## " + _("Groups"), ""]
         lines += [f"- {_md(line)}" for line in group_lines(review)]
+    if review.journey_counts:
+        lines += ["", "## " + _("Journeys"), ""]
+        lines += [f"- {_md(line)}" for line in journey_lines(review)]
     return "\n".join(lines) + "\n"
 
 
@@ -597,6 +646,8 @@ def render_text(review: Review) -> str:
     lines += ["", _("PEOPLE")] + [visible(_person(p), newlines=False) for p in review.people]
     if review.groups:
         lines += ["", _("GROUPS")] + [visible(line, newlines=False) for line in group_lines(review)]
+    if review.journey_counts:
+        lines += ["", _("JOURNEYS")] + [visible(line, newlines=False) for line in journey_lines(review)]
     return "\n".join(lines) + "\n"
 
 

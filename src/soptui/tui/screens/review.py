@@ -18,6 +18,7 @@ from soptui.review import Review, ReviewRange, build_review, week_range
 from soptui.review.render import (
     bar,
     group_lines,
+    journey_lines,
     minutes,
     number,
     percent,
@@ -97,6 +98,7 @@ class ReviewScreen(Screen[None]):
             yield Static(id="review-steps")
             yield Static(id="review-notes")
             yield Static(id="review-groups")
+            yield Static(id="review-journeys")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -242,6 +244,9 @@ class ReviewScreen(Screen[None]):
         groups = self.query_one("#review-groups", Static)
         groups.display = bool(review.groups)  # only for a team with a roster and per-group steps
         groups.update(plain(_("Groups") + "\n" + "\n".join(group_lines(review))))
+        journeys = self.query_one("#review-journeys", Static)
+        journeys.display = review.journey_counts is not None
+        journeys.update(plain(_("Journeys") + "\n" + "\n".join(journey_lines(review))))
 
     def _compared(self, review: Review) -> str:
         """What the metrics' "previous" covers (nothing without metrics)."""
