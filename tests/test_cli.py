@@ -146,6 +146,8 @@ def test_review_formats_and_usage(cli, tmp_path: Path) -> None:  # type: ignore[
         "groups",
         "group_owners",
         "group_metrics",
+        "journeys",
+        "journey_instances",
     ]
     code, out, _ = cli("review", "--format", "markdown", "--week", "2026-W48")
     assert code == 0 and out.startswith("# Review 2026-W48")
