@@ -71,7 +71,7 @@ class Generator:
     def __init__(self, journal: Journal, playbooks: list[Playbook], seed: int) -> None:
         self.journal = journal
         self.rng = random.Random(seed)
-        self.routines = [p for p in playbooks if not p.is_incident]
+        self.routines = [p for p in playbooks if not p.is_incident and not p.is_sequence]
         self.incidents = [p for p in playbooks if p.is_incident]
         self.hashes = {p.id: content_hash(p) for p in playbooks}
         self.count = 0

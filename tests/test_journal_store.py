@@ -23,7 +23,7 @@ def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
         assert not journal.readonly
         assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -145,7 +145,7 @@ def test_version_1_journal_migrates_forward_keeping_events(tmp_path: Path) -> No
     db.commit()
     db.close()
     with Journal.open(path) as journal:
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [e.payload["text"] for e in journal.events_between()] == ["old"]
         journal.set_presence("s1", "alice", "alice", "h", "r", None, datetime.now(UTC))
 

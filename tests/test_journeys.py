@@ -543,14 +543,15 @@ def test_cli_start_instances_and_due_json(cli) -> None:  # type: ignore[no-untyp
     code, out, _ = cli("start", "event", "--anchor", anchor.isoformat(), "--title", "第二场")
     assert code == 0 and f"event~{anchor.isoformat()}-2" in out
     code, out, _ = cli("instances", "--json")
-    listed = json.loads(out)["instances"]
+    # the bundled newcomer-journey starts a cohort of its own (auto_start): look at "event" only
+    listed = [i for i in json.loads(out)["instances"] if i["playbook"] == "event"]
     assert [i["title"] for i in listed] == ["双12直播", "第二场"]
     assert listed[0]["anchor"] == anchor.isoformat() and listed[0]["done"] == 0 and listed[0]["total"] == 3
     code, out, _ = cli("instances")
     assert code == 0 and "双12直播" in out and "T-1 Remind" in out
     # As of the anchor day at noon: T-1 (yesterday 10:00) is 26 hours overdue; T0 is next.
     code, out, _ = cli("due", "--json", "--date", anchor.isoformat())
-    journeys = json.loads(out)["journeys"]
+    journeys = [j for j in json.loads(out)["journeys"] if j["playbook"] == "event"]
     assert [j["run"] for j in journeys] == [f"event~{anchor.isoformat()}", f"event~{anchor.isoformat()}-2"]
     overdue = journeys[0]["overdue"][0]
     assert (overdue["step"], overdue["label"], overdue["offset"], overdue["state"]) == (
@@ -583,7 +584,8 @@ def test_cli_journey_with_one_instance_needs_no_run(cli) -> None:  # type: ignor
     code, out, err = cli("skip", "event", "remind", "--reason", "不需要")
     assert code == 0 and "1/3" in out, err
     code, out, _ = cli("instances", "--all", "--json")
-    assert json.loads(out)["instances"][0]["done"] == 1
+    [event] = [i for i in json.loads(out)["instances"] if i["playbook"] == "event"]  # not the bundled cohort
+    assert event["done"] == 1
 
 
 async def test_today_starts_the_cohort_and_lists_the_journey(tmp_path: Path) -> None:
@@ -638,6 +640,8 @@ async def test_the_app_starts_a_countdown_from_the_palette(tmp_path: Path) -> No
         await pilot.press(*"双12直播", "enter")
         assert isinstance(app.screen, RunScreen)
         assert app.screen.state.run_id == "launch~2026-12-12" and app.screen.state.title == "双12直播"
+        rows = [str(o.prompt) for o in app.screen.query_one("#steps").options]  # type: ignore[attr-defined]
+        assert any("Announce" in r and "T-7 12-05 10:00" in r for r in rows), rows  # label and due
 
 
 def test_the_review_counts_journey_steps_by_hand(tmp_path: Path) -> None:

@@ -57,8 +57,11 @@ def finish(tmux: Tmux, status: Path) -> None:
 
 
 def kinds(journal: Path) -> list[tuple[str, str | None]]:
+    """The morning run's events (the bundled newcomer journey may start its own cohort beside it)."""
     with Journal.open(journal, readonly=True) as opened:
-        return [(e.kind, e.step_id) for e in opened.events_between()]
+        return [
+            (e.kind, e.step_id) for e in opened.events_between() if (e.run_id or "").startswith("morning@")
+        ]
 
 
 @pytest.mark.parametrize("name", list(MATRIX))

@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     _playbook_commands(commands)
     _run_commands(commands)
     _journal_commands(commands)
+    _find_commands(commands)
     _review_commands(commands)
     _team_commands(commands)
     _remember_parsers(parser)
@@ -220,7 +221,13 @@ def _capture_options(command: argparse.ArgumentParser) -> None:
         metavar="TIME",
         help=_("when it happened (ISO 8601; team-local if no offset): backfill"),
     )
-    command.add_argument("--run", metavar="ID", help=_("record on this run instead of the current one"))
+    command.add_argument(
+        "--run",
+        "--instance",
+        dest="run",
+        metavar="ID",
+        help=_("record on this run (or journey instance) instead of the current one"),
+    )
 
 
 def _run_commands(commands: Subparsers) -> None:
@@ -385,6 +392,44 @@ def _journal_commands(commands: Subparsers) -> None:
         ),
     )
     checking.set_defaults(handler=lambda c, a: _journal().check(c))
+
+
+def _find_commands(commands: Subparsers) -> None:
+    def find() -> ModuleType:
+        return _module("find_commands")
+
+    searching = commands.add_parser(
+        "search",
+        help=_("search notes, skip reasons, incidents and recorded text"),
+        description=_(
+            "Find QUERY in notes, skip reasons, incident titles and summaries and recorded text "
+            "values, newest first. Every word of QUERY must appear; any part of a word or phrase "
+            "is found, in Chinese too (差评, 退款)."
+        ),
+    )
+    searching.add_argument("query", nargs="+", metavar="QUERY")
+    searching.add_argument("--since", metavar="DATE", help=_("first day (YYYY-MM-DD)"))
+    searching.add_argument("--until", metavar="DATE", help=_("last day, inclusive (YYYY-MM-DD)"))
+    searching.add_argument(
+        "--limit", type=int, default=50, metavar="N", help=_("show at most N results (default 50)")
+    )
+    searching.add_argument("--json", action="store_true", help=_("print as JSON"))
+    searching.set_defaults(
+        handler=lambda c, a: find().run_search(c, " ".join(a.query), a.since, a.until, a.limit, a.json)
+    )
+
+    history = commands.add_parser(
+        "history",
+        help=_("the values recorded for a step"),
+        description=_(
+            "The last 90 values recorded for STEP of PLAYBOOK (newest first), with sparklines of "
+            "the last 30 and 90; per group for a step done per group."
+        ),
+    )
+    history.add_argument("playbook", metavar="PLAYBOOK")
+    history.add_argument("step", metavar="STEP")
+    history.add_argument("--json", action="store_true", help=_("print as JSON"))
+    history.set_defaults(handler=lambda c, a: find().run_history(c, a.playbook, a.step, a.json))
 
 
 def _review_commands(commands: Subparsers) -> None:

@@ -140,3 +140,19 @@ def _optional(value: object) -> str | None:
 def dumps(data: dict[str, Any]) -> str:
     """Compact, sorted JSON; NaN and Infinity are refused (ValueError), never written."""
     return safe_json(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+SEARCH_FIELDS: dict[str, str] = {
+    "step.skipped": "reason",
+    "run.opened": "title",
+    "incident.resolved": "summary",
+    "step.done": "value",
+}
+"""The payload field whose text search finds, by kind; any other kind: ``text`` (notes, and
+kinds added later such as hand-over notes). Migration 4 (journal/schema.py) mirrors this."""
+
+
+def search_text(event: Event) -> str | None:
+    """The text of ``event`` that search indexes (None when it has none)."""
+    value = event.payload.get(SEARCH_FIELDS.get(event.kind, "text"))
+    return value if isinstance(value, str) and value != "" else None

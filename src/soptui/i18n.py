@@ -151,6 +151,11 @@ _WORDS: dict[str, str] = {
     "help-title.run": N_("Help · Routine run"),
     "help-title.incident": N_("Help · Incident"),
     "help-title.review": N_("Help · Review"),
+    "help-title.search": N_("Help · Search"),
+    "help-intro.search": N_(
+        "Type a word or part of one: the journal's notes, skip reasons, incidents and recorded "
+        "text that hold every word are listed, newest first. Enter opens the run at that step."
+    ),
     "help-intro.today": N_(
         "Today lists the routines due this day, week and month, and open incidents (incidents first)."
     ),
@@ -179,6 +184,7 @@ _WORDS: dict[str, str] = {
     "help.today.review": N_("the week's review"),
     "help.today.help": N_("this help"),
     "help.today.quit": N_("quit"),
+    "help.today.search": N_("search notes, reasons, incidents and recorded text"),
     "help.today.notices": N_("all start-up notices (warnings, unsaved notes)"),
     "help.today.move": N_("move down and up"),
     "help.run.done": N_("complete the step (type its value first)"),
@@ -193,6 +199,9 @@ _WORDS: dict[str, str] = {
     "help.run.help": N_("this help"),
     "help.run.move": N_("move between steps"),
     "help.run.tick": N_("tick checklist items (from the step list)"),
+    "help.run.history": N_("the step's earlier values: sparkline and table (from the step list)"),
+    "help.search.back": N_("back to Today"),
+    "help.search.results": N_("from the box to the results"),
     "help.review.prev": N_("previous week"),
     "help.review.next": N_("next week"),
     "help.review.now": N_("this week"),
@@ -220,6 +229,8 @@ _WORDS: dict[str, str] = {
     "confirm-leave": N_('The value "{value}" typed for "{step}" is not recorded. Go back anyway?'),
     "journeys": N_("Journeys"),
     "flagged": N_("flagged groups"),
+    "journey-anchor": N_("The date it counts from (YYYY-MM-DD, or YYYY-MM-DD HH:MM for an event)"),
+    "journey-title": N_("A title (optional), e.g. 双12直播"),
     "enter-again": N_("Press enter again to complete: {step}"),
     "group-value": N_("{label} for {groups}"),
     "group-skip": N_("Why is {group} skipped?"),

@@ -119,7 +119,6 @@ END
 INSERT INTO search_text (seq, at, body)
 SELECT seq, at, body FROM (
     SELECT seq, at, CASE
-        WHEN kind = 'note' AND json_type(payload, '$.text') = 'text' THEN json_extract(payload, '$.text')
         WHEN kind = 'step.skipped' AND json_type(payload, '$.reason') = 'text'
             THEN json_extract(payload, '$.reason')
         WHEN kind = 'run.opened' AND json_type(payload, '$.title') = 'text'
@@ -128,6 +127,8 @@ SELECT seq, at, body FROM (
             THEN json_extract(payload, '$.summary')
         WHEN kind = 'step.done' AND json_type(payload, '$.value') = 'text'
             THEN json_extract(payload, '$.value')
+        WHEN kind NOT IN ('step.skipped', 'run.opened', 'incident.resolved', 'step.done')
+            AND json_type(payload, '$.text') = 'text' THEN json_extract(payload, '$.text')
     END AS body
     FROM events WHERE json_valid(payload)
 ) WHERE body IS NOT NULL AND body != ''

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from soptui.events import Event, dumps, parse_utc, utc_text
+from soptui.events import Event, dumps, parse_utc, search_text, utc_text
 from soptui.files import sync_directory
 from soptui.i18n import _
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
@@ -578,7 +578,35 @@ class Journal:
                 dumps(event.payload),
             ),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        self._index_for_search(event, cursor.lastrowid)
+        return True
+
+    def _index_for_search(self, event: Event, seq: int | None) -> None:
+        """Keep the search index in step with the event just inserted (same transaction)."""
+        if event.kind == "undo":
+            target = event.payload.get("target")
+            if isinstance(target, str):
+                self._db.execute(
+                    "DELETE FROM search_text WHERE seq = (SELECT seq FROM events WHERE uuid = ?)", (target,)
+                )
+            return
+        body = search_text(event)
+        if body is None or seq is None:
+            return
+        if (
+            event.run_id is not None
+            and self._db.execute(
+                # An import may bring an undo before the event it cancels (undos stay in their run).
+                "SELECT 1 FROM events WHERE run_id = ? AND kind = 'undo' AND instr(payload, ?) > 0 LIMIT 1",
+                (event.run_id, event.uuid),
+            ).fetchone()
+        ):
+            return
+        self._db.execute(
+            "INSERT INTO search_text (seq, at, body) VALUES (?, ?, ?)", (seq, utc_text(event.at), body)
+        )
 
     def flagged_groups(self, playbook_id: str, step_ids: list[str]) -> set[str]:
         """Groups whose latest answer (not undone) to one of these yes-no steps was yes."""
@@ -759,6 +787,56 @@ class Journal:
             (str(r[0]), sorted(str(r[1] or "").split(",")), int(r[2]), int(r[3] or 0), int(r[4] or 0))
             for r in people
         ]
+
+    def search(
+        self,
+        long_terms: list[str],
+        short_terms: list[str],
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+    ) -> list[tuple[Event, str]]:
+        """Events whose searchable text holds every term, newest first, with that text.
+
+        Terms of three or more characters go through the FTS5 trigram index; shorter ones
+        (which trigrams cannot find) are matched with LIKE on the same text, the scan walking
+        the ``at`` index newest first and stopping at ``limit``. Case is folded for ASCII.
+        """
+        window = (utc_text(start) if start else "", utc_text(end) if end else "~")
+        likes = " ".join("AND t.body LIKE ? ESCAPE '\\'" for _term in short_terms)
+        patterns = tuple("%" + _like_escape(term) + "%" for term in short_terms)
+        if long_terms:
+            phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+            sql = (
+                "SELECT e.*, t.body AS search_body FROM search_fts f JOIN search_text t ON t.seq = f.rowid "
+                "JOIN events e ON e.seq = t.seq "
+                f"WHERE search_fts MATCH ? AND t.at >= ? AND t.at < ? {likes} "
+                "ORDER BY t.at DESC, t.seq DESC LIMIT ?"
+            )
+            params: tuple[Any, ...] = (phrase, *window, *patterns, limit)
+        else:
+            sql = (
+                "SELECT e.*, t.body AS search_body FROM search_text t JOIN events e ON e.seq = t.seq "
+                f"WHERE t.at >= ? AND t.at < ? {likes} ORDER BY t.at DESC, t.seq DESC LIMIT ?"
+            )
+            params = (*window, *patterns, limit)
+        return [(_event(r), str(r["search_body"])) for r in self._query(sql, params)]
+
+    def search_index_size(self) -> int:
+        """How many events the search index holds text for."""
+        return int(self._query("SELECT count(*) FROM search_text")[0][0])
+
+    def step_values(self, playbook_id: str, step_id: str, limit: int) -> list[Event]:
+        """The latest ``limit`` completions of a step that recorded a value and were not undone,
+        newest first (every run of the playbook; each group's own for a per-group step)."""
+        rows = self._query(
+            "SELECT * FROM events WHERE playbook_id = ? AND step_id = ? AND kind = 'step.done' "
+            "AND instr(payload, '\"value\"') > 0 AND NOT EXISTS (SELECT 1 FROM events u "
+            "WHERE u.run_id = events.run_id AND u.kind = 'undo' AND instr(u.payload, events.uuid) > 0) "
+            "ORDER BY at DESC, seq DESC LIMIT ?",
+            (playbook_id, step_id, limit),
+        )
+        return [_event(r) for r in rows]
 
     def event_by_uuid(self, event_uuid: str) -> Event | None:
         """The event with this UUID, if the journal holds it."""
@@ -1002,6 +1080,10 @@ class Journal:
         finally:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _fsync_path(path: Path) -> None:

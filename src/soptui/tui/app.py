@@ -24,6 +24,7 @@ from soptui.playbooks.inputs import show_value
 from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError
 from soptui.runs import RunState
+from soptui.schedule import parse_anchor
 from soptui.text import visible
 from soptui.timeline import incident_report
 from soptui.tui.plain import as_markup
@@ -244,7 +245,11 @@ class SoptuiApp(App[int]):
         yield SystemCommand(self.services.t("notices"), self.services.t("notices-help"), self.action_notices)
         for entry in self.services.library:
             playbook = entry.playbook
-            verb = _("Incident") if playbook.is_incident else _("Run")
+            verb = (
+                _("Incident")
+                if playbook.is_incident
+                else (_("Start") if playbook.cadence == "sequence" else _("Run"))
+            )
             # The palette parses titles and help as markup: playbook text must stay inert.
             yield SystemCommand(
                 as_markup(_("{verb}: {title}").format(verb=verb, title=playbook.title)),
@@ -271,8 +276,35 @@ class SoptuiApp(App[int]):
             self.notify(_("no playbook {id!r}").format(id=playbook_id), severity="error", markup=False)
         elif playbook.is_incident:
             self.start_incident(playbook_id)
+        elif playbook.cadence == "sequence":
+            self.start_journey(playbook_id)
         else:
             self.open_routine(playbook_id)
+
+    def start_journey(self, playbook_id: str) -> None:
+        """Start a dated journey: ask its anchor (a date, with a time for an event) and a title."""
+        s = self.services
+
+        def with_anchor(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                anchor, at = parse_anchor(text)
+            except ValueError as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+
+            def with_title(title: str | None) -> None:
+                try:
+                    state = s.recorder.start_instance(playbook_id, anchor, at, title or None)
+                except (ActionError, JournalError) as error:
+                    self.notify(str(error), severity="error", markup=False)
+                    return
+                self._show_run(state, [])
+
+            self.push_screen(Prompt(s.t("journey-title"), required=False), with_title)
+
+        self.push_screen(Prompt(s.t("journey-anchor")), with_anchor)
 
     def open_routine(self, playbook_id: str) -> None:
         recorder = self.services.recorder
@@ -293,16 +325,22 @@ class SoptuiApp(App[int]):
         except (ActionError, JournalError):
             return None
 
-    def open_run(self, run_id: str) -> None:
+    def open_run(self, run_id: str, step_id: str | None = None) -> None:
+        """Open a run (at ``step_id``, when given: search results open at their step)."""
         try:
             state = self.services.recorder.state(run_id)
         except (ActionError, JournalError) as error:
             self.notify(str(error), severity="error", markup=False)
             return
-        self._show_run(state, [])
+        self._show_run(state, [], step_id)
 
-    def _show_run(self, state: RunState, changes: list[str]) -> None:
-        self.push_screen(RunScreen(self.services, state, changes))
+    def action_open_search(self) -> None:
+        from soptui.tui.screens.find import SearchScreen
+
+        self.push_screen(SearchScreen(self.services))
+
+    def _show_run(self, state: RunState, changes: list[str], step_id: str | None = None) -> None:
+        self.push_screen(RunScreen(self.services, state, changes, step_id))
         if state.is_closed and not state.is_incident:
             self.show_summary(state)
 

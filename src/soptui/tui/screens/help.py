@@ -23,6 +23,7 @@ KEY_NAMES = {
     "escape": "esc",
     "question_mark": "?",
     "exclamation_mark": "!",
+    "slash": "/",
     "down": "↓",
     "up": "↑",
     "left": "←",

@@ -99,6 +99,14 @@ class RunScreen(Screen[None]):
             tooltip=N_("Undo (works while typing)"),
         ),
         Binding("f", "finish", N_("finish"), id="run.finish", tooltip=N_("Finish the run now")),
+        Binding(
+            "h",
+            "history",
+            N_("history"),
+            show=False,
+            id="run.history",
+            tooltip=N_("The values recorded for this step before"),
+        ),
         Binding("R", "resolve", N_("resolve"), id="run.resolve", tooltip=N_("Resolve the incident")),
         Binding(
             "ctrl+r",
@@ -138,8 +146,15 @@ class RunScreen(Screen[None]):
         *[Binding(str(n), f"tick({n - 1})", show=False, id=f"run.tick{n}") for n in range(1, 10)],
     ]
 
-    def __init__(self, services: Services, state: RunState, changes: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        state: RunState,
+        changes: list[str] | None = None,
+        step_id: str | None = None,
+    ) -> None:
         super().__init__()
+        self.start_step = step_id  # the step to open at (a search result's), else the current one
         localise_bindings(self)
         self.services = services
         self.state = state
@@ -191,7 +206,10 @@ class RunScreen(Screen[None]):
     def on_mount(self) -> None:
         self.redraw()
         first = self.state.current()
-        self._select(first.step.id if first else next(iter(self.state.steps), None))
+        if self.start_step in self.state.steps:
+            self._select(self.start_step)
+        else:
+            self._select(first.step.id if first else next(iter(self.state.steps), None))
         if self.state.is_incident:
             self.query_one("#note-input", NoteBox).focus()
             self.set_interval(1.0, self.tick)
@@ -308,6 +326,7 @@ class RunScreen(Screen[None]):
         late = escalations(self.state, self.services.clock()) if self.state.is_incident else {}
         current = self.state.current()
         queued = self._queued_steps()
+        due_labels = self._due_labels()
         rows = []
         for number, (step_id, step) in enumerate(self.state.steps.items(), start=1):
             mark = MARKS[step.status]
@@ -323,6 +342,8 @@ class RunScreen(Screen[None]):
                 suffix = f" ({step.reason})"
             if step.step.optional and step.status == "pending":
                 suffix += f" ({self.services.t('optional')})"
+            if step_id in due_labels:
+                suffix += f" · {due_labels[step_id]}"
             label = visible(f"{mark} {number} {step.step.title}{suffix}", newlines=False)
             body = Content.styled(label, style) if style else Content(label)
             rows.append((step_id, with_cursor(body, step_id == self.selected)))
@@ -485,6 +506,18 @@ class RunScreen(Screen[None]):
         self._step_list()
         if draft.get("kind") in ("step.done", "step.skipped") and not draft.get("group"):
             self._advance()
+
+    def _due_labels(self) -> dict[str, str]:
+        """A journey's steps: their label and due day (``T-7 12-05``); nothing for other runs."""
+        if not self.state.anchor:
+            return {}
+        from soptui.journeys import journey_item
+
+        item = journey_item(self.services.recorder, self.state, self.services.clock())
+        if item is None:
+            return {}
+        zone = self.services.zone
+        return {s.step.id: f"{s.label} {s.due.astimezone(zone):%m-%d %H:%M}" for s in item.steps}
 
     def _queued_steps(self) -> set[str]:
         return {
@@ -735,6 +768,29 @@ class RunScreen(Screen[None]):
             return
         ticked = item not in step.ticked
         self.record(lambda _e: self.services.recorder.tick(self.state.run_id, step.step.id, item, ticked))
+
+    def action_history(self) -> None:
+        """The step's earlier values: sparklines of the last 30 and 90 and a table (plain text)."""
+        from soptui.search import HISTORY_LIMITS, history_text, step_history
+
+        step = self.step
+        if step is None or step.step.input is None:
+            self.notify(_("this step records no value, so it has no history"), markup=False)
+            return
+        try:
+            history = step_history(
+                self.services.recorder.journal, self.state.playbook.id, step.step.id, max(HISTORY_LIMITS)
+            )
+        except JournalError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        title = f"{self.state.playbook.title} · {step.step.input.label or step.step.title}"
+        text = (
+            history_text(history, self.services.zone, step.per_group)
+            if history
+            else _("no values recorded yet")
+        )
+        self.app.push_screen(ShowText(title, text))
 
     def action_finish(self) -> None:
         pending = [s for s in self.state.steps.values() if s.status == "pending"]

@@ -68,6 +68,9 @@ class TodayScreen(Screen[None]):
         Binding("i", "incident", N_("incident"), id="today.incident", tooltip=N_("Open an incident")),
         Binding("r", "app.review", N_("review"), id="today.review", tooltip=N_("The week's review")),
         Binding(
+            "slash", "app.open_search", N_("search"), id="today.search", tooltip=N_("Search the journal")
+        ),
+        Binding(
             "question_mark,f1", "app.help", N_("help"), id="today.help", tooltip=N_("Keys of this screen")
         ),
         Binding("q", "app.quit", N_("quit"), id="today.quit", tooltip=N_("Quit soptui")),
