@@ -121,7 +121,7 @@ def test_real_disk_full_gives_a_message_and_loses_nothing(tmp_path: Path) -> Non
     assert lines[-1].startswith("ERROR ")
     assert "full" in lines[-1] or "I/O" in lines[-1]
     committed = [line for line in lines if len(line) == 36]
-    assert len(committed) > 10
+    assert len(committed) > 3  # several committed before the disk filled (fewer since the search index)
     with Journal.open(journal_path) as journal:
         assert journal.integrity_problems() == []
         stored = {e.uuid for e in journal.events_between()}

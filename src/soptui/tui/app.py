@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
@@ -27,6 +28,7 @@ from soptui.runs import RunState
 from soptui.schedule import parse_anchor
 from soptui.text import visible
 from soptui.timeline import incident_report
+from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, RunClosed, StartIncident
 from soptui.tui.plain import as_markup
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
 from soptui.tui.screens.run import RunScreen, minutes
@@ -160,11 +162,7 @@ class SoptuiApp(App[int]):
         if version is None or version == self._data_version:
             return  # None: our own write is in progress; look again next second
         self._data_version = version
-        screen = self.screen
-        if isinstance(screen, TodayScreen):
-            screen.refresh_agenda()
-        elif isinstance(screen, RunScreen):
-            screen.reload()
+        self.screen.post_message(JournalChanged())
 
     def on_unmount(self) -> None:
         with contextlib.suppress(JournalError):
@@ -194,10 +192,27 @@ class SoptuiApp(App[int]):
             self.call_from_thread(self._after_replay)
 
     def _after_replay(self) -> None:
-        if isinstance(self.screen, RunScreen):
-            self.screen.reload()
-        elif isinstance(self.screen, TodayScreen):
-            self.screen.refresh_agenda()
+        self.screen.post_message(JournalChanged())
+
+    # -- what screens ask of the app (messages: tui/messages.py) ------------------------
+    @on(OpenRoutine)
+    def _open_routine_asked(self, message: OpenRoutine) -> None:
+        self.open_routine(message.playbook_id)
+
+    @on(OpenRun)
+    def _open_run_asked(self, message: OpenRun) -> None:
+        self.open_run(message.run_id, message.step_id)
+
+    @on(StartIncident)
+    def _start_incident_asked(self, message: StartIncident) -> None:
+        self.start_incident(message.playbook_id)
+
+    @on(RunClosed)
+    def _run_closed(self, message: RunClosed) -> None:
+        if message.state.is_incident:
+            self.show_incident_report(message.state)
+        else:
+            self.show_summary(message.state)
 
     def on_resize(self, event: Resize) -> None:
         if self._screens_ready:  # before mount the Today screen is not there yet to cover

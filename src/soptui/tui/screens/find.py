@@ -15,6 +15,7 @@ from soptui.i18n import _
 from soptui.journal import JournalError
 from soptui.search import SearchError, SearchHit, search
 from soptui.text import pad, visible
+from soptui.tui.messages import OpenRun
 from soptui.tui.plain import plain, styled
 from soptui.tui.screens.modals import ShowText
 from soptui.tui.services import Services
@@ -116,4 +117,4 @@ class SearchScreen(Screen[None]):
             when = hit.at.astimezone(self.services.zone).strftime("%Y-%m-%d %H:%M")
             self.app.push_screen(ShowText(f"{_('day log')} · {when} · {event.operator}", hit.text))
             return
-        self.app.open_run(event.run_id, event.step_id)  # type: ignore[attr-defined]
+        self.post_message(OpenRun(event.run_id, event.step_id))

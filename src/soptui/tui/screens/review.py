@@ -28,6 +28,7 @@ from soptui.review.render import (
 )
 from soptui.schedule import period_of
 from soptui.text import visible
+from soptui.tui.messages import OpenRun
 from soptui.tui.plain import plain
 from soptui.tui.services import Services
 from soptui.tui.words import N_, localise_bindings
@@ -304,14 +305,14 @@ class ReviewScreen(Screen[None]):
 
         def chosen(run_id: str | None) -> None:
             if run_id:
-                self.app.open_run(run_id)  # type: ignore[attr-defined]
+                self.post_message(OpenRun(run_id))
 
         self.app.push_screen(Pick(stats.title, [(r, r.split("@", 1)[1]) for r in sorted(existing)]), chosen)
 
     @on(DataTable.RowSelected, "#review-incidents")
     def _incident(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.app.open_run(event.row_key.value)  # type: ignore[attr-defined]
+            self.post_message(OpenRun(str(event.row_key.value)))
 
 
 __all__ = ["ReviewScreen", "bar"]

@@ -32,6 +32,7 @@ from soptui.runs import RunState, StepState
 from soptui.text import visible
 from soptui.timeline import escalations, timeline
 from soptui.tui.groups import GroupPanel
+from soptui.tui.messages import JournalChanged, RunClosed, StartIncident
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText, SnippetForm
 from soptui.tui.screens.today import hms
@@ -532,6 +533,7 @@ class RunScreen(Screen[None]):
     def _typing_draft(self, where: str | None) -> str:
         return str(self.services.drafts.items.get(self._typing_key(where), {}).get("text", ""))
 
+    @on(JournalChanged)
     def reload(self) -> None:
         """Re-read the run from the journal (after drafts were replayed or others acted)."""
         try:
@@ -552,7 +554,7 @@ class RunScreen(Screen[None]):
         )
         self._select(nxt.step.id if nxt else self.selected)
         if nxt is None and not self.state.is_incident and self.state.is_closed:
-            self.app.show_summary(self.state)  # type: ignore[attr-defined]
+            self.post_message(RunClosed(self.state))
 
     # -- actions -------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#steps")
@@ -800,7 +802,7 @@ class RunScreen(Screen[None]):
                 confirmed
                 and self.record(lambda _e: self.services.recorder.finish(self.state.run_id)) == "done"
             ):
-                self.app.show_summary(self.state)  # type: ignore[attr-defined]
+                self.post_message(RunClosed(self.state))
 
         if pending:
             s = self.services
@@ -827,7 +829,7 @@ class RunScreen(Screen[None]):
         def resolve(summary: str | None) -> None:
             resolve_ = self.services.recorder.resolve
             if summary and self.record(lambda _e: resolve_(self.state.run_id, summary)) == "done":
-                self.app.show_incident_report(self.state)  # type: ignore[attr-defined]
+                self.post_message(RunClosed(self.state))
 
         self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)
 
@@ -921,7 +923,7 @@ class RunScreen(Screen[None]):
         )
 
     def action_incident(self) -> None:
-        self.app.start_incident()  # type: ignore[attr-defined]
+        self.post_message(StartIncident())
 
     def action_copy(self) -> None:
         step = self.step

@@ -22,6 +22,7 @@ from soptui.journeys import JourneyItem
 from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import pad, visible
+from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, StartIncident
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.services import Services
 from soptui.tui.words import N_, localise_bindings
@@ -121,6 +122,7 @@ class TodayScreen(Screen[None]):
             with contextlib.suppress(OptionDoesNotExist):
                 options.replace_option_prompt(key, with_cursor(self._bodies[key], key == current))
 
+    @on(JournalChanged)
     def refresh_agenda(self) -> None:
         """Re-read the agenda and redraw, keeping the highlighted row."""
         s = self.services
@@ -280,9 +282,9 @@ class TodayScreen(Screen[None]):
             return
         kind, key = option_id.split(":", 1)
         if kind == "routine":
-            self.app.open_routine(key)  # type: ignore[attr-defined]
+            self.post_message(OpenRoutine(key))
         elif kind in ("incident", "journey"):
-            self.app.open_run(key)  # type: ignore[attr-defined]
+            self.post_message(OpenRun(key))
 
     def action_incident(self) -> None:
-        self.app.start_incident()  # type: ignore[attr-defined]
+        self.post_message(StartIncident())
