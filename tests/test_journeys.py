@@ -673,3 +673,33 @@ def test_the_review_counts_journey_steps_by_hand(tmp_path: Path) -> None:
     assert data["journey_instances"] == {"active": 1, "started": 1, "finished": 0}
     assert "直播倒计时 T0: 0 on time, 1 late, 0 missed, 0 to come" in render_text(review)
     assert render_csv(review, "journeys").splitlines()[0].startswith("playbook,title,label,on_time")
+
+
+def test_offsets_are_wall_clock_across_a_dst_change() -> None:
+    """In a zone with daylight saving, a day offset keeps the time of day and an hours offset
+    counts wall-clock hours from the anchor (documented in docs/playbook-format.md)."""
+    from zoneinfo import ZoneInfo
+
+    from soptui.playbooks.models import Playbook
+    from soptui.schedule import step_due
+
+    berlin = ZoneInfo("Europe/Berlin")  # summer time starts 2026-03-29 02:00 -> 03:00
+    playbook = Playbook.model_validate(
+        {
+            "id": "launch",
+            "title": "Launch",
+            "cadence": "sequence",
+            "steps": [
+                {"id": "eve", "title": "Eve", "offset": "-1d", "at": "10:00"},
+                {"id": "next", "title": "Next", "offset": "+1d", "at": "10:00"},
+                {"id": "before", "title": "Before", "offset": "-2h"},
+            ],
+        }
+    )
+    anchor, at = date(2026, 3, 29), time(3, 30)
+    eve, nxt, before = (step_due(playbook, s, anchor, at, berlin) for s in playbook.steps)
+    assert (eve.date(), eve.time(), eve.utcoffset()) == (date(2026, 3, 28), time(10), timedelta(hours=1))
+    assert (nxt.date(), nxt.time(), nxt.utcoffset()) == (date(2026, 3, 30), time(10), timedelta(hours=2))
+    assert before.replace(tzinfo=None) == datetime(2026, 3, 29, 1, 30)  # wall clock: 03:30 - 2 h
+    day_before = step_due(playbook, playbook.steps[0], anchor, at, SHANGHAI)  # no DST: the same rule
+    assert (day_before.date(), day_before.time()) == (date(2026, 3, 28), time(10))
