@@ -234,27 +234,34 @@ class TodayScreen(Screen[None]):
             self.app.call_from_thread(self.refresh_agenda)
 
     def _journey_line(self, journey: JourneyItem, now: datetime) -> Content:
-        """A dated journey: its title, then what is late, else what is due next."""
+        """A dated journey: every step overdue (how late the first is), else every step due on
+        the next day with any, and then what comes after."""
         s = self.services
-        late = journey.overdue
+        late, upcoming = journey.overdue, journey.next_due
+        parts: list[str] = []
         if late:
-            step = late[0]
-            state = f"{step.label} {s.t('overdue')} {span(journey.late(step), s.t)}"
+            labels = ", ".join(step.label for step in late)
+            parts.append(f"{labels} {s.t('overdue')} {span(journey.late(late[0]), s.t)}")
             mark, style = "!", "bold red"
-        elif journey.next_due:
-            step = journey.next_due[0]
-            due = step.due.astimezone(s.zone)
-            clock = f"{due:%H:%M}"
-            if clock == "00:00":  # due by the end of a day: say so on that day, not at the next one's start
-                due, clock = due - timedelta(minutes=1), "24:00"
-            when = clock if due.date() == now.date() else f"{weekday(due)} {due:%m-%d} {clock}"
-            state, mark, style = f"{step.label} {s.t('due')} {when}", "◆", ""
         else:
-            state, mark, style = s.t("done"), "✓", "green"
+            mark, style = ("◆", "") if upcoming else ("✓", "green")
+        if upcoming:
+            labels = ", ".join(step.label for step in upcoming)
+            parts.append(f"{labels} {s.t('due')} {self._when(upcoming[0].due, now)}")
+        if not parts:
+            parts.append(s.t("done"))
+        state = " · ".join(parts)
         fixed = 2 + 1 + cell_len(state)
         title = pad(visible(journey.title, newlines=False), max(self._width() - fixed, 10))
         text = f"{mark} {title} {state}"
         return Content.styled(text, style) if style else Content(text)
+
+    def _when(self, moment: datetime, now: datetime) -> str:
+        due = moment.astimezone(self.services.zone)
+        clock = f"{due:%H:%M}"
+        if clock == "00:00":  # due by the end of a day: say so on that day, not at the next one's start
+            due, clock = due - timedelta(minutes=1), "24:00"
+        return clock if due.date() == now.date() else f"{weekday(due)} {due:%m-%d} {clock}"
 
     def _incident_line(self, run: RunState, now: datetime) -> Content:
         title = pad(visible(run.title or "", newlines=False), max(self._width() - 26, 10))
