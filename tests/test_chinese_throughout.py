@@ -93,6 +93,8 @@ ALLOWED = {
     "search",
     "history",
     "query",
+    "journeys",
+    "instance",
     "action",
     "run",
     "zone",

@@ -32,9 +32,9 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     command = f"env {exports} {SOPTUI} --language en; echo $? > {status}; sleep 60"
     tmux.start(command, 80, 24)
     tmux.wait_for("Routines")
-    tmux.keys("Enter")  # the first routine: the bundled end-of-day data capture
+    tmux.keys("Enter")  # the first routine: the bundled daily data report
     tmux.wait_for("1 · Record total members")
-    values = ["3000", "37", "512", "1200", "17.1", "4000", "120", "5.5"]
+    values = ["3000", "37", "5", "32", "512", "1200", "17.1", "4000", "120", "5.5", "12"]
     for number, value in enumerate(values, start=1):
         # No key first: on a step that takes a value the cursor is already in its box.
         if number == 2:  # a wrong value is refused next to the field, nothing recorded
@@ -46,9 +46,9 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
         tmux.keys("Enter")
         tmux.wait_for(f"{number + 1} · ")
     tmux.keys("Space")  # a choice is picked from a list, not typed
-    tmux.wait_for("late night")
-    tmux.keys("Down", "Down", "Down", "Enter")  # evening
-    tmux.wait_for("10 · ")
+    tmux.wait_for("00–07")
+    tmux.keys("Down", "Down", "Down", "Down", "Down", "Enter")  # 20–22
+    tmux.wait_for("13 · ")
     tmux.keys("Escape", "n")  # out of the value box, then a note
     tmux.wait_for("Note")
     tmux("send-keys", "-t", "e2e", "-l", "campaign day, 活动日")
@@ -57,7 +57,7 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     tmux.keys("s")  # "Note anomalies" is optional: skipped without a reason
     tmux.wait_for("This run is finished")
     tmux.keys("Enter", "Escape")
-    screen = tmux.wait_for("✓ End-of-day data")
+    screen = tmux.wait_for("✓ Daily data report")
     assert "erin" in screen
     tmux.keys("q")
     deadline = time.monotonic() + 15
@@ -72,16 +72,21 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
         env={**os.environ, **env},
     )
     events = [json.loads(line) for line in export.stdout.splitlines()]
+    # the routine's own run (an auto-started newcomer cohort may open beside it)
+    events = [e for e in events if e["type"] != "event" or str(e.get("run", "")).startswith("daily-data@")]
     kinds = [(e.get("kind"), e.get("step")) for e in events if e["type"] == "event"]
     steps = [
         "record-total-members",
         "record-new-members",
+        "record-leaves",
+        "record-net-growth",
         "record-active-members",
         "record-messages",
         "record-activity-rate",
         "record-content-reads",
         "record-content-shares",
         "record-interaction-rate",
+        "record-first-response",
         "peak-time",
     ]
     assert kinds == [
@@ -92,7 +97,7 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     ]
     values = {e["step"]: e["payload"].get("value") for e in events if e.get("kind") == "step.done"}
     assert values["record-new-members"] == 37 and values["record-activity-rate"] == 17.1
-    assert values["peak-time"] == "evening"
+    assert values["peak-time"] == "20–22"
     assert all(e["operator"] == "erin" for e in events if e["type"] == "event")
     note = next(e for e in events if e.get("kind") == "note")
     assert note["payload"]["text"] == "campaign day, 活动日"

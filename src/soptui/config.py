@@ -38,6 +38,11 @@ class Settings(BaseModel):
     """The journal file; SOPTUI_JOURNAL and --journal take precedence."""
     team: str | None = None
     """A shared team directory (see `soptui team init`); SOPTUI_HOME takes precedence."""
+    enabled: list[str] = []
+    """Bundled playbooks to show, by id or tag (e.g. ["starter"]); empty: every bundled playbook."""
+    disabled: list[str] = []
+    """Bundled playbooks to hide, by id or tag; wins over ``enabled``. Other directories are
+    never filtered."""
 
     @field_validator("timezone")
     @classmethod

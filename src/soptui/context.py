@@ -163,7 +163,10 @@ class Context:
 
     def sources(self) -> list[Source]:
         """The playbook search path, in order."""
-        sources = [bundled_source(self.language), Source(self.paths.user_playbooks, "user")]
+        sources = [
+            bundled_source(self.language, self.settings.enabled, self.settings.disabled),
+            Source(self.paths.user_playbooks, "user"),
+        ]
         if self.team_dir is not None:
             sources.append(Source(TeamLayout(self.team_dir).playbooks, "team", shared=True))
         for directory in self.team_playbooks:

@@ -34,6 +34,17 @@ class Source:
     """A team directory: symbolic links in it are refused, never followed."""
     group: int | None = None
     """The team's group, for a shared directory outside the team's own (default: its group)."""
+    enabled: tuple[str, ...] = ()
+    """The bundled source only: keep just the playbooks with one of these ids or tags (empty: all)."""
+    disabled: tuple[str, ...] = ()
+    """The bundled source only: leave out the playbooks with one of these ids or tags."""
+
+    def selects(self, playbook: Playbook) -> bool:
+        """Whether this source's selection (config ``enabled`` / ``disabled``) keeps ``playbook``."""
+        names = {playbook.id, *playbook.tags}
+        if self.disabled and names & set(self.disabled):
+            return False
+        return not self.enabled or bool(names & set(self.enabled))
 
     def trust_gid(self) -> int | None:
         """The group whose members may write this directory's files; None if not shared."""
@@ -66,6 +77,8 @@ class Library:
     """The team's groups and people (groups.toml, people.toml); empty when it keeps none."""
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     """Working days: weekends, Chinese public holidays and the team's calendar.toml days off."""
+    hidden: dict[str, LoadedPlaybook] = field(default_factory=dict)
+    """Bundled playbooks left out by the team's ``enabled`` / ``disabled`` settings."""
 
     def get(self, playbook_id: str) -> Playbook | None:
         entry = self.entries.get(playbook_id)
@@ -104,9 +117,12 @@ def bundled_root() -> Path:
     return installed if installed.is_dir() else here.parents[1] / "playbooks"
 
 
-def bundled_source(language: str) -> Source:
+def bundled_source(language: str, enabled: Iterable[str] = (), disabled: Iterable[str] = ()) -> Source:
+    """The bundled set in ``language``, narrowed to ``enabled`` and without ``disabled`` (ids or tags)."""
     root = bundled_root()
-    return Source(root / "en" if language == "en" else root, "bundled")
+    return Source(
+        root / "en" if language == "en" else root, "bundled", enabled=tuple(enabled), disabled=tuple(disabled)
+    )
 
 
 def playbook_files(directory: Path) -> list[Path]:
@@ -135,6 +151,8 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             library.problems.append(Problem(source.directory, 1, 1, message))
             continue
         _load_directory(library, source, today)
+        if source.origin == "bundled" and (source.enabled or source.disabled):
+            _select_bundled(library, source)
         for name in (*ROSTER_FILES, CALENDAR_FILE):
             candidate = source.directory / name
             present = source.origin != "bundled" and (candidate.exists() or candidate.is_symlink())
@@ -153,6 +171,21 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
     library.calendar, problems = load_calendar(roster_files.get(CALENDAR_FILE))
     library.problems += problems
     return library
+
+
+def _select_bundled(library: Library, source: Source) -> None:
+    """Hide the bundled playbooks the team's selection leaves out; warn about names that match none."""
+    bundled = {i: e for i, e in library.entries.items() if library.origins.get(i) == "bundled"}
+    for playbook_id, entry in bundled.items():
+        if not source.selects(entry.playbook):
+            library.hidden[playbook_id] = library.entries.pop(playbook_id)
+            del library.origins[playbook_id]
+    known = {name for e in bundled.values() for name in (e.playbook.id, *e.playbook.tags)}
+    for key, names in (("enabled", source.enabled), ("disabled", source.disabled)):
+        for name in names:
+            if name not in known:
+                message = f"{name!r} is neither a bundled playbook id nor a tag"
+                library.problems.append(Problem(source.directory, 1, 1, message, key, "warning"))
 
 
 def _load_directory(library: Library, source: Source, today: date | None) -> None:
@@ -215,10 +248,17 @@ def add_goals(library: Library, goal_files: Iterable[Path], samples: Collection[
     files = list(goal_files)
     own = [path for path in files if path not in samples]
     metrics = library.metrics()
+    # Sample goals may name a metric of a bundled playbook the team left out: drop those goals.
+    hidden = {
+        s.input.metric
+        for e in library.hidden.values()
+        for s in e.playbook.steps
+        if s.input and s.input.metric
+    }
     goals: dict[str, Goal] = {}
     for path in own or files:
-        loaded, problems = load_goals(path, metrics)
+        loaded, problems = load_goals(path, [*metrics, *hidden] if not own else metrics)
         library.problems.extend(problems)
-        goals.update((goal.id, goal) for goal in loaded)
+        goals.update((goal.id, goal) for goal in loaded if own or goal.metric in metrics)
     library.goals = list(goals.values())
     library.sample_goals = set() if own else set(goals)
