@@ -12,6 +12,7 @@ import pytest
 
 from soptui.playbooks.library import Library, Source, bundled_root, bundled_source, load_library
 from soptui.playbooks.models import Playbook
+from soptui.playbooks.roster import ROLE_PLACEHOLDERS
 from soptui.playbooks.snippets import placeholders
 from soptui.playbooks.workdays import WorkCalendar
 from soptui.schedule import step_due
@@ -122,7 +123,7 @@ def test_every_placeholder_is_filled_by_an_earlier_input_or_is_free(library: Lib
             earlier = {s.id for s in playbook.steps[:index] if s.input is not None}
             for snippet in step.snippets:
                 for name in placeholders(snippet.text):
-                    if name in FREE_PLACEHOLDERS:
+                    if name in FREE_PLACEHOLDERS or name in ROLE_PLACEHOLDERS:  # asked, or from people.toml
                         continue
                     assert name in earlier, (playbook.id, step.id, name)
                     source = playbook.step(name)
@@ -355,3 +356,28 @@ def test_the_config_chooses_the_bundled_set_in_every_command(
     shown = {row["id"] for row in json.loads(capsys.readouterr().out)["playbooks"]}
     assert "morning-round" in shown and "daily-data" in shown
     assert "koc-program" not in shown and "spam-flood" not in shown
+
+
+def test_the_roster_fills_role_placeholders(tmp_path: Path) -> None:
+    """{lead} in the negative-publicity snippet names the team's 社群经理 from people.toml."""
+    from soptui.playbooks.roster import load_roster
+
+    people = tmp_path / "people.toml"
+    people.write_text(
+        '[[people]]\nid = "alice"\nname = "Alice"\nroles = ["社群经理"]\ncontact = "138 0000 0000"\n'
+        '[[people]]\nid = "bob"\nname = "Bob"\nroles = ["客服", "管理员"]\n',
+        encoding="utf-8",
+    )
+    roster, problems = load_roster(None, people)
+    assert not problems
+    assert roster.placeholders() == {
+        "lead": "Alice（138 0000 0000）",
+        "manager": "Alice（138 0000 0000）",
+        "admin": "Bob",
+        "agent": "Bob",
+    }
+    for language in ("zh", "en"):
+        playbook = load_library([bundled_source(language)]).get("negative-publicity")
+        assert playbook is not None
+        [snippet] = playbook.step("notify-owner").snippets  # type: ignore[union-attr]
+        assert "lead" in placeholders(snippet.text) and "assess-impact" in placeholders(snippet.text)

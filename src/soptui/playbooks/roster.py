@@ -82,6 +82,18 @@ class PeopleFile(_Strict):
     """The people."""
 
 
+ROLE_PLACEHOLDERS: dict[str, str] = {
+    "lead": "社群经理",
+    "manager": "社群经理",
+    "creator": "内容创作者",
+    "analyst": "数据分析师",
+    "planner": "活动策划",
+    "admin": "管理员",
+    "agent": "客服",
+}
+"""Snippet placeholders the roster fills: {admin} becomes the people with that role."""
+
+
 @dataclass
 class Roster:
     """The team's groups and people (empty when the team keeps no roster)."""
@@ -100,6 +112,15 @@ class Roster:
         """Groups not archived, narrowed to those with one of ``tags`` when any are given."""
         wanted = set(tags)
         return [g for g in self.groups if not g.archived and (not wanted or wanted & set(g.tags))]
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for {lead}, {admin}, {agent} …: the people with that role, with their contact."""
+        found = {}
+        for name, role in ROLE_PLACEHOLDERS.items():
+            people = [p for p in self.people if role in p.roles]
+            if people:
+                found[name] = "、".join(f"{p.name}（{p.contact}）" if p.contact else p.name for p in people)
+        return found
 
     def name_of(self, login: str | None) -> str:
         person = self.person(login or "")

@@ -947,7 +947,9 @@ class RunScreen(Screen[None]):
     def _fill_and_copy(self, text: str) -> None:
         """Copy a snippet: the run's recorded inputs fill their placeholders; the others are
         asked for in one form (pre-filled with what was typed earlier in this run)."""
-        known = {k: show_value(v) for k, v in self.state.values().items()}
+        # The roster fills {lead}, {admin}, {agent} …; the run's recorded inputs win over it.
+        known = self.services.library.roster.placeholders()
+        known |= {k: show_value(v) for k, v in self.state.values().items()}
         if not [name for name in placeholders(text) if name not in known]:
             self._copy(fill(text, known))
             return
