@@ -218,16 +218,32 @@ def step_latency(env: dict[str, str], samples: int, command: str | None = None) 
         subprocess.run([*tmux, "kill-server"], check=False)
 
 
+def plain_step(playbook_id: str) -> tuple[int, str]:
+    """(number, title) of the bundled English playbook's first step that space alone completes."""
+    import tomllib
+
+    from soptui.playbooks.library import bundled_root
+
+    data = tomllib.loads((bundled_root() / "en" / f"{playbook_id}.toml").read_text(encoding="utf-8"))
+    for number, step in enumerate(data["steps"], start=1):
+        if not step.get("input") and not step.get("checklist") and not step.get("when"):
+            return number, str(step["title"])
+    raise SystemExit(f"{playbook_id} has no step that space alone completes")
+
+
 def _latencies(
     tmux: list[str], wait: Callable[[Callable[[str], bool]], None], samples: int, command: str | None
 ) -> list[float]:
-    # soptui: step 7, "Start a discussion topic": no input and no checklist, so space completes it.
-    title, done = ("7 · Start a discussion", "✓ 7 ") if command is None else ("3 · Review content", "✓ 3 ")
+    # soptui: the first step with no input, no checklist and no condition, so space completes it.
+    number, name = plain_step("morning-round")
+    title, done = (
+        (f"{number} · {name[:18]}", f"✓ {number} ") if command is None else ("3 · Review content", "✓ 3 ")
+    )
     if command is None:
         wait(lambda text: "1 · Welcome" in text)  # the run screen itself, not Today before it
         time.sleep(1.0)
-        # Down, not j: the first step takes a value, so the cursor starts in its box.
-        subprocess.run([*tmux, "send-keys", "-t", "b", *["Down"] * 6], check=True)
+        # Down, not j: the first step may take a value, so the cursor may start in its box.
+        subprocess.run([*tmux, "send-keys", "-t", "b", *["Down"] * (number - 1)], check=True)
     wait(lambda text: title in text)
     # Let start-up work finish (the background integrity check of a large journal takes ~2 s)
     # and warm up once: the figure is the steady state of an operator working through steps.
@@ -263,8 +279,9 @@ def terminal_bytes(env: dict[str, str]) -> tuple[int, int]:
     while "Welcome" not in "\n".join(screen()) and time.perf_counter() < deadline:
         time.sleep(0.05)
     time.sleep(1.5)
-    # Step 7: no input, no checklist (Down, not j: the cursor starts in the first step's box).
-    subprocess.run([*tmux, "send-keys", "-t", "b", *["Down"] * 6], check=True)
+    # A step space alone completes (Down, not j: the cursor may start in the first step's box).
+    number, _name = plain_step("morning-round")
+    subprocess.run([*tmux, "send-keys", "-t", "b", *["Down"] * (number - 1)], check=True)
     time.sleep(1.0)
     before = screen()
     subprocess.run([*tmux, "pipe-pane", "-o", "-t", "b", f"cat >> {log}"], check=True)

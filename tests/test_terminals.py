@@ -28,7 +28,9 @@ MATRIX = {
 }
 
 
-def start(tmux: Tmux, tmp_path: Path, env: dict[str, str], size: tuple[int, int]) -> tuple[Path, Path]:
+def start(
+    tmux: Tmux, tmp_path: Path, env: dict[str, str], size: tuple[int, int], playbook: str = "morning"
+) -> tuple[Path, Path]:
     journal, status = tmp_path / "journal.sqlite3", tmp_path / "status"
     base = {
         "SOPTUI_JOURNAL": str(journal),
@@ -41,7 +43,7 @@ def start(tmux: Tmux, tmp_path: Path, env: dict[str, str], size: tuple[int, int]
     }
     exports = " ".join(f"{k}={v}" for k, v in {**base, **env}.items())
     command = (
-        f"env -u COLORTERM {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'} run morning; "
+        f"env -u COLORTERM {exports} {SOPTUI} --language en --playbooks {FIXTURES / 'en'} run {playbook}; "
         f"echo $? > {status}; sleep 60"
     )
     tmux.start(command, *size)
@@ -158,3 +160,18 @@ def test_keys_typed_ahead_apply_in_order(tmux: Tmux, tmp_path: Path) -> None:
     tmux.keys("b")
     finish(tmux, status)
     assert kinds(journal)[-1] == ("step.done", "topic")
+
+
+def test_keys_typed_ahead_across_value_steps_keep_their_order(tmux: Tmux, tmp_path: Path) -> None:
+    """Moving over steps that take a value moves the cursor in and out of their box at once,
+    so a space typed right after lands on the step reached, never in a box left behind."""
+    journal, status = start(tmux, tmp_path, {"TERM": "xterm-256color"}, (80, 24), "morning-round")
+    tmux.wait_for("1 · Welcome newcomers")
+    time.sleep(0.5)
+    tmux.keys(*["Down"] * 7, *["Up"] * 7, *["Down"] * 7, "Space")  # in and out of three value boxes, at once
+    tmux.wait_for("✓ 8 Start a discussion")
+    tmux.keys("b")
+    finish(tmux, status)
+    with Journal.open(journal, readonly=True) as opened:
+        done = [e.step_id for e in opened.events_between() if e.kind == "step.done"]
+    assert done == ["interaction-topic"]

@@ -450,11 +450,12 @@ class RunScreen(Screen[None]):
 
     def _focus_for(self, step: StepState | None) -> None:
         """Type where you look: a step that takes a typed value gets the cursor in its box."""
+        # set_focus, not .focus(): the change is made now, so a key typed ahead sees it
         if step is not None and _typed_value(step):
-            self.query_one("#value-input", Input).focus()
+            self.set_focus(self.query_one("#value-input", Input))
         elif step is not None and step.per_group and step.status == "pending":
-            self.query_one("#group-list", OptionList).focus()  # space ticks the highlighted group
-        elif isinstance(self.app.focused, Input) and self.app.focused.id == "value-input":
+            self.set_focus(self.query_one("#group-list", OptionList))  # space ticks the highlighted group
+        elif isinstance(self.focused, Input) and self.focused.id == "value-input":
             self._refocus()
 
     # -- recording -----------------------------------------------------------------
@@ -653,7 +654,7 @@ class RunScreen(Screen[None]):
 
     def _refocus(self) -> None:
         target = "#note-input" if self.state.is_incident else "#steps"
-        self.query_one(target).focus()
+        self.set_focus(self.query_one(target))
 
     @on(Input.Submitted, "#value-input")
     def _value_submitted(self, event: Input.Submitted) -> None:
