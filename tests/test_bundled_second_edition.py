@@ -381,3 +381,16 @@ def test_the_roster_fills_role_placeholders(tmp_path: Path) -> None:
         assert playbook is not None
         [snippet] = playbook.step("notify-owner").snippets  # type: ignore[union-attr]
         assert "lead" in placeholders(snippet.text) and "assess-impact" in placeholders(snippet.text)
+
+
+def test_the_sample_roster_validates() -> None:
+    """The sample groups.toml and people.toml (playbooks/examples/) load without a problem;
+    the library never reads them by itself (a bundled roster would invent groups for a team)."""
+    from soptui.playbooks.roster import load_roster
+
+    examples = bundled_root() / "examples"
+    roster, problems = load_roster(examples / "groups.toml", examples / "people.toml")
+    assert problems == []
+    assert [g.id for g in roster.active()] == ["sh-vip", "sh-1", "new-2026-11"]
+    assert roster.placeholders()["admin"] == "李博（企业微信 libo）"
+    assert not load_library([bundled_source("zh")]).roster.groups
