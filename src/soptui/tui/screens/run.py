@@ -211,11 +211,12 @@ class RunScreen(Screen[None]):
             self._select(self.start_step)
         else:
             self._select(first.step.id if first else next(iter(self.state.steps), None))
+        # Focus is set now (set_focus), not later: a deferred focus() would undo _focus_for.
         if self.state.is_incident:
-            self.query_one("#note-input", NoteBox).focus()
+            self.set_focus(self.query_one("#note-input", NoteBox))
             self.set_interval(1.0, self.tick)
         else:
-            self.query_one("#steps", OptionList).focus()
+            self.set_focus(self.query_one("#steps", OptionList))
         self._focus_for(self.step)  # a step that takes a typed value: the cursor is in its box
         self._announce()
         self.set_interval(10.0, self._announce)
