@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from soptui.commands.options import day_range
 from soptui.commands.show import unknown_playbook
 from soptui.context import CommandError, Context, UsageError, journal_exists, open_journal
 from soptui.i18n import _
 from soptui.journal import Journal, JournalError, JournalReadOnly
-from soptui.schedule import parse_date_option
 from soptui.search import (
     HISTORY_LIMITS,
     HistoryValue,
@@ -20,12 +19,6 @@ from soptui.search import (
     step_history,
 )
 from soptui.text import safe_json, table, visible
-
-
-def _day(text: str | None, context: Context, option: str) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.combine(parse_date_option(option, text), time(0), context.zone)
 
 
 def _journal(context: Context) -> Journal:
@@ -43,17 +36,9 @@ def _journal(context: Context) -> Journal:
 def run_search(
     context: Context, query: str, since: str | None, until: str | None, limit: int, as_json: bool
 ) -> int:
-    start = _day(since, context, "--since")
-    end = _day(until, context, "--until")
-    if start is not None and end is not None and start > end:
-        raise UsageError(
-            _("--since {value} is after --until {value2}: nothing could match; swap the two dates").format(
-                value=start.date(), value2=end.date()
-            )
-        )
+    start, end = day_range(since, until, context.zone)
     if limit < 1:
         raise UsageError(_("--limit must be at least 1"))
-    end = end + timedelta(days=1) if end else None  # --until is inclusive
     journal = _journal(context)
     try:
         hits = search(journal, query, start, end, limit)

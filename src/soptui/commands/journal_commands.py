@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic
 
-from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
+from soptui.commands.options import day_range
+from soptui.context import CommandError, Context, journal_exists, make_recorder, open_journal
 from soptui.events import utc_text
 from soptui.files import write_output
 from soptui.i18n import _
@@ -23,26 +24,11 @@ from soptui.journal.exchange import (
 )
 from soptui.playbooks.loader import NotRegularFile, open_regular
 from soptui.recorder import ActionError
-from soptui.schedule import parse_date_option
 from soptui.text import visible
 
 
-def _day(text: str | None, context: Context, option: str) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.combine(parse_date_option(option, text), time(0), context.zone)
-
-
 def export(context: Context, fmt: str, since: str | None, until: str | None, output: Path | None) -> int:
-    start = _day(since, context, "--since")
-    end = _day(until, context, "--until")
-    if start is not None and end is not None and start > end:
-        raise UsageError(
-            _("--since {value} is after --until {value2}: nothing could match; swap the two dates").format(
-                value=start.date(), value2=end.date()
-            )
-        )
-    end = end + timedelta(days=1) if end else None  # --until is inclusive
+    start, end = day_range(since, until, context.zone)
     journal = open_journal(context, readonly=True) if journal_exists(context) else None
     if journal is None:
         raise CommandError(_("no journal at {journal_path}").format(journal_path=context.journal_path))
