@@ -295,3 +295,15 @@ async def test_today_clock_advances_open_incidents(tmp_path: Path) -> None:
         app.screen.tick()  # what the one-second timer does  # type: ignore[attr-defined]
         await pilot.pause()
         assert any("● P1 bots" in r and "00:05:07" in r for r in options_text(app, "#agenda"))
+
+
+async def test_the_day_log_from_today(tmp_path: Path) -> None:
+    app, recorder = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"quiet morning", "enter")
+        assert isinstance(app.screen, TodayScreen)
+        notes = [e for e in recorder.journal.events_between() if e.kind == "note" and e.run_id is None]
+        assert [n.payload["text"] for n in notes] == ["quiet morning"]
+        assert "✎ 09:00 alice: quiet morning" in text_of(app, "#today-missed")

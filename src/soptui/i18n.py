@@ -231,6 +231,8 @@ _WORDS: dict[str, str] = {
     "flagged": N_("flagged groups"),
     "journey-anchor": N_("The date it counts from (YYYY-MM-DD, or YYYY-MM-DD HH:MM for an event)"),
     "journey-title": N_("A title (optional), e.g. 双12直播"),
+    "day-note": N_("A note for the day's log"),
+    "help.today.log": N_("add a note to the day's log"),
     "enter-again": N_("Press enter again to complete: {step}"),
     "group-value": N_("{label} for {groups}"),
     "group-skip": N_("Why is {group} skipped?"),

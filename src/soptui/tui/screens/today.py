@@ -24,6 +24,7 @@ from soptui.runs import RunState
 from soptui.text import pad, visible
 from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, StartIncident
 from soptui.tui.plain import plain, styled, with_cursor
+from soptui.tui.screens.modals import Prompt
 from soptui.tui.services import Services
 from soptui.tui.words import N_, localise_bindings
 
@@ -73,6 +74,14 @@ class TodayScreen(Screen[None]):
         ),
         Binding(
             "question_mark,f1", "app.help", N_("help"), id="today.help", tooltip=N_("Keys of this screen")
+        ),
+        Binding(
+            "l",
+            "day_note",
+            N_("day log"),
+            show=False,
+            id="today.log",
+            tooltip=N_("Add a note to the day's log"),
         ),
         Binding("q", "app.quit", N_("quit"), id="today.quit", tooltip=N_("Quit soptui")),
         Binding(
@@ -182,7 +191,26 @@ class TodayScreen(Screen[None]):
         if agenda.flagged:  # a finding flagged these groups: they stay here until a later "no"
             groups = " · ".join(f"{name} ({title})" for name, title in agenda.flagged)
             lines.append(f" ⚑ {s.t('flagged')}: {groups}")
+        for note in agenda.day_notes[-3:]:  # the day's log, newest last (the review lists them all)
+            text = " ".join(str(note.payload.get("text", "")).split())
+            lines.append(f" ✎ {note.at.astimezone(s.zone):%H:%M} {note.operator}: {text}")
         self.query_one("#today-missed", Static).update(plain("\n".join(lines)))
+
+    def action_day_note(self) -> None:
+        """A note for the day's log (not tied to a run), like `soptui note "…"`."""
+        s = self.services
+
+        def add(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                s.recorder.note(None, text)
+            except (ActionError, JournalError) as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.refresh_agenda()
+
+        self.app.push_screen(Prompt(s.t("day-note"), multiline=True), add)
 
     @on(OptionList.OptionHighlighted, "#agenda")
     def _mark_cursor(self) -> None:
