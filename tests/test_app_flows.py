@@ -307,3 +307,31 @@ async def test_the_day_log_from_today(tmp_path: Path) -> None:
         notes = [e for e in recorder.journal.events_between() if e.kind == "note" and e.run_id is None]
         assert [n.payload["text"] for n in notes] == ["quiet morning"]
         assert "✎ 09:00 alice: quiet morning" in text_of(app, "#today-missed")
+
+
+async def test_the_incidents_list(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from soptui.tui.screens.incidents import IncidentsScreen
+
+    clock = Clock(MONDAY_9AM)
+    app, recorder = build_app(tmp_path, clock=clock)
+    old = recorder.open_incident("spam", "ads wave", "P2")
+    clock.advance(minutes=5)
+    recorder.note(old.run_id, "muted")  # acknowledged after 5 minutes
+    clock.advance(minutes=40)
+    recorder.resolve(old.run_id, "cleaned")
+    current = recorder.open_incident("spam", "bots in group 3", "P1")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("I")
+        assert isinstance(app.screen, IncidentsScreen)
+        table = app.screen.query_one("#incident-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[1] for r in rows] == ["bots in group 3", "ads wave"]  # newest first
+        assert rows[1][4:6] == ["5 min", "45 min"] and rows[0][5] == "open"
+        await pilot.press(*"ads")  # filter as you type
+        assert table.row_count == 1
+        await pilot.press("ctrl+o")  # open ones only: the ads wave was resolved
+        assert table.row_count == 0
+        await pilot.press("ctrl+o", "backspace", "backspace", "backspace", "enter", "enter")
+        assert isinstance(app.screen, RunScreen) and app.screen.state.run_id == current.run_id

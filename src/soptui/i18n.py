@@ -233,6 +233,7 @@ _WORDS: dict[str, str] = {
     "journey-title": N_("A title (optional), e.g. 双12直播"),
     "day-note": N_("A note for the day's log"),
     "help.today.log": N_("add a note to the day's log"),
+    "help.today.incidents": N_("every incident, open and resolved, newest first"),
     "enter-again": N_("Press enter again to complete: {step}"),
     "group-value": N_("{label} for {groups}"),
     "group-skip": N_("Why is {group} skipped?"),

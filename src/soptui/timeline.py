@@ -130,3 +130,38 @@ def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
         for name, count in counts.most_common()
     ]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    """One incident for the incidents list: what, how bad, how fast it was handled, by whom."""
+
+    run_id: str
+    severity: str
+    playbook_title: str
+    title: str
+    opened_at: datetime
+    acknowledged_in: timedelta | None
+    """From opening to the first action by anyone (a note, a tick, a step)."""
+    resolved_in: timedelta | None
+    people: list[str]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_in is None
+
+
+def incident_summary(state: RunState) -> IncidentSummary:
+    actions = [e for e in state.events if e.kind not in ("run.opened", "undo")]
+    first = min((e.at for e in actions), default=None)
+    resolved = state.resolved_at
+    return IncidentSummary(
+        state.run_id,
+        state.severity or "",
+        state.playbook.title,
+        state.title or "",
+        state.opened_at,
+        first - state.opened_at if first else None,
+        resolved - state.opened_at if resolved else None,
+        sorted({e.operator for e in state.events}),
+    )

@@ -889,6 +889,13 @@ class Journal:
         )
         return {r["playbook_id"]: r["first"] for r in rows}
 
+    def recent_incidents(self, limit: int = 500) -> list[RunRow]:
+        """Incidents, open and resolved, newest first (at most ``limit``)."""
+        rows = self._query(
+            "SELECT * FROM runs WHERE period IS NULL ORDER BY opened_at DESC LIMIT ?", (limit,)
+        )
+        return [_run_row(r) for r in rows]
+
     def open_incidents(self) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs WHERE period IS NULL AND closed_at IS NULL ORDER BY opened_at")
         return [_run_row(r) for r in rows]

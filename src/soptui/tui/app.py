@@ -258,6 +258,9 @@ class SoptuiApp(App[int]):
         for command in super().get_system_commands(screen):
             yield command._replace(title=_(command.title), help=_(command.help))
         yield SystemCommand(self.services.t("notices"), self.services.t("notices-help"), self.action_notices)
+        yield SystemCommand(
+            _("Incidents: all"), _("Open and resolved incidents, newest first"), self.action_incidents
+        )
         for entry in self.services.library:
             playbook = entry.playbook
             verb = (
@@ -278,6 +281,11 @@ class SoptuiApp(App[int]):
         from soptui.tui.screens.review import ReviewScreen
 
         self.push_screen(ReviewScreen(self.services))
+
+    def action_incidents(self) -> None:
+        from soptui.tui.screens.incidents import IncidentsScreen
+
+        self.push_screen(IncidentsScreen(self.services))
 
     def action_help(self) -> None:
         from soptui.tui.screens.help import HelpScreen

@@ -68,6 +68,14 @@ class TodayScreen(Screen[None]):
             priority=True,
         ),
         Binding("i", "incident", N_("incident"), id="today.incident", tooltip=N_("Open an incident")),
+        Binding(
+            "I",
+            "app.incidents",
+            N_("incidents"),
+            show=False,
+            id="today.incidents",
+            tooltip=N_("All incidents"),
+        ),
         Binding("r", "app.review", N_("review"), id="today.review", tooltip=N_("The week's review")),
         Binding(
             "slash", "app.open_search", N_("search"), id="today.search", tooltip=N_("Search the journal")
