@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from soptui.playbooks.library import Library, Source, bundled_root, load_library
+
 REPO = Path(__file__).resolve().parents[1]
 TOML_TEST = REPO / "tests" / "data" / "toml-test"
 
@@ -44,6 +46,18 @@ def write(directory: Path, name: str, text: str) -> Path:
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def zh() -> Library:
+    """The bundled Chinese playbooks, loaded once."""
+    return load_library([Source(bundled_root(), "bundled")])
+
+
+@pytest.fixture(scope="session")
+def en() -> Library:
+    """The bundled English playbooks, loaded once."""
+    return load_library([Source(bundled_root() / "en", "bundled")])
 
 
 Run = tuple[int, str, str]

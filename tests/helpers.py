@@ -108,3 +108,21 @@ def recorder_for(
     journal = journal or Journal.open(tmp_path / "journal.sqlite3")
     clock = clock or Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
     return Recorder(journal, library, SHANGHAI, Identity(operator, operator, "test-host"), clock)
+
+
+REVIEW_JSON_KEYS = [
+    "range",
+    "routines",
+    "steps",
+    "metrics",
+    "goals",
+    "incidents",
+    "notes",
+    "people",
+    "groups",
+    "group_owners",
+    "group_metrics",
+    "journeys",
+    "journey_instances",
+]
+"""The top-level keys of the public JSON review (docs/review.md), in order."""

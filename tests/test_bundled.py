@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from soptui.playbooks.library import Library, Source, bundled_root, load_library
+from soptui.playbooks.library import Library
 from soptui.playbooks.models import Playbook
 from tests.conftest import REPO
 
@@ -21,16 +21,6 @@ EN_ROLES = {
     "admin",
     "customer service",
 }
-
-
-@pytest.fixture(scope="module")
-def zh() -> Library:
-    return load_library([Source(bundled_root(), "bundled")])
-
-
-@pytest.fixture(scope="module")
-def en() -> Library:
-    return load_library([Source(bundled_root() / "en", "bundled")])
 
 
 def test_bundled_sets_check_clean(zh: Library, en: Library) -> None:

@@ -63,16 +63,6 @@ FREE_PLACEHOLDERS = {
 BANNED_ZH = ["事件手册", "开启事件", "审计", "日终数据记录", "例行", "你们说，我们做"]
 
 
-@pytest.fixture(scope="module")
-def zh() -> Library:
-    return load_library([Source(bundled_root(), "bundled")])
-
-
-@pytest.fixture(scope="module")
-def en() -> Library:
-    return load_library([Source(bundled_root() / "en", "bundled")])
-
-
 @pytest.fixture(params=["zh", "en"])
 def library(request: pytest.FixtureRequest, zh: Library, en: Library) -> Library:
     return zh if request.param == "zh" else en

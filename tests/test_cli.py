@@ -11,6 +11,7 @@ import pytest
 
 from soptui.cli import build_parser, main
 from tests.conftest import REPO, write
+from tests.helpers import REVIEW_JSON_KEYS
 
 Run = tuple[int, str, str]
 
@@ -134,21 +135,7 @@ def test_review_formats_and_usage(cli, tmp_path: Path) -> None:  # type: ignore[
     cli("done", "morning", "welcome")
     code, out, _ = cli("review", "--format", "json")
     assert code == 0
-    assert list(json.loads(out)) == [
-        "range",
-        "routines",
-        "steps",
-        "metrics",
-        "goals",
-        "incidents",
-        "notes",
-        "people",
-        "groups",
-        "group_owners",
-        "group_metrics",
-        "journeys",
-        "journey_instances",
-    ]
+    assert list(json.loads(out)) == REVIEW_JSON_KEYS
     code, out, _ = cli("review", "--format", "markdown", "--week", "2026-W48")
     assert code == 0 and out.startswith("# Review 2026-W48")
     code, out, _ = cli("review", "--format", "csv", "--section", "people")

@@ -18,7 +18,16 @@ from soptui.review import build_review, week_range
 from soptui.review.model import Review
 from soptui.review.render import render_csv, render_json, render_markdown, render_text, to_json
 from tests.conftest import write
-from tests.helpers import DAILY, INCIDENT, SHANGHAI, WEEKLY, Clock, library_from, recorder_for
+from tests.helpers import (
+    DAILY,
+    INCIDENT,
+    REVIEW_JSON_KEYS,
+    SHANGHAI,
+    WEEKLY,
+    Clock,
+    library_from,
+    recorder_for,
+)
 
 GOALS = """\
 [[goals]]
@@ -156,21 +165,7 @@ def test_incidents_notes_people(review: Review) -> None:
 
 def test_every_format_shows_the_same_figures(review: Review) -> None:
     data = json.loads(render_json(review))
-    assert list(data) == [
-        "range",
-        "routines",
-        "steps",
-        "metrics",
-        "goals",
-        "incidents",
-        "notes",
-        "people",
-        "groups",
-        "group_owners",
-        "group_metrics",
-        "journeys",
-        "journey_instances",
-    ]
+    assert list(data) == REVIEW_JSON_KEYS
     assert data == json.loads(json.dumps(to_json(review)))
     morning = data["routines"][0]
     assert (morning["completed"], morning["expected"], morning["on_time"]) == (5, 7, 3)

@@ -77,11 +77,16 @@ def write_private(path: Path, text: str) -> None:
 def sync_directory(directory: Path) -> None:
     """Make the rename itself durable (best effort: not every filesystem allows it)."""
     with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(directory, os.O_DIRECTORY)
+
+
+def fsync_path(path: Path, flags: int = 0) -> None:
+    """Flush ``path`` (a file, or with ``os.O_DIRECTORY`` a directory) to the disk."""
+    fd = os.open(path, os.O_RDONLY | flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_output(path: Path, text: str) -> None:

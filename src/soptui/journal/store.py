@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from soptui.events import Event, dumps, parse_utc, search_text, utc_text
-from soptui.files import sync_directory
+from soptui.files import fsync_path, sync_directory
 from soptui.i18n import _
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -1076,7 +1076,7 @@ class Journal:
                         "{target} was not written. Run: soptui journal check"
                     ).format(path=self.path, problems="; ".join(problems)[:200], target=target)
                 )
-            _fsync_path(temporary)
+            fsync_path(temporary)
             _move_into_place(temporary, target)
         except sqlite3.Error as error:
             raise explain(error, target) from None
@@ -1091,14 +1091,6 @@ class Journal:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _move_into_place(temporary: Path, target: Path) -> None:
