@@ -590,17 +590,9 @@ def test_cli_journey_with_one_instance_needs_no_run(cli) -> None:  # type: ignor
 
 async def test_today_starts_the_cohort_and_lists_the_journey(tmp_path: Path) -> None:
     """The app starts the day's cohort off the UI thread, then shows it under Journeys."""
-    from soptui.journal import Journal
-    from soptui.recorder import Identity, Recorder
-    from soptui.tui.app import make_app
     from soptui.tui.screens.run import RunScreen
-    from soptui.tui.services import Services
-    from tests.ui_support import MONDAY_9AM
 
-    library = library_from(tmp_path, newcomer=NEWCOMER)
-    journal = Journal.open(tmp_path / "journal.sqlite3")
-    recorder = Recorder(journal, library, SHANGHAI, Identity("alice", "alice", "h"), Clock(MONDAY_9AM))
-    app = make_app(Services(recorder, "en", tmp_path / "reports", []))
+    app = journey_app(tmp_path, newcomer=NEWCOMER)
     async with app.run_test(size=(100, 30)) as pilot:
         options = app.screen.query_one("#agenda")
         rows: list[str] = []
@@ -618,18 +610,10 @@ async def test_today_starts_the_cohort_and_lists_the_journey(tmp_path: Path) -> 
 
 
 async def test_the_app_starts_a_countdown_from_the_palette(tmp_path: Path) -> None:
-    from soptui.journal import Journal
-    from soptui.recorder import Identity, Recorder
-    from soptui.tui.app import make_app
     from soptui.tui.screens.modals import Prompt
     from soptui.tui.screens.run import RunScreen
-    from soptui.tui.services import Services
-    from tests.ui_support import MONDAY_9AM
 
-    library = library_from(tmp_path, launch=LAUNCH)
-    journal = Journal.open(tmp_path / "journal.sqlite3")
-    recorder = Recorder(journal, library, SHANGHAI, Identity("alice", "alice", "h"), Clock(MONDAY_9AM))
-    app = make_app(Services(recorder, "en", tmp_path / "reports", []))
+    app = journey_app(tmp_path, launch=LAUNCH)
     async with app.run_test(size=(100, 30)) as pilot:
         titles = [str(c.title) for c in app.get_system_commands(app.screen)]
         assert any(t.startswith("Start: ") for t in titles)  # the palette offers it
@@ -703,3 +687,17 @@ def test_offsets_are_wall_clock_across_a_dst_change() -> None:
     assert before.replace(tzinfo=None) == datetime(2026, 3, 29, 1, 30)  # wall clock: 03:30 - 2 h
     day_before = step_due(playbook, playbook.steps[0], anchor, at, SHANGHAI)  # no DST: the same rule
     assert (day_before.date(), day_before.time()) == (date(2026, 3, 28), time(10))
+
+
+def journey_app(tmp_path: Path, **playbooks: str):  # type: ignore[no-untyped-def]
+    """The app on these playbooks, a fresh journal and a frozen Monday-morning clock."""
+    from soptui.journal import Journal
+    from soptui.recorder import Identity, Recorder
+    from soptui.tui.app import make_app
+    from soptui.tui.services import Services
+    from tests.ui_support import MONDAY_9AM
+
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    library = library_from(tmp_path, **playbooks)
+    recorder = Recorder(journal, library, SHANGHAI, Identity("alice", "alice", "h"), Clock(MONDAY_9AM))
+    return make_app(Services(recorder, "en", tmp_path / "reports", []))

@@ -168,6 +168,7 @@ class RunScreen(Screen[None]):
         self._just_noted = False  # an empty enter right after a note must not complete a step
         self._typed: dict[str, str] = {}  # values typed per step and not recorded yet
         self._value_step: str | None = None  # the step whose value the box shows
+        self._labels: dict[str, str] | None = None  # a journey's step labels and due times
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -511,9 +512,15 @@ class RunScreen(Screen[None]):
             self._advance()
 
     def _due_labels(self) -> dict[str, str]:
-        """A journey's steps: their label and due day (``T-7 12-05``); nothing for other runs."""
-        if not self.state.anchor:
-            return {}
+        """A journey's steps: their label and due day (``T-7 12-05``); nothing for other runs.
+
+        Computed once per screen: due times depend on the anchor and the calendar, not on what
+        was done, and the step list is redrawn on every key press."""
+        if self._labels is None:
+            self._labels = self._compute_due_labels() if self.state.anchor else {}
+        return self._labels
+
+    def _compute_due_labels(self) -> dict[str, str]:
         from soptui.journeys import journey_item
 
         item = journey_item(self.services.recorder, self.state, self.services.clock())
