@@ -22,6 +22,16 @@ Kind = Literal[
     "undo",
     "run.finished",
     "incident.resolved",
+    # Team coordination (issue 17): who is on a run, shift hand-overs, corrections, follow-ups.
+    "run.claimed",
+    "run.released",
+    "handover",
+    "handover.acknowledged",
+    "amend",
+    "action.closed",
+    # Reminders sent to the team's chat (issue 17): recorded so none is sent twice.
+    "reminder.sent",
+    "reminder.failed",
 ]
 KINDS: frozenset[str] = frozenset(Kind.__args__)  # type: ignore[attr-defined]
 UNDOABLE: frozenset[str] = frozenset(
