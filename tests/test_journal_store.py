@@ -23,7 +23,7 @@ def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
         assert not journal.readonly
         assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 

@@ -143,5 +143,10 @@ DELETE FROM search_text WHERE seq IN (
         # A step's history (soptui history) reads its values without scanning the journal.
         "CREATE INDEX events_step_values ON events(playbook_id, step_id, at) WHERE kind = 'step.done'",
     ],
+    5: [
+        # Team coordination and reminders (issue 17): hand-overs, closed follow-ups and sent
+        # reminders are read by kind across runs, over a journal of millions of events.
+        "CREATE INDEX events_kind ON events(kind, at)",
+    ],
 }
 SCHEMA_VERSION = max(MIGRATIONS)
