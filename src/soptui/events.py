@@ -35,7 +35,17 @@ Kind = Literal[
 ]
 KINDS: frozenset[str] = frozenset(Kind.__args__)  # type: ignore[attr-defined]
 UNDOABLE: frozenset[str] = frozenset(
-    {"step.done", "step.skipped", "checklist.ticked", "note", "run.finished"}
+    {
+        "step.done",
+        "step.skipped",
+        "checklist.ticked",
+        "note",
+        "run.finished",
+        "run.claimed",
+        "run.released",
+        "amend",
+        "action.closed",
+    }
 )
 
 

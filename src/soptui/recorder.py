@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from soptui.followups import FollowUpError, parse_items
 from soptui.i18n import N_, _
 from soptui.journal import Event, Journal, RunRow
 from soptui.playbooks.fields import format_offset
@@ -262,7 +263,7 @@ class Recorder:
                     playbook_id=playbook_id, cadence=playbook.cadence
                 )
             )
-        title = _clean(title, N_("title"), limit=200)
+        title = clean_text(title, N_("title"), limit=200)
         severity = severity or playbook.severities[-1]
         if severity not in playbook.severities:
             raise ActionError(
@@ -301,7 +302,7 @@ class Recorder:
             raise ActionError(
                 _("the anchor {anchor} is outside the supported range").format(anchor=anchor.isoformat())
             )
-        clean_title = None if title is None else _clean(title, N_("title"), limit=200)
+        clean_title = None if title is None else clean_text(title, N_("title"), limit=200)
         hourly = [s for s in playbook.steps if s.offset is not None and s.offset % timedelta(days=1)]
         if hourly and anchor_time is None and not auto:
             raise ActionError(
@@ -359,7 +360,7 @@ class Recorder:
         self.journal.store_version(digest, playbook.id, playbook.model_dump_json(), moment)
         self._versions[digest] = playbook
         self.journal.insert_event(
-            self._event("run.opened", moment, playbook.id, digest, run_id, None, payload)
+            self.event_for("run.opened", moment, playbook.id, digest, run_id, None, payload)
         )
         row = RunRow(
             run_id,
@@ -389,11 +390,13 @@ class Recorder:
     ) -> RunState:
         """Mark a step done (for one ``group`` on a per-group step), validating its input value;
         with ``note``, both or neither."""
-        note_text = None if note is None else _clean(note, N_("note"), limit=MAX_NOTE_CHARS)
+        note_text = None if note is None else clean_text(note, N_("note"), limit=MAX_NOTE_CHARS)
 
         def check(state: RunState) -> dict[str, Any]:
             step = _open_target(state, step_id, group, self.zone, value)
             parsed: InputValue | None = None
+            if step.step.input is not None and step.step.input.type == "actions":
+                return self._action_items(step, value)
             if step.step.input is not None:
                 raw = value if isinstance(value, str) or value is None else _raw(value)
                 try:
@@ -406,7 +409,30 @@ class Recorder:
             return {} if parsed is None else {"value": parsed}
 
         extra = None if note_text is None else ("note", {"text": note_text})
-        return self._act(run_id, "step.done", step_id, at, check, event_id=event_id, extra=extra, group=group)
+        return self.act(run_id, "step.done", step_id, at, check, event_id=event_id, extra=extra, group=group)
+
+    def _action_items(self, step: StepState, value: str | InputValue | None) -> dict[str, Any]:
+        """The payload of a completion that records follow-up action items (input ``actions``)."""
+        spec = step.step.input
+        assert spec is not None
+        text = value if isinstance(value, str) else ""
+        roster = self.library.roster
+        people = {p.id: p.name for p in roster.people}
+        today = self.clock().astimezone(self.zone).date()
+        try:
+            items = parse_items(text, today, self.identity.login, people)
+        except FollowUpError as error:
+            label = spec.label or step.step.title
+            raise ActionError(_("{label}: {error}").format(label=label, error=error)) from None
+        if not items:
+            if spec.required:
+                raise ActionError(
+                    _("{label}: {error}").format(
+                        label=spec.label or step.step.title, error=_("a value is required")
+                    )
+                )
+            return {}
+        return {"value": "; ".join(i.text() for i in items), "actions": [i.to_json() for i in items]}
 
     def complete_groups(
         self, run_id: str, step_id: str, groups: list[str], value: str | None = None
@@ -436,9 +462,9 @@ class Recorder:
             text = (reason or "").strip()
             if not text and not step.step.optional:
                 raise ActionError(_("skipping {title!r} needs a reason").format(title=step.step.title))
-            return {"reason": _clean(text, N_("reason"), limit=2000)} if text else {}
+            return {"reason": clean_text(text, N_("reason"), limit=2000)} if text else {}
 
-        return self._act(run_id, "step.skipped", step_id, at, check, event_id=event_id, group=group)
+        return self.act(run_id, "step.skipped", step_id, at, check, event_id=event_id, group=group)
 
     def tick(self, run_id: str, step_id: str, item: int, ticked: bool = True) -> RunState:
         def check(state: RunState) -> dict[str, Any]:
@@ -449,7 +475,7 @@ class Recorder:
                 )
             return {"item": item, "ticked": ticked}
 
-        return self._act(run_id, "checklist.ticked", step_id, None, check)
+        return self.act(run_id, "checklist.ticked", step_id, None, check)
 
     def note(
         self,
@@ -461,10 +487,10 @@ class Recorder:
         event_id: str | None = None,
     ) -> RunState | None:
         """Attach a note to a step, a run, or (without a run) the day's log."""
-        clean = _clean(text, N_("note"), limit=MAX_NOTE_CHARS)
+        clean = clean_text(text, N_("note"), limit=MAX_NOTE_CHARS)
         if run_id is None:
             moment = at or self.clock()
-            event = self._event("note", moment, None, None, None, None, {"text": clean})
+            event = self.event_for("note", moment, None, None, None, None, {"text": clean})
             if event_id is not None:
                 event = replace(event, uuid=event_id)
             with self.journal.writing(wait=self.write_wait):
@@ -478,7 +504,7 @@ class Recorder:
                 )
             return {"text": clean}
 
-        return self._act(run_id, "note", step_id, at, check, closed_ok=True, event_id=event_id)
+        return self.act(run_id, "note", step_id, at, check, closed_ok=True, event_id=event_id)
 
     def undo(self, run_id: str) -> tuple[RunState, Event]:
         """Cancel the operator's own last action in this run (an appended event)."""
@@ -491,7 +517,7 @@ class Recorder:
             undone.append(target)
             return {"target": target.uuid, "undone": target.kind}
 
-        state = self._act(
+        state = self.act(
             run_id,
             "undo",
             None,
@@ -510,18 +536,18 @@ class Recorder:
                 raise ActionError(_("an incident is resolved, not finished"))
             return {"left": [s.step.id for s in state.steps.values() if s.status == "pending"]}
 
-        return self._act(run_id, "run.finished", None, at, check)
+        return self.act(run_id, "run.finished", None, at, check)
 
     def resolve(self, run_id: str, summary: str, at: datetime | None = None) -> RunState:
         def check(state: RunState) -> dict[str, Any]:
             if not state.is_incident:
                 raise ActionError(_("only incidents are resolved; finish a routine instead"))
-            return {"summary": _clean(summary, N_("summary"), limit=MAX_NOTE_CHARS)}
+            return {"summary": clean_text(summary, N_("summary"), limit=MAX_NOTE_CHARS)}
 
-        return self._act(run_id, "incident.resolved", None, at, check)
+        return self.act(run_id, "incident.resolved", None, at, check)
 
     # -- the one write path --------------------------------------------------------
-    def _act(
+    def act(
         self,
         run_id: str,
         kind: str,
@@ -551,7 +577,7 @@ class Recorder:
             payload = check(state)
             if state.is_closed and not closed_ok:
                 raise ActionError(_closed_message(state))
-            event = self._event(
+            event = self.event_for(
                 kind,
                 moment,
                 row.playbook_id,
@@ -568,7 +594,9 @@ class Recorder:
             if extra is not None:
                 kind_, payload_ = extra
                 events.append(
-                    self._event(kind_, moment, row.playbook_id, row.playbook_hash, run_id, step_id, payload_)
+                    self.event_for(
+                        kind_, moment, row.playbook_id, row.playbook_hash, run_id, step_id, payload_
+                    )
                 )
             for each in events:
                 self.journal.insert_event(each)
@@ -577,7 +605,7 @@ class Recorder:
             self.journal.set_run_closed(run_id, state.closed_at)
         return state
 
-    def _event(
+    def event_for(
         self,
         kind: str,
         at: datetime,
@@ -718,7 +746,7 @@ def _raw(value: InputValue) -> str:
     return str(value)
 
 
-def _clean(text: str, what: str, limit: int) -> str:
+def clean_text(text: str, what: str, limit: int) -> str:
     stripped = text.strip()
     if not stripped:
         raise ActionError(_("the {what} is empty").format(what=_(what)))

@@ -21,6 +21,29 @@ if TYPE_CHECKING:
 Status = Literal["pending", "done", "skipped", "n/a"]
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Someone said "mine" (``m``) of a run or of some groups of a per-group step."""
+
+    login: str
+    operator: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A correction of a recorded completion: the old value, the new one, who and why."""
+
+    event: Event
+    target: str
+    step_id: str | None
+    group_id: str | None
+    old: InputValue | None
+    new: InputValue | None
+    retracted: bool
+    reason: str
+
+
 @dataclass
 class GroupMark:
     """One group's tick or skip on a per-group step."""
@@ -48,6 +71,10 @@ class StepState:
     """Per-group steps: the groups it runs for (empty: an ordinary step)."""
     groups: dict[str, GroupMark] = field(default_factory=dict)
     """Per-group steps: each group's mark, by group id (groups no longer expected included)."""
+    group_claims: dict[str, Claim] = field(default_factory=dict)
+    """Per-group steps: who claimed which group (by group id)."""
+    amended: bool = False
+    """A correction changed what this step recorded."""
 
     @property
     def per_group(self) -> bool:
@@ -89,6 +116,17 @@ class RunState:
     """Instances of a sequence playbook: the anchor, "2026-12-12" or "2026-12-12T20:00"."""
     passed: list[str] = field(default_factory=list)
     """Instances: steps whose due time had passed when the instance started (not applicable)."""
+    claims: dict[str, Claim] = field(default_factory=dict)
+    """Who has claimed the run, by login (oldest first)."""
+    amendments: list[Amendment] = field(default_factory=list)
+
+    def acted(self) -> list[str]:
+        """The display names of everyone who recorded an action in the run, first first."""
+        names: dict[str, None] = {}
+        for event in self.events:
+            if event.kind != "run.opened":
+                names.setdefault(event.operator)
+        return list(names)
 
     @property
     def is_incident(self) -> bool:
@@ -212,8 +250,12 @@ def fold(
         events=list(events),
     )
     undone = {e.payload.get("target") for e in events if e.kind == "undo"}
+    by_uuid = {e.uuid: e for e in events}
     for event in events:
         if event.uuid in undone or event.kind == "undo":
+            continue
+        if event.kind == "amend":
+            _amend(state, event, by_uuid.get(str(event.payload.get("target"))))
             continue
         _apply(state, event)
         if event.kind in ("step.done", "step.skipped"):
@@ -268,9 +310,63 @@ def _apply(state: RunState, event: Event) -> None:
     elif kind == "run.finished":
         state.finished_at, state.finished_by = event.at, event.operator
         state.left = list(event.payload.get("left", []))
+    elif kind in ("run.claimed", "run.released"):
+        _claim(state, event)
     elif kind == "incident.resolved":
         state.resolved_at, state.finished_by = event.at, event.operator
         state.summary = event.payload.get("summary")
+
+
+def _claim(state: RunState, event: Event) -> None:
+    claim = Claim(event.login, event.operator, event.at)
+    claimed = event.kind == "run.claimed"
+    groups = [g for g in event.payload.get("groups") or [] if isinstance(g, str)]
+    step = state.steps.get(event.step_id or "")
+    if step is not None and groups:
+        for group in groups:
+            if claimed:
+                step.group_claims[group] = claim
+            elif group in step.group_claims and step.group_claims[group].login == event.login:
+                del step.group_claims[group]
+    elif claimed:
+        state.claims.setdefault(event.login, claim)
+    else:
+        state.claims.pop(event.login, None)
+
+
+def _amend(state: RunState, event: Event, target: Event | None) -> None:
+    """Apply a correction to the completion it names (an amend of anything else is ignored)."""
+    step = state.steps.get(target.step_id or "") if target is not None else None
+    if target is None or step is None or target.kind != "step.done":
+        return
+    payload = event.payload
+    retract = bool(payload.get("retract"))
+    new = None if retract else payload.get("new")
+    old: InputValue | None
+    if target.group_id is not None:
+        mark = step.groups.get(target.group_id)
+        if mark is None or mark.status != "done":
+            return
+        old = mark.value
+        if retract:
+            del step.groups[target.group_id]
+            if step.status == "done":
+                step.status, step.by, step.at = "pending", None, None
+        else:
+            mark.value = new
+    else:
+        if step.status != "done":
+            return
+        old = step.value
+        if retract:
+            step.status, step.value, step.by, step.at = "pending", None, None, None
+        else:
+            step.value = new
+    step.amended = True
+    reason = str(payload.get("reason") or "")
+    state.amendments.append(
+        Amendment(event, target.uuid, step.step.id, target.group_id, old, new, retract, reason)
+    )
 
 
 def _apply_conditions(state: RunState) -> None:

@@ -1088,6 +1088,32 @@ class Journal:
             with contextlib.suppress(OSError):
                 temporary.unlink()
 
+    # -- team coordination (issue 17) -----------------------------------------------
+    def events_of_kinds(
+        self, kinds: list[str], start: datetime | None = None, end: datetime | None = None
+    ) -> list[Event]:
+        """Events of these kinds in [start, end), oldest first, leaving out undone ones (through
+        the ``events_kind`` index: hand-overs, closed follow-ups, amendments, reminders)."""
+        marks = ",".join("?" * len(kinds))
+        window = (utc_text(start) if start else "", utc_text(end) if end else "~")
+        rows = self._query(
+            f"SELECT * FROM events WHERE kind IN ({marks}) AND at >= ? AND at < ? ORDER BY at, seq",
+            (*kinds, *window),
+        )
+        found = [_event(r) for r in rows]
+        undone = self.undone_among([e.uuid for e in found])
+        return [e for e in found if e.uuid not in undone]
+
+    def undone_among(self, uuids: list[str]) -> set[str]:
+        """Which of these events an undo cancelled."""
+        if not uuids:
+            return set()
+        rows = self._query(
+            "SELECT json_extract(payload, '$.target') FROM events WHERE kind = 'undo' AND json_valid(payload)"
+        )
+        wanted = set(uuids)
+        return {str(r[0]) for r in rows if r[0] in wanted}
+
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

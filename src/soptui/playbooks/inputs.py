@@ -40,7 +40,9 @@ def parse_value(spec: InputSpec, raw: str | None) -> InputValue | None:
             if text == choice or text.casefold() == choice.casefold():
                 return choice
         raise InputError(_("choose one of: {choices}").format(choices=", ".join(spec.choices or [])))
-    if spec.type == "text":
+    if spec.type in ("text", "actions"):
+        # Action items are read into what/owner/due by soptui.followups, which needs the
+        # team's roster and today's date; here they are text like any other.
         if len(text) > MAX_TEXT:
             raise InputError(_("text is limited to {limit} characters").format(limit=MAX_TEXT))
         return text

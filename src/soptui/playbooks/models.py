@@ -32,7 +32,7 @@ ROUTINE_CADENCES = ("daily", "weekly", "monthly")
 AutoStart = Literal["daily", "weekly"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-InputType = Literal["number", "integer", "text", "choice", "yes-no"]
+InputType = Literal["number", "integer", "text", "choice", "yes-no", "actions"]
 Aggregate = Literal["sum", "mean", "last", "min", "max"]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
@@ -58,7 +58,8 @@ class InputSpec(_Strict):
     """A value the operator records when completing the step."""
 
     type: InputType
-    """number, integer, text, choice (with choices) or yes-no."""
+    """number, integer, text, choice (with choices), yes-no, or actions (follow-up items: what,
+    @owner and due date, one per line or separated by ';')."""
     label: ShortText | None = None
     """The field's label; defaults to the step title."""
     unit: Annotated[str, Field(max_length=20)] | None = None
@@ -107,6 +108,9 @@ class Step(_Strict):
     """May be skipped without giving a reason."""
     input: InputSpec | None = None
     """A value asked when the step is completed."""
+    open_actions: bool = False
+    """The step goes over the team's open action items (from every playbook's actions inputs):
+    it lists them, each to close or move to a new date."""
     when: ShortText | None = None
     """The step applies only if this condition on an earlier step's input holds."""
     snippets: list[Snippet] = []
