@@ -28,6 +28,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("SOPTUI_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("SOPTUI_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("SOPTUI_CACHE_DIR", str(home / "cache"))
     for name in ("SOPTUI_JOURNAL", "SOPTUI_PLAYBOOKS", "SOPTUI_OPERATOR", "SOPTUI_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "en_US.UTF-8")
@@ -94,4 +95,5 @@ def cli(
     return run
 
 
+from tests.pg_support import backend, pg_server  # noqa: E402, F401  (journal backends: SQLite, PostgreSQL)
 from tests.tmux_support import tmux  # noqa: E402, F401  (a fixture shared by the real-terminal tests)

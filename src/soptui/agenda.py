@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from soptui.journal import Event
 from soptui.journeys import JourneyItem, journey_items, start_due_cohorts
@@ -13,6 +13,8 @@ from soptui.runs import RunState
 from soptui.schedule import due_at, local_midnight, next_period, period_of, period_start, periods_between
 
 MISSED_LIMIT = 60
+_DAYS = {"daily": 1, "weekly": 7, "monthly": 31}
+"""The most days a period of each cadence has (to go MISSED_LIMIT periods back)."""
 
 
 @dataclass
@@ -122,11 +124,9 @@ def _item(
     if first_seen is not None:
         # Periods after the one in which the routine was first seen, before the current one.
         first = next_period(period_of(playbook.cadence, first_seen.astimezone(recorder.zone).date()))
-        span = (
-            periods_between(playbook.cadence, period_start(first), now.date())
-            if period_start(first) <= now.date()
-            else []
-        )
+        # Only the last MISSED_LIMIT periods are shown: start there, not years back.
+        start = max(period_start(first), now.date() - timedelta(days=MISSED_LIMIT * _DAYS[playbook.cadence]))
+        span = periods_between(playbook.cadence, start, now.date()) if start <= now.date() else []
         earlier = [p for p in span if p < period]
         earlier = earlier[-MISSED_LIMIT:]
         runs = recorder.journal.runs_for_periods(playbook.id, earlier)

@@ -1,4 +1,5 @@
-"""The user's settings (``config.toml``): a pydantic model, read with tomllib.
+"""The user's settings (``config.toml``), read with tomllib and validated by the pydantic
+model of :mod:`soptui.config_spec` (only when the file changed: see the validated cache).
 
 Every setting is optional; soptui works with no configuration at all.
 """
@@ -8,63 +9,54 @@ from __future__ import annotations
 import locale
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from soptui.i18n import _
-from soptui.playbooks.loader import _parse, _read, _validate
+from soptui.playbooks.cache import ValidatedCache
+from soptui.playbooks.loader import _cached, _parse, _read
 from soptui.playbooks.problems import Problem, dotted
 
 Language = Literal["zh", "en"]
 
 
-class Settings(BaseModel):
-    """What an operator or a team may set in config.toml."""
+@dataclass
+class Settings:
+    """What an operator or a team may set in config.toml (each setting is documented in
+    :class:`soptui.config_spec.Settings`, which validates the file)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    operator: str | None = Field(default=None, min_length=1, max_length=64)
-    """Name recorded with each action; defaults to SOPTUI_OPERATOR, else the login name."""
+    operator: str | None = None
     timezone: str | None = None
-    """The team's IANA time zone (e.g. "Asia/Shanghai"); defaults to the system's."""
     language: Language | None = None
-    """Language of the bundled playbooks and the app: "zh" or "en"; defaults from the locale."""
-    playbooks: list[str] = []
-    """Extra playbook directories, searched after the user's own."""
+    playbooks: list[str] = field(default_factory=list)
     journal: str | None = None
-    """The journal file; SOPTUI_JOURNAL and --journal take precedence."""
     team: str | None = None
-    """A shared team directory (see `soptui team init`); SOPTUI_HOME takes precedence."""
-    enabled: list[str] = []
-    """Bundled playbooks to show, by id or tag (e.g. ["starter"]); empty: every bundled playbook."""
-    disabled: list[str] = []
-    """Bundled playbooks to hide, by id or tag; wins over ``enabled``. Other directories are
-    never filtered."""
+    enabled: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+    severities: dict[str, str] = field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
+    model_fields_set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    """The settings the file states (the others are defaults), as pydantic calls it."""
 
-    @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(
-                    _("unknown time zone {value!r}; use an IANA name such as Asia/Shanghai").format(
-                        value=value
-                    )
-                ) from None
-        return value
+    def from_data(cls, stated: Mapping[str, Any]) -> Settings:
+        """The settings a validated file states (JSON data), defaults for the rest."""
+        return cls(**stated, model_fields_set=frozenset(stated))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Settings:
+        """A copy with ``update`` applied; its keys count as stated (as in pydantic)."""
+        changes = dict(update or {})
+        return replace(self, **changes, model_fields_set=self.model_fields_set | set(changes))
 
 
-def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
+def load_settings(path: Path, cache: ValidatedCache | None = None) -> tuple[Settings, list[Problem]]:
     """Read config.toml; a missing file means defaults.
 
     One bad setting never costs the others: every key that is valid on its own is kept,
     and each invalid one becomes a problem (the caller says it was ignored). Only a file
-    that cannot be read or is not TOML at all gives the defaults.
+    that cannot be read or is not TOML at all gives the defaults. With a ``cache``, a file
+    that validated cleanly before and has not changed is not validated again (no pydantic).
     """
     try:
         path.stat()
@@ -76,28 +68,26 @@ def load_settings(path: Path) -> tuple[Settings, list[Problem]]:
                 path, 1, 1, _("cannot read the settings: {strerror}").format(strerror=error.strerror or error)
             )
         ]
-    document, problems = _read(path)  # refuses a FIFO or device without blocking on it
+    raw, value, problems = _cached(path, "Settings", cache)
+    if problems:
+        return Settings(), problems
+    if isinstance(value, dict):
+        try:
+            return Settings.from_data(value), []
+        except (TypeError, ValueError):
+            pass  # an entry this soptui cannot use: validate the file again
+    document, problems = _read(path, raw)  # refuses a FIFO or device without blocking on it
     if document is None:
         return Settings(), problems
     data, problems = _parse(document)
     if data is None:
         return Settings(), problems
-    settings, problems = _validate(Settings, data, document)
-    if settings is not None:
-        return settings, problems
-    kept = {key: value for key, value in data.items() if _valid_alone(key, value)}
-    try:
-        return Settings.model_validate(kept), problems
-    except ValidationError:  # no setting depends on another today; be safe if one ever does
-        return Settings(), problems
+    from soptui.config_spec import validated
 
-
-def _valid_alone(key: str, value: Any) -> bool:
-    try:
-        Settings.model_validate({key: value})
-    except ValidationError:
-        return False
-    return True
+    stated, problems = validated(data, document)
+    if not problems and raw is not None and cache is not None:
+        cache.put("Settings", raw.stamp, stated)
+    return Settings.from_data(stated), problems
 
 
 def setting_problem(path: Path, key: tuple[str | int, ...], message: str) -> Problem:

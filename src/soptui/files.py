@@ -74,6 +74,21 @@ def write_private(path: Path, text: str) -> None:
     sync_directory(directory)
 
 
+def create_new(path: Path, text: str = "", mode: int = 0o600, *, exact_mode: bool = False) -> None:
+    """Create ``path`` as a new file holding ``text``.
+
+    Never overwrites (FileExistsError) and never follows a symbolic link planted at the path
+    (``O_EXCL | O_NOFOLLOW``). The file gets ``mode`` as the umask allows it, or exactly
+    ``mode`` with ``exact_mode``. Other failures raise OSError.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        if exact_mode:
+            os.fchmod(handle.fileno(), mode)  # the umask must not widen or narrow what was chosen
+        handle.write(text)
+
+
 def sync_directory(directory: Path) -> None:
     """Make the rename itself durable (best effort: not every filesystem allows it)."""
     with contextlib.suppress(OSError):

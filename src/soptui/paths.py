@@ -5,6 +5,7 @@ a developer's own files out of their way:
 
 - ``SOPTUI_CONFIG_DIR``: the directory of ``config.toml`` and the user's ``playbooks/``;
 - ``SOPTUI_DATA_DIR``: the directory of the default journal;
+- ``SOPTUI_CACHE_DIR``: the cache of validated playbooks (safe to delete at any time);
 - ``SOPTUI_JOURNAL``: the journal file itself;
 - ``SOPTUI_PLAYBOOKS``: extra playbook directories, separated by ``os.pathsep``.
 """
@@ -27,6 +28,8 @@ class Paths:
     data_dir: Path
     journal: Path
     extra_playbooks: tuple[Path, ...]
+    cache_dir: Path | None = None
+    """Where validated playbooks are cached (None: no cache)."""
 
     @property
     def config_file(self) -> Path:
@@ -48,7 +51,8 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     data_dir = _dir(env, "SOPTUI_DATA_DIR", "data")
     journal = Path(env["SOPTUI_JOURNAL"]) if env.get("SOPTUI_JOURNAL") else data_dir / "journal.sqlite3"
     extra = tuple(Path(p) for p in env.get("SOPTUI_PLAYBOOKS", "").split(os.pathsep) if p)
-    return Paths(config_dir, data_dir, journal.expanduser(), extra)
+    cache_dir = _dir(env, "SOPTUI_CACHE_DIR", "cache")
+    return Paths(config_dir, data_dir, journal.expanduser(), extra, cache_dir)
 
 
 def _dir(env: Mapping[str, str], name: str, kind: str) -> Path:
@@ -56,5 +60,8 @@ def _dir(env: Mapping[str, str], name: str, kind: str) -> Path:
         return Path(env[name]).expanduser()
     import platformdirs
 
-    found = platformdirs.user_config_dir(APP) if kind == "config" else platformdirs.user_data_dir(APP)
-    return Path(found)
+    if kind == "config":
+        return Path(platformdirs.user_config_dir(APP))
+    if kind == "cache":
+        return Path(platformdirs.user_cache_dir(APP))
+    return Path(platformdirs.user_data_dir(APP))

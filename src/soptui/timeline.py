@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from soptui.i18n import N_, _, minutes_text, t
+from soptui.i18n import N_, _, duration_text, t
 from soptui.markdown import escape_block, escape_md
 from soptui.playbooks.inputs import show_value
-from soptui.runs import RunState
+from soptui.runs import RunState, StepState
 
 
 @dataclass(frozen=True)
@@ -71,21 +71,27 @@ def timeline(state: RunState) -> list[Entry]:
     return sorted(entries, key=lambda e: e.at)
 
 
+def escalation(state: RunState, step: StepState, now: datetime) -> timedelta | None:
+    """How far past its ``escalate_after`` an incident step went: by the time it was done or
+    skipped, else by ``now``. None when it has no limit or stayed within it."""
+    limit = step.step.escalate_after
+    if limit is None:
+        return None
+    finished = step.at if step.status in ("done", "skipped") else now
+    if finished is None:
+        return None
+    over = finished - (state.opened_at + limit)
+    return over if over > timedelta() else None
+
+
 def escalations(state: RunState, now: datetime) -> dict[str, timedelta]:
-    """Pending steps past their ``escalate_after``: step id -> how far past."""
+    """Pending steps past their ``escalate_after`` at ``now``: step id -> how far past."""
     late: dict[str, timedelta] = {}
     for step_id, step in state.steps.items():
-        limit = step.step.escalate_after
-        if limit is None or step.status != "pending":
-            continue
-        over = now - (state.opened_at + limit)
-        if over > timedelta():
+        over = escalation(state, step, now) if step.status == "pending" else None
+        if over is not None:
             late[step_id] = over
     return late
-
-
-def _minutes(delta: timedelta) -> str:
-    return minutes_text(int(delta.total_seconds() // 60))
 
 
 def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
@@ -110,13 +116,13 @@ def incident_report(state: RunState, zone: ZoneInfo, now: datetime) -> str:
                 when=local(state.resolved_at), name=escape_md(state.finished_by or "")
             )
         )
-    lines.append("- " + _("Duration: {duration}").format(duration=_minutes(state.elapsed(now))))
+    lines.append("- " + _("Duration: {duration}").format(duration=duration_text(state.elapsed(now))))
     if state.summary:
         lines += ["", "## " + _("Summary"), "", escape_block(shown_summary(state.summary))]
     header = " | ".join([_("Step"), _("State"), _("By"), _("After opening")])
     lines += ["", "## " + _("Steps"), "", f"| {header} |", "|---|---|---|---|"]
     for step in state.steps.values():
-        after = _minutes(step.at - state.opened_at) if step.at else ""
+        after = duration_text(step.at - state.opened_at) if step.at else ""
         lines.append(
             f"| {escape_md(step.step.title)} | {_(step.status)} | {escape_md(step.by or '')} | {after} |"
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 import tomli_w
 
 from soptui.context import CommandError, Context, UsageError
+from soptui.files import create_new
 from soptui.i18n import _
 from soptui.playbooks.library import Library, Source, add_file, add_goals, load_library, trusted_file
 from soptui.playbooks.loader import GOALS_FILE
@@ -189,16 +190,13 @@ def new(
         )
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: never overwrite, and never follow a symlink planted at the path.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        create_new(target, text, 0o644)  # never overwrites, never follows a planted link
     except FileExistsError:
         raise CommandError(_("{target} already exists; not overwriting it").format(target=target)) from None
     except OSError as error:
         raise CommandError(
             _("cannot write {target}: {value}").format(target=target, value=error.strerror or error)
         ) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
     print(visible(_("wrote {path}").format(path=target), newlines=False))
     return 0
 

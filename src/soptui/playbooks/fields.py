@@ -1,23 +1,16 @@
-"""Field types shared by the playbook and goal models: ids, durations, times of day.
+"""The values of the file formats, in plain Python: ids, durations, offsets, times of day.
 
-Each type validates the text an operator writes and carries a JSON Schema that says the
-same thing, so editors that read ``#:schema`` complain about the same mistakes.
+Each parser checks the text an operator writes; :mod:`soptui.playbooks.spec` builds its
+pydantic field types (with the JSON Schema that says the same thing, so editors that read
+``#:schema`` complain about the same mistakes) from these functions. This module imports no
+pydantic: the plain models use the same parsers to rebuild cached playbooks.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
-from typing import Annotated, Any
-
-from pydantic import (
-    AfterValidator,
-    BeforeValidator,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    WithJsonSchema,
-)
+from typing import Any
 
 from soptui.i18n import _
 
@@ -34,11 +27,6 @@ FIRST_DATE = date(1970, 1, 1)
 LAST_DATE = date(9999, 12, 31)
 MAX_NUMBER = 1e15
 """Numbers in playbooks, goals and recorded values stay within ±1e15 (exact in a double)."""
-
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=ID_PATTERN, max_length=64),
-]
 
 
 def parse_duration(value: Any, max_days: int = MAX_DURATION_DAYS) -> timedelta:
@@ -106,7 +94,8 @@ def format_offset(delta: timedelta) -> str:
     return sign + format_duration(abs(delta))
 
 
-def _interval(value: Any) -> timedelta:
+def interval(value: Any) -> timedelta:
+    """A ``review_every``: a duration of at most MAX_INTERVAL_DAYS."""
     return parse_duration(value, MAX_INTERVAL_DAYS)
 
 
@@ -121,36 +110,8 @@ def format_duration(delta: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": DURATION_PATTERN.replace("^", "^(?=.)", 1),
-            "description": f'A duration of at most {MAX_DURATION_DAYS} days: "90s", "25m", "1h30m", "90d".',
-        }
-    ),
-]
-
-
-Interval = Annotated[
-    timedelta,
-    BeforeValidator(_interval),
-    PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": DURATION_PATTERN.replace("^", "^(?=.)", 1),
-            "description": f'A duration of at most {MAX_INTERVAL_DAYS} days, e.g. "90d".',
-        }
-    ),
-]
-"""A longer duration (``review_every``): at most MAX_INTERVAL_DAYS."""
-
-
-def _bounded_date(value: date) -> date:
+def bounded_date(value: date) -> date:
+    """``value`` if it lies between FIRST_DATE and LAST_DATE."""
     if not FIRST_DATE <= value <= LAST_DATE:
         raise ValueError(
             _("a date must be between {FIRST_DATE} and {LAST_DATE}").format(
@@ -158,14 +119,6 @@ def _bounded_date(value: date) -> date:
             )
         )
     return value
-
-
-BoundedDate = Annotated[date, AfterValidator(_bounded_date)]
-"""A date between 1970-01-01 and 9999-12-31."""
-
-
-Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
-"""A finite float within ±MAX_NUMBER."""
 
 
 def parse_time_of_day(value: Any) -> time:
@@ -177,33 +130,3 @@ def parse_time_of_day(value: Any) -> time:
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
     raise ValueError(_('{value!r} is not a time of day; write e.g. "10:00" or "17:30"').format(value=value))
-
-
-TimeOfDay = Annotated[
-    time,
-    BeforeValidator(parse_time_of_day),
-    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$",
-            "description": 'Local time of day, "HH:MM".',
-        }
-    ),
-]
-
-
-Offset = Annotated[
-    timedelta,
-    BeforeValidator(parse_offset),
-    PlainSerializer(format_offset, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": OFFSET_PATTERN.replace("^", "^(?=[+-]?\\d)", 1),
-            "description": f"Offset from the anchor, at most {MAX_DURATION_DAYS} days either way: "
-            '"-14d", "0d", "+3d", "-1h", "+1d2h".',
-        }
-    ),
-]
-"""A signed offset from a sequence instance's anchor."""

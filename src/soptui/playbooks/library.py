@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from soptui.i18n import _
+from soptui.playbooks.cache import ValidatedCache
 from soptui.playbooks.loader import GOALS_FILE, LoadedPlaybook, load_goals, load_playbook
 from soptui.playbooks.models import Goal, InputSpec, Playbook, Step
 from soptui.playbooks.problems import Problem
@@ -79,6 +80,8 @@ class Library:
     """Working days: weekends, Chinese public holidays and the team's calendar.toml days off."""
     hidden: dict[str, LoadedPlaybook] = field(default_factory=dict)
     """Bundled playbooks left out by the team's ``enabled`` / ``disabled`` settings."""
+    cache: ValidatedCache | None = field(default=None, compare=False, repr=False)
+    """The validated-file cache the library was loaded through (stored versions use it too)."""
 
     def get(self, playbook_id: str) -> Playbook | None:
         entry = self.entries.get(playbook_id)
@@ -134,9 +137,15 @@ def playbook_files(directory: Path) -> list[Path]:
     return [p for p in files if p.name not in (GOALS_FILE, CALENDAR_FILE) and p.name not in ROSTER_FILES]
 
 
-def load_library(sources: Iterable[Source], today: date | None = None) -> Library:
-    """Load every source in order; a later playbook with the same id replaces an earlier one."""
-    library = Library()
+def load_library(
+    sources: Iterable[Source], today: date | None = None, cache: ValidatedCache | None = None
+) -> Library:
+    """Load every source in order; a later playbook with the same id replaces an earlier one.
+
+    With a ``cache`` (see :mod:`soptui.playbooks.cache`), files unchanged since they last
+    validated are rebuilt from it, and what was validated afresh is saved to it at the end.
+    """
+    library = Library(cache=cache)
     goal_files: list[Path] = []
     samples: set[Path] = set()
     roster_files: dict[str, Path] = {}  # the last directory holding each roster file wins
@@ -150,7 +159,7 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             message = _("cannot read this playbook directory: {error}").format(error=error.strerror or error)
             library.problems.append(Problem(source.directory, 1, 1, message))
             continue
-        _load_directory(library, source, today)
+        _load_directory(library, source, today, cache)
         if source.origin == "bundled" and (source.enabled or source.disabled):
             _select_bundled(library, source)
         for name in (*ROSTER_FILES, CALENDAR_FILE):
@@ -165,11 +174,15 @@ def load_library(sources: Iterable[Source], today: date | None = None) -> Librar
             goal_files.append(goals)  # the loader refuses what is not a regular file
             if source.origin == "bundled":
                 samples.add(goals)
-    add_goals(library, goal_files, samples)
-    library.roster, problems = load_roster(roster_files.get(GROUPS_FILE), roster_files.get(PEOPLE_FILE))
+    add_goals(library, goal_files, samples, cache)
+    library.roster, problems = load_roster(
+        roster_files.get(GROUPS_FILE), roster_files.get(PEOPLE_FILE), cache
+    )
     library.problems += problems
-    library.calendar, problems = load_calendar(roster_files.get(CALENDAR_FILE))
+    library.calendar, problems = load_calendar(roster_files.get(CALENDAR_FILE), cache)
     library.problems += problems
+    if cache is not None:
+        cache.save()
     return library
 
 
@@ -188,14 +201,16 @@ def _select_bundled(library: Library, source: Source) -> None:
                 library.problems.append(Problem(source.directory, 1, 1, message, key, "warning"))
 
 
-def _load_directory(library: Library, source: Source, today: date | None) -> None:
+def _load_directory(
+    library: Library, source: Source, today: date | None, cache: ValidatedCache | None = None
+) -> None:
     in_this_directory: dict[str, Path] = {}
     team_gid = source.trust_gid()
     members = group_members(team_gid) if team_gid is not None else set()
     for path in playbook_files(source.directory):
         if team_gid is not None and trusted_file(library, path, source, members) is None:
             continue
-        add_file(library, path, source.origin, today, in_this_directory)
+        add_file(library, path, source.origin, today, in_this_directory, cache)
 
 
 def trusted_file(
@@ -219,9 +234,10 @@ def add_file(
     origin: str,
     today: date | None,
     siblings: dict[str, Path] | None = None,
+    cache: ValidatedCache | None = None,
 ) -> None:
     """Load one file into the library, recording its problems."""
-    loaded, problems = load_playbook(path, today)
+    loaded, problems = load_playbook(path, today, cache)
     library.problems.extend(problems)
     if loaded is None:
         return
@@ -239,7 +255,12 @@ def add_file(
     library.origins[playbook_id] = origin
 
 
-def add_goals(library: Library, goal_files: Iterable[Path], samples: Collection[Path] = ()) -> None:
+def add_goals(
+    library: Library,
+    goal_files: Iterable[Path],
+    samples: Collection[Path] = (),
+    cache: ValidatedCache | None = None,
+) -> None:
     """Load goals files in order (a later goal with the same id replaces an earlier one).
 
     ``samples`` are the bundled goals files: their goals are samples, used (and marked in
@@ -257,7 +278,7 @@ def add_goals(library: Library, goal_files: Iterable[Path], samples: Collection[
     }
     goals: dict[str, Goal] = {}
     for path in own or files:
-        loaded, problems = load_goals(path, [*metrics, *hidden] if not own else metrics)
+        loaded, problems = load_goals(path, [*metrics, *hidden] if not own else metrics, cache)
         library.problems.extend(problems)
         goals.update((goal.id, goal) for goal in loaded if own or goal.metric in metrics)
     library.goals = list(goals.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import stat
@@ -16,12 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from soptui.i18n import _, active
-from soptui.playbooks.models import FORMAT_VERSION, Goal, GoalsFile, Playbook
+from soptui.playbooks.cache import Stamp, ValidatedCache
+from soptui.playbooks.models import FORMAT_VERSION, Goal, GoalsFile, Plain, Playbook
 from soptui.playbooks.positions import Path as KeyPath
 from soptui.playbooks.positions import Position, key_positions, locate
 from soptui.playbooks.problems import Problem, dotted
@@ -34,7 +34,11 @@ GOALS_FILE = "goals.toml"
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _DOTS = re.compile(r"^\s*\[*\s*[\w\"'-]+(\s*\.\s*[\w\"'-]+){" + str(MAX_DOTTED_PARTS) + ",}")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
+PM = TypeVar("PM", bound=Plain)
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @dataclass
@@ -49,7 +53,7 @@ class LoadedPlaybook:
 
 def content_hash(playbook: Playbook) -> str:
     """A stable hash of what the playbook says (not how the file is formatted)."""
-    canonical = playbook.model_dump_json(exclude_defaults=False).encode()
+    canonical = playbook.model_dump_json().encode()
     return hashlib.sha256(canonical).hexdigest()[:16]
 
 
@@ -100,8 +104,15 @@ def open_regular(path: Path) -> int:
 
 def read_regular(path: Path, limit: int) -> bytes:
     """Up to ``limit`` bytes of a regular file (see :func:`open_regular`)."""
+    return read_stamped(path, limit)[0]
+
+
+def read_stamped(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
+    """Up to ``limit`` bytes of a regular file and the ``fstat`` of the descriptor they were
+    read from (so a stamp describes exactly the bytes read)."""
     fd = open_regular(path)
     try:
+        info = os.fstat(fd)
         chunks: list[bytes] = []
         size = 0
         while size < limit:
@@ -110,25 +121,48 @@ def read_regular(path: Path, limit: int) -> bytes:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), info
     finally:
         os.close(fd)
 
 
-def _read(path: Path) -> tuple[_Document | None, list[Problem]]:
-    """Read and decode a file within the limits, or explain why not."""
+@dataclass(frozen=True)
+class _Raw:
+    """A file's bytes as read, and their stamp for the validated-file cache."""
 
-    def fail(message: str, line: int = 1, column: int = 1) -> tuple[None, list[Problem]]:
-        return None, [Problem(path, line, column, message)]
+    data: bytes
+    stamp: Stamp
+
+
+def _read_raw(path: Path) -> tuple[_Raw | None, list[Problem]]:
+    """Read a file within the size limit, or explain why not."""
+
+    def fail(message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, 1, 1, message)]
 
     try:
-        data = read_regular(path, MAX_FILE_BYTES + 1)
+        data, info = read_stamped(path, MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         return fail(_("is a directory, not a playbook file"))
     except NotRegularFile:
         return fail(_("not a regular file (a FIFO, socket or device); refusing to read it"))
     except OSError as error:
         return fail(_("cannot read: {strerror}").format(strerror=error.strerror or error))
+    return _Raw(data, Stamp.of(path, data, info)), []
+
+
+def _read(path: Path, raw: _Raw | None = None) -> tuple[_Document | None, list[Problem]]:
+    """Read (unless ``raw`` holds what was read) and decode a file within the limits, or
+    explain why not."""
+
+    def fail(message: str, line: int = 1, column: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, line, column, message)]
+
+    if raw is None:
+        raw, problems = _read_raw(path)
+        if raw is None:
+            return None, problems
+    data = raw.data
     if len(data) > MAX_FILE_BYTES:
         return fail(
             _("file is larger than {value} KiB; a playbook must be smaller").format(
@@ -188,6 +222,8 @@ def _end(text: str) -> tuple[int, int]:
 
 
 def _validate(model: type[M], data: dict[str, Any], doc: _Document) -> tuple[M | None, list[Problem]]:
+    from pydantic import ValidationError  # only here: an unchanged file never needs pydantic
+
     try:
         return model.model_validate(data), []
     except ValidationError as error:
@@ -252,18 +288,93 @@ def _pydantic_problem(doc: _Document, data: dict[str, Any], error: Any) -> Probl
     return doc.at(loc, message)
 
 
-def _read_data(path: Path) -> tuple[_Document | None, dict[str, Any] | None, list[Problem]]:
+def _read_data(
+    path: Path, raw: _Raw | None = None
+) -> tuple[_Document | None, dict[str, Any] | None, list[Problem]]:
     """Read and parse one TOML file (limits and syntax checked), positions kept for later."""
-    document, problems = _read(path)
+    document, problems = _read(path, raw)
     if document is None:
         return None, None, problems
     data, problems = _parse(document)
     return document, data, problems
 
 
-def load_playbook(path: Path, today: date | None = None) -> tuple[LoadedPlaybook | None, list[Problem]]:
-    """Load one playbook file; return it (or None) and every problem found."""
-    document, data, problems = _read_data(path)
+def _cached(path: Path, kind: str, cache: ValidatedCache | None) -> tuple[_Raw | None, Any, list[Problem]]:
+    """The file's bytes and, if ``cache`` holds this exact version of it, the cached value."""
+    if cache is None:
+        return None, None, []
+    raw, problems = _read_raw(path)
+    if raw is None:
+        return None, None, problems
+    return raw, cache.get(kind, raw.stamp), []
+
+
+def _decoded(path: Path, raw: _Raw) -> _Document:
+    """The document of bytes that decoded before (their hash is in the cache)."""
+    return _Document(path, raw.data.decode("utf-8").removeprefix("\ufeff"))
+
+
+def load_playbook(
+    path: Path, today: date | None = None, cache: ValidatedCache | None = None
+) -> tuple[LoadedPlaybook | None, list[Problem]]:
+    """Load one playbook file; return it (or None) and every problem found.
+
+    With a ``cache``, a file whose exact bytes validated before is rebuilt from the cache
+    (no TOML parsing, no pydantic); any other file is validated and, if valid, cached.
+    """
+    raw, value, problems = _cached(path, "Playbook", cache)
+    if problems:
+        return None, problems
+    if raw is not None and isinstance(value, str):
+        try:
+            playbook = Playbook.from_json(value)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            playbook = None  # an entry this soptui cannot rebuild: validate the file again
+        if playbook is not None:
+            return _loaded(playbook, path, today, lambda: _decoded(path, raw)), []
+    loaded, problems = _load_playbook(path, today, raw)
+    if loaded is not None and raw is not None and cache is not None:
+        cache.put("Playbook", raw.stamp, loaded.playbook.model_dump_json())
+    return loaded, problems
+
+
+def stored_playbook(body: str, cache: ValidatedCache | None = None) -> Playbook:
+    """A playbook version as the journal stores it (its canonical JSON), validated: raises
+    ValueError (pydantic's ValidationError is one) if it is not a valid playbook now.
+
+    With a ``cache``, a body that validated before is rebuilt from the cache without
+    pydantic (a run started before its playbook was edited is folded on every start).
+    """
+    data = body.encode()
+    digest = hashlib.sha256(data).hexdigest()
+    stamp = Stamp(f"stored:{digest}", len(data), 0, digest)
+    value = cache.get("StoredPlaybook", stamp) if cache is not None else None
+    if isinstance(value, str):
+        try:
+            return Playbook.from_json(value)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            pass
+    playbook = Playbook.model_validate_json(body)
+    if cache is not None:
+        cache.put("StoredPlaybook", stamp, playbook.model_dump_json())
+        cache.save()
+    return playbook
+
+
+def _loaded(
+    playbook: Playbook, path: Path, today: date | None, document: Callable[[], _Document]
+) -> LoadedPlaybook:
+    loaded = LoadedPlaybook(playbook, path, content_hash(playbook))
+    stale = stale_review(playbook, today) if today else None
+    if stale:
+        loaded.warnings.append(document().at(("reviewed",), stale, "warning"))
+    return loaded
+
+
+def _load_playbook(
+    path: Path, today: date | None, raw: _Raw | None
+) -> tuple[LoadedPlaybook | None, list[Problem]]:
+    document, data, problems = _read_data(path, raw)
     if document is None or data is None:
         return None, problems
     version = data.get("format", FORMAT_VERSION)
@@ -279,17 +390,16 @@ def load_playbook(path: Path, today: date | None = None) -> tuple[LoadedPlaybook
                 ("steps",), _("too many steps ({len}); the limit is 200").format(len=len(data["steps"]))
             )
         ]
-    playbook, problems = _validate(Playbook, data, document)
-    if playbook is None:
+    from soptui.playbooks import spec
+
+    model, problems = _validate(spec.Playbook, data, document)
+    if model is None:
         return None, problems
-    problems = [document.at(key, message) for key, message in playbook_errors(playbook)]
+    playbook = Playbook.from_json(model.model_dump_json())
+    problems = [document.at(key, message) for key, message in playbook_errors(playbook, data)]
     if problems:
         return None, problems
-    loaded = LoadedPlaybook(playbook, path, content_hash(playbook))
-    stale = stale_review(playbook, today) if today else None
-    if stale:
-        loaded.warnings.append(document.at(("reviewed",), stale, "warning"))
-    return loaded, []
+    return _loaded(playbook, path, today, lambda: document), []
 
 
 def load_model(path: Path, model: type[M]) -> tuple[M | None, list[Problem]]:
@@ -312,10 +422,47 @@ def load_checked(
     return (None if problems else loaded), problems
 
 
-def load_goals(path: Path, metrics: Iterable[str]) -> tuple[list[Goal], list[Problem]]:
+def load_plain(
+    path: Path,
+    model: type[PM],
+    rules: Callable[[PM], Iterable[tuple[KeyPath, str]]],
+    cache: ValidatedCache | None = None,
+) -> tuple[PM | None, list[Problem]]:
+    """:func:`load_checked` for a plain model (validated by its namesake in spec.py): read,
+    validate, then ``rules`` that look across entries (or other files). With a ``cache``, an
+    unchanged file is rebuilt from it without pydantic; the rules run every time."""
+    kind = model.__name__
+    raw, value, problems = _cached(path, kind, cache)
+    if problems:
+        return None, problems
+    if raw is not None and value is not None:
+        try:
+            cached: PM | None = model.from_data(value)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            cached = None  # an entry this soptui cannot rebuild: validate the file again
+        if cached is not None:
+            findings = list(rules(cached))
+            if not findings:
+                return cached, []
+            return None, [_decoded(path, raw).at(key, message) for key, message in findings]
+    document, data, problems = _read_data(path, raw)
+    if document is None or data is None:
+        return None, problems
+    validated, problems = _validate(model._spec_model(), data, document)
+    if validated is None:
+        return None, problems
+    dumped = json.loads(validated.model_dump_json())
+    loaded = model.from_data(dumped)
+    if raw is not None and cache is not None:
+        cache.put(kind, raw.stamp, dumped)
+    problems = [document.at(key, message) for key, message in rules(loaded)]
+    return (None if problems else loaded), problems
+
+
+def load_goals(
+    path: Path, metrics: Iterable[str], cache: ValidatedCache | None = None
+) -> tuple[list[Goal], list[Problem]]:
     """Load goals.toml, checking each goal's metric against ``metrics``."""
     known = dict.fromkeys(metrics)
-    goals_file, problems = load_checked(
-        path, GoalsFile, lambda loaded: list(goal_errors(loaded.goals, known))
-    )
+    goals_file, problems = load_plain(path, GoalsFile, lambda loaded: goal_errors(loaded.goals, known), cache)
     return (goals_file.goals if goals_file else []), problems

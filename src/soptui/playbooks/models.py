@@ -1,29 +1,31 @@
-"""The playbook format, version 1, as pydantic models.
+"""The playbook format, version 1, as the plain objects the rest of soptui works with.
 
-These models check the *shape* of a playbook (keys, types, ranges); the rules that look
-across fields (unique step ids, ``when`` references, cadence-specific keys) live in
-:mod:`soptui.playbooks.rules` so each problem can point at its own key in the file.
-Field docstrings become the JSON Schema's descriptions.
+A file is validated by the pydantic models of :mod:`soptui.playbooks.spec` (shape) and the
+rules of :mod:`soptui.playbooks.rules` (across fields); what passes is dumped to its
+canonical JSON and rebuilt here as frozen dataclasses. The validated-playbook cache
+(:mod:`soptui.playbooks.cache`) keeps that canonical JSON, so an unchanged file is rebuilt
+from it without importing pydantic: both paths go through the same ``from_data``, so they
+give equal objects. Each class has the fields of its namesake in spec.py, in the same
+order (a test compares them); the field documentation lives there.
+
+The few pydantic-style methods (``model_validate``, ``model_dump_json``, ``model_copy`` …)
+keep callers and tests that validate or copy a playbook working; the ones that validate
+import pydantic when called.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from datetime import time as TimeOfDay
 from functools import cached_property
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from typing import Any, ClassVar, Literal, TypeVar
 
 from soptui.playbooks.conditions import Condition, parse_condition
-from soptui.playbooks.fields import (
-    BoundedDate,
-    Duration,
-    Identifier,
-    Interval,
-    Number,
-    Offset,
-    TimeOfDay,
-)
+from soptui.playbooks.fields import MAX_INTERVAL_DAYS, parse_duration, parse_offset
 
 FORMAT_VERSION = 1
 
@@ -34,108 +36,197 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 InputType = Literal["number", "integer", "text", "choice", "yes-no", "actions"]
 Aggregate = Literal["sum", "mean", "last", "min", "max"]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=20_000)]
+
+P = TypeVar("P", bound="Plain")
 
 
-class _Strict(BaseModel):
-    # A typo must not pass silently: every model refuses unknown keys.
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+class Plain:
+    """What every plain model shares: building from canonical JSON data, and the
+    pydantic-style methods (validating ones import pydantic when called)."""
+
+    SPEC: ClassVar[str] = ""
+    """The name of the pydantic model in spec.py that validates this class."""
+
+    @classmethod
+    def from_data(cls: type[P], data: Mapping[str, Any]) -> P:
+        """Rebuild from the JSON data of a validated model (every key present)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _spec_model(cls) -> Any:
+        from soptui.playbooks import spec
+
+        return getattr(spec, cls.SPEC or cls.__name__)
+
+    @classmethod
+    def model_validate(cls: type[P], data: Any) -> P:
+        """Validate ``data`` (raises pydantic's ValidationError, a ValueError) and build."""
+        model = cls._spec_model().model_validate(_unplain(data))
+        return cls.from_data(json.loads(model.model_dump_json()))
+
+    @classmethod
+    def model_validate_json(cls: type[P], text: str | bytes) -> P:
+        model = cls._spec_model().model_validate_json(text)
+        return cls.from_data(json.loads(model.model_dump_json()))
+
+    def _validated(self) -> Any:
+        return self._spec_model().model_validate(dataclasses.asdict(self))  # type: ignore[call-overload]
+
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        """As pydantic's ``model_dump`` of the same content (``mode``, ``exclude`` … apply)."""
+        dumped: dict[str, Any] = self._validated().model_dump(**options)
+        return dumped
+
+    def model_dump_json(self) -> str:
+        """The canonical JSON: exactly what pydantic dumps for this content (hashed and
+        stored with every run). Kept from validation or the cache; else computed."""
+        canonical: str | None = self.__dict__.get("_canonical")
+        if canonical is None:
+            canonical = str(self._validated().model_dump_json())
+            object.__setattr__(self, "_canonical", canonical)
+        return canonical
+
+    def model_copy(self: P, *, update: Mapping[str, Any] | None = None) -> P:
+        """A copy with ``update`` applied (not validated, like pydantic's)."""
+        return dataclasses.replace(self, **dict(update or {}))  # type: ignore[type-var]
 
 
-class Due(_Strict):
+def _unplain(value: Any) -> Any:
+    """``value`` with every plain model in it turned into its fields (for validation)."""
+    if isinstance(value, Plain) and dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return {key: _unplain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unplain(item) for item in value]
+    return value
+
+
+def _opt_time(value: str | None) -> TimeOfDay | None:
+    if value is None:
+        return None
+    hours, minutes = value.split(":")
+    return TimeOfDay(int(hours), int(minutes))
+
+
+def _opt_duration(value: str | None) -> timedelta | None:
+    return None if value is None else parse_duration(value, MAX_INTERVAL_DAYS)
+
+
+def _opt_date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _opt_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Due(Plain):
     """When a routine is due inside its period. Omitted parts default to the period's end."""
 
     time: TimeOfDay | None = None
-    """Local time of day in the team's time zone, "HH:MM"."""
     weekday: Weekday | None = None
-    """Weekly routines: the day of the ISO week (mon..sun)."""
-    day: Annotated[int, Field(ge=1, le=28)] | Literal["last"] | None = None
-    """Monthly routines: the day of the month, 1..28, or "last"."""
+    day: int | Literal["last"] | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Due:
+        return cls(_opt_time(data["time"]), data["weekday"], data["day"])
 
 
-class InputSpec(_Strict):
+@dataclass(frozen=True)
+class InputSpec(Plain):
     """A value the operator records when completing the step."""
 
     type: InputType
-    """number, integer, text, choice (with choices), yes-no, or actions (follow-up items: what,
-    @owner and due date, one per line or separated by ';')."""
-    label: ShortText | None = None
-    """The field's label; defaults to the step title."""
-    unit: Annotated[str, Field(max_length=20)] | None = None
-    """Shown after the value, e.g. "人" or "%"."""
-    min: Number | None = None
-    """Smallest accepted value (number and integer)."""
-    max: Number | None = None
-    """Largest accepted value (number and integer)."""
-    choices: list[ShortText] | None = None
-    """The accepted answers of a choice input."""
+    label: str | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | None = None
     required: bool = True
-    """Whether completing the step needs a value."""
-    metric: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", max_length=64)] | None = None
-    """Track the value as this metric in reviews and goals, e.g. "members.new"."""
+    metric: str | None = None
     aggregate: Aggregate = "last"
-    """How a week's values combine in reviews: sum, mean, last, min or max."""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> InputSpec:
+        return cls(
+            data["type"],
+            data["label"],
+            data["unit"],
+            _opt_float(data["min"]),
+            _opt_float(data["max"]),
+            data["choices"],
+            data["required"],
+            data["metric"],
+            data["aggregate"],
+        )
 
 
-class Snippet(_Strict):
+@dataclass(frozen=True)
+class Snippet(Plain):
     """A ready-made text the operator copies and sends from this step."""
 
-    label: ShortText
-    """What the snippet is, e.g. "Welcome message"."""
-    text: Annotated[str, Field(min_length=1, max_length=5000)]
-    """The text; {placeholders} are filled from earlier inputs or asked for."""
+    label: str
+    text: str
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Snippet:
+        return cls(data["label"], data["text"])
 
 
-class Step(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Step(Plain):
     """One step of a playbook."""
 
-    id: Identifier
-    """Unique in the playbook: lowercase letters, digits and '-'."""
-    title: ShortText
-    """What to do, in a few words."""
-    role: ShortText | None = None
-    """Who does it (a role name such as "community manager")."""
-    estimate: Duration | None = None
-    """How long it usually takes."""
-    details: LongText | None = None
-    """Markdown: how and why."""
-    checklist: list[ShortText] = []
-    """Short items the operator ticks while doing the step."""
-    links: list[HttpUrl] = []
-    """Useful pages (http or https URLs)."""
+    id: str
+    title: str
+    role: str | None = None
+    estimate: timedelta | None = None
+    details: str | None = None
+    checklist: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    """Normalised http(s) URLs, as pydantic's HttpUrl writes them."""
     optional: bool = False
-    """May be skipped without giving a reason."""
     input: InputSpec | None = None
-    """A value asked when the step is completed."""
     open_actions: bool = False
-    """The step goes over the team's open action items (from every playbook's actions inputs):
-    it lists them, each to close or move to a new date."""
-    when: ShortText | None = None
-    """The step applies only if this condition on an earlier step's input holds."""
-    snippets: list[Snippet] = []
-    """Ready-made texts to copy from this step."""
-    escalate_after: Duration | None = None
-    """Incident playbooks: should be done within this time of the incident opening."""
+    when: str | None = None
+    snippets: list[Snippet] = field(default_factory=list)
+    escalate_after: timedelta | None = None
     per_group: bool | None = None
-    """Repeat the step for every active group of the roster (groups.toml); default: the playbook's."""
-    group_tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
-    """Per-group steps: only groups with one of these tags (e.g. ["新人群"])."""
-    sample: Annotated[int, Field(ge=1, le=10_000)] | None = None
-    """Per-group steps at scale: check this many groups a period, rotating so that every group
-    comes round, always with the groups an earlier finding flagged."""
+    group_tags: list[str] = field(default_factory=list)
+    sample: int | None = None
     flag_group: bool = False
-    """Per-group yes-no steps: "yes" flags the group (it shows on Today and joins every sample)
-    until a later "no" for that group clears it."""
-    offset: Offset | None = None
-    """Sequence playbooks (required there): when the step is due, from the instance's anchor:
-    "-14d", "0d", "+3d", "-1h"."""
+    offset: timedelta | None = None
     at: TimeOfDay | None = None
-    """Sequence playbooks: the team-local time of day the step is due, "HH:MM" (whole-day
-    offsets only); without it, the end of its day."""
     working_days: bool | None = None
-    """Sequence playbooks: move the due day off weekends and public holidays; default: the
-    playbook's."""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Step:
+        spec = data["input"]
+        offset = data["offset"]
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            role=data["role"],
+            estimate=_opt_duration(data["estimate"]),
+            details=data["details"],
+            checklist=list(data["checklist"]),
+            links=list(data["links"]),
+            optional=data["optional"],
+            input=None if spec is None else InputSpec.from_data(spec),
+            open_actions=data["open_actions"],
+            when=data["when"],
+            snippets=[Snippet.from_data(s) for s in data["snippets"]],
+            escalate_after=_opt_duration(data["escalate_after"]),
+            per_group=data["per_group"],
+            group_tags=list(data["group_tags"]),
+            sample=data["sample"],
+            flag_group=data["flag_group"],
+            offset=None if offset is None else parse_offset(offset),
+            at=_opt_time(data["at"]),
+            working_days=data["working_days"],
+        )
 
     @cached_property
     def condition(self) -> Condition | None:
@@ -143,50 +234,57 @@ class Step(_Strict):
         return parse_condition(self.when) if self.when else None
 
 
-class Playbook(_Strict):
-    """One playbook: a routine (daily, weekly, monthly) or an incident-response playbook."""
+@dataclass(frozen=True, kw_only=True)
+class Playbook(Plain):
+    """One playbook: a routine (daily, weekly, monthly), a sequence or an incident playbook."""
 
-    format: Annotated[int, Field(ge=1)] = FORMAT_VERSION
-    """Format version; this soptui reads version 1."""
-    id: Identifier
-    """Unique in the library; defaults to the file name without .toml."""
-    title: ShortText
-    """The playbook's name."""
-    summary: Annotated[str, Field(max_length=500)] | None = None
-    """One line that says what it is for."""
-    description: LongText | None = None
-    """Markdown: purpose, when to run it, who."""
-    owner: ShortText | None = None
-    """The role that owns the playbook."""
-    tags: list[ShortText] = []
-    """Free-form tags."""
-    estimate: Duration | None = None
-    """How long a whole run usually takes."""
+    format: int = FORMAT_VERSION
+    id: str
+    title: str
+    summary: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    tags: list[str] = field(default_factory=list)
+    estimate: timedelta | None = None
     cadence: Cadence
-    """daily, weekly, monthly, sequence (dated journeys: steps at offsets from an anchor date) or
-    incident."""
     due: Due | None = None
-    """Routines: when the run is due inside its period."""
-    reviewed: BoundedDate | None = None
-    """When the SOP was last reviewed (a TOML date)."""
-    review_every: Interval | None = None
-    """How often it should be reviewed; `soptui check` warns once overdue."""
-    severities: Annotated[list[Annotated[str, Field(min_length=1, max_length=20)]], Field(min_length=1)] = [
-        "P1",
-        "P2",
-        "P3",
-    ]
-    """Incident playbooks: severity names, most severe first."""
+    reviewed: date | None = None
+    review_every: timedelta | None = None
+    severities: list[str] = field(default_factory=lambda: ["P1", "P2", "P3"])
     per_group: bool = False
-    """Every step repeats per group unless the step says ``per_group = false``."""
     working_days: bool = False
-    """Routines: not due on weekends and Chinese public holidays (调休 working weekends count as
-    working days). Sequences: move each step's due day to a working day."""
     auto_start: AutoStart | None = None
-    """Sequence playbooks: start an instance every day or ISO week, anchored at its first day
-    (the newcomer cohort of that day)."""
-    steps: Annotated[list[Step], Field(min_length=1)]
-    """The steps, in order."""
+    steps: list[Step]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Playbook:
+        due = data["due"]
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            cadence=data["cadence"],
+            steps=[Step.from_data(s) for s in data["steps"]],
+            format=data["format"],
+            summary=data["summary"],
+            description=data["description"],
+            owner=data["owner"],
+            tags=list(data["tags"]),
+            estimate=_opt_duration(data["estimate"]),
+            due=None if due is None else Due.from_data(due),
+            reviewed=_opt_date(data["reviewed"]),
+            review_every=_opt_duration(data["review_every"]),
+            severities=list(data["severities"]),
+            per_group=data["per_group"],
+            working_days=data["working_days"],
+            auto_start=data["auto_start"],
+        )
+
+    @classmethod
+    def from_json(cls, canonical: str) -> Playbook:
+        """Rebuild from the canonical JSON of a validated playbook, keeping that text."""
+        playbook = cls.from_data(json.loads(canonical))
+        object.__setattr__(playbook, "_canonical", canonical)
+        return playbook
 
     def is_per_group(self, step: Step) -> bool:
         """Whether ``step`` repeats for each group (its own setting, else the playbook's)."""
@@ -222,29 +320,39 @@ class Playbook(_Strict):
         return sum((s.estimate for s in self.steps if s.estimate), timedelta())
 
 
-class Goal(_Strict):
+@dataclass(frozen=True)
+class Goal(Plain):
     """A SMART goal in goals.toml."""
 
-    id: Identifier
-    """Unique among goals."""
-    title: ShortText
-    """What the team wants, e.g. "+1000 members in three months"."""
-    metric: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", max_length=64)]
-    """A metric defined by some step's input."""
-    target: Number
-    """The value to reach."""
-    by: BoundedDate
-    """The deadline."""
-    start: BoundedDate | None = None
-    """When counting starts; defaults to the deadline's quarter before."""
-    baseline: Number | None = None
-    """The value at the start (for "latest" goals); defaults to 0."""
+    id: str
+    title: str
+    metric: str
+    target: float
+    by: date
+    start: date | None = None
+    baseline: float | None = None
     measure: Literal["total", "latest"] = "total"
-    """total: the sum of all values since start; latest: the most recent value."""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Goal:
+        return cls(
+            data["id"],
+            data["title"],
+            data["metric"],
+            float(data["target"]),
+            date.fromisoformat(data["by"]),
+            _opt_date(data["start"]),
+            _opt_float(data["baseline"]),
+            data["measure"],
+        )
 
 
-class GoalsFile(_Strict):
+@dataclass(frozen=True)
+class GoalsFile(Plain):
     """goals.toml: the team's SMART goals."""
 
-    goals: list[Goal] = []
-    """The goals."""
+    goals: list[Goal] = field(default_factory=list)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> GoalsFile:
+        return cls([Goal.from_data(g) for g in data["goals"]])

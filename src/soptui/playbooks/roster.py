@@ -8,17 +8,16 @@ these files has no roster, and per-group steps run as ordinary steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import Field
+from typing import Any, Literal
 
 from soptui.i18n import _
-from soptui.playbooks.fields import BoundedDate, Identifier
-from soptui.playbooks.loader import load_checked
-from soptui.playbooks.models import ShortText, _Strict
+from soptui.playbooks.cache import ValidatedCache
+from soptui.playbooks.loader import load_plain
+from soptui.playbooks.models import Plain
 from soptui.playbooks.positions import Path as KeyPath
 from soptui.playbooks.problems import Problem
 
@@ -28,58 +27,71 @@ ROSTER_FILES = (GROUPS_FILE, PEOPLE_FILE)
 
 Platform = Literal["wecom", "wechat", "other"]
 Role = Literal["社群经理", "内容创作者", "数据分析师", "活动策划", "管理员", "客服"]
-Tag = Annotated[str, Field(min_length=1, max_length=40)]
-Login = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_.-]*$", max_length=32)]
 
 
-class Group(_Strict):
-    """One member group the team runs (a WeChat group, a WeCom customer group)."""
+@dataclass(frozen=True)
+class Group(Plain):
+    """One member group the team runs (fields documented in :class:`soptui.playbooks.spec.Group`)."""
 
-    id: Identifier
-    """Unique among groups: lowercase letters, digits and '-'. Events name groups by it."""
-    name: ShortText
-    """The group's name as members see it, e.g. "上海会员1群"."""
+    id: str
+    name: str
     platform: Platform = "wechat"
-    """wecom (企业微信客户群), wechat (微信群) or other."""
-    owner: Login | None = None
-    """The person (a people.toml id) who looks after the group."""
-    tags: list[Tag] = Field(default_factory=list)
-    """Kinds of group, e.g. 新人群, VIP群, 城市群; steps can be narrowed to tags."""
-    size: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    """Members in the group, for reference."""
-    created: BoundedDate | None = None
-    """When the group was created."""
+    owner: str | None = None
+    tags: list[str] = field(default_factory=list)
+    size: int | None = None
+    created: date | None = None
     archived: bool = False
-    """An archived group keeps its history but no step runs for it any more."""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Group:
+        created = data["created"]
+        return cls(
+            data["id"],
+            data["name"],
+            data["platform"],
+            data["owner"],
+            list(data["tags"]),
+            data["size"],
+            None if created is None else date.fromisoformat(created),
+            data["archived"],
+        )
 
 
-class Person(_Strict):
-    """A member of the team."""
+@dataclass(frozen=True)
+class Person(Plain):
+    """A member of the team (fields documented in :class:`soptui.playbooks.spec.Person`)."""
 
-    id: Login
-    """The person's Unix login: who they are in the journal."""
-    name: ShortText
-    """Their name as the team says it."""
-    roles: list[Role] = Field(default_factory=list)
-    """社群经理, 内容创作者, 数据分析师, 活动策划, 管理员 or 客服."""
-    backup: Login | None = None
-    """Who covers for them (a people.toml id)."""
-    contact: Annotated[str, Field(max_length=200)] | None = None
-    """Free text: a phone number, a WeCom id."""
+    id: str
+    name: str
+    roles: list[Role] = field(default_factory=list)
+    backup: str | None = None
+    contact: str | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Person:
+        return cls(data["id"], data["name"], list(data["roles"]), data["backup"], data["contact"])
 
 
-class GroupsFile(_Strict):
+@dataclass(frozen=True)
+class GroupsFile(Plain):
     """groups.toml: the member groups the team runs."""
 
-    groups: list[Group] = Field(default_factory=list)
-    """The groups."""
+    groups: list[Group] = field(default_factory=list)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> GroupsFile:
+        return cls([Group.from_data(g) for g in data["groups"]])
 
 
-class PeopleFile(_Strict):
+@dataclass(frozen=True)
+class PeopleFile(Plain):
     """people.toml: the people of the team."""
 
-    people: list[Person] = Field(default_factory=list)
-    """The people."""
+    people: list[Person] = field(default_factory=list)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> PeopleFile:
+        return cls([Person.from_data(p) for p in data["people"]])
 
 
 ROLE_PLACEHOLDERS: dict[str, str] = {
@@ -127,20 +139,22 @@ class Roster:
         return person.name if person else (login or "")
 
 
-def load_roster(groups_path: Path | None, people_path: Path | None) -> tuple[Roster, list[Problem]]:
+def load_roster(
+    groups_path: Path | None, people_path: Path | None, cache: ValidatedCache | None = None
+) -> tuple[Roster, list[Problem]]:
     """Load and cross-check the two files (either may be absent). A file with problems is not
     used at all: a half-read roster would silently drop groups from every per-group step."""
     roster, problems = Roster(), []
     known: set[str] | None = None
     if people_path is not None:
-        people, found = load_checked(people_path, PeopleFile, _people_rules)
+        people, found = load_plain(people_path, PeopleFile, _people_rules, cache)
         problems += found
         if people is not None:
             roster.people = list(people.people)
             roster.files.append(people_path)
             known = {p.id for p in people.people}
     if groups_path is not None:
-        groups, found = load_checked(groups_path, GroupsFile, lambda file: _groups_rules(file, known))
+        groups, found = load_plain(groups_path, GroupsFile, lambda file: _groups_rules(file, known), cache)
         problems += found
         if groups is not None:
             roster.groups = list(groups.groups)

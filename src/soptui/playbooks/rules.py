@@ -5,8 +5,9 @@ Each rule yields ``(key path, message)`` so the loader can point at the exact ke
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from soptui.i18n import _
 from soptui.playbooks.conditions import ConditionError, parse_condition
@@ -31,8 +32,25 @@ def _group_rules(playbook: Playbook, step: Step, here: Path) -> Iterator[Finding
             yield (*here, "flag_group"), _("flag_group needs a yes-no input (yes flags the group)")
 
 
-def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
-    """Every cross-field error in one playbook."""
+def stated(data: Mapping[str, Any] | None, *path: str | int) -> bool:
+    """Whether the file's own table ``data`` gives the key at ``path`` (not a default).
+
+    Without ``data`` (a playbook built in code), no key counts as given."""
+    node: Any = data
+    if node is None:
+        return False
+    for part in path:
+        in_table = isinstance(node, Mapping) and isinstance(part, str) and part in node
+        in_array = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_table or in_array):
+            return False
+        node = node[part]
+    return True
+
+
+def playbook_errors(playbook: Playbook, data: Mapping[str, Any] | None = None) -> Iterator[Finding]:
+    """Every cross-field error in one playbook; ``data`` is the file's table as parsed (the
+    rules that refuse a key where it does not apply must tell a stated key from a default)."""
     if len(playbook.steps) > MAX_STEPS:
         yield (
             ("steps",),
@@ -40,7 +58,7 @@ def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
                 len=len(playbook.steps), MAX_STEPS=MAX_STEPS
             ),
         )
-    yield from _cadence_rules(playbook)
+    yield from _cadence_rules(playbook, data)
     yield from _sequence_rules(playbook)
     seen: dict[str, int] = {}
     for index, step in enumerate(playbook.steps):
@@ -51,7 +69,7 @@ def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
                 _("duplicate step id {id!r} (also steps[{value}])").format(id=step.id, value=seen[step.id]),
             )
         seen.setdefault(step.id, index)
-        yield from _input_rules(step, here)
+        yield from _input_rules(step, here, data)
         yield from _group_rules(playbook, step, here)
         yield from _when_rules(playbook, index, step, here)
         for n, snippet in enumerate(step.snippets):
@@ -66,13 +84,13 @@ def playbook_errors(playbook: Playbook) -> Iterator[Finding]:
                 )
 
 
-def _cadence_rules(playbook: Playbook) -> Iterator[Finding]:
+def _cadence_rules(playbook: Playbook, data: Mapping[str, Any] | None) -> Iterator[Finding]:
     due = playbook.due
     if playbook.is_incident:
         if due is not None:
             yield ("due",), _("incident playbooks are opened on demand and have no due time")
     else:
-        if "severities" in playbook.model_fields_set:
+        if stated(data, "severities"):
             yield ("severities",), _("only incident playbooks have severities")
         for index, step in enumerate(playbook.steps):
             if step.escalate_after is not None:
@@ -127,7 +145,7 @@ def _sequence_rules(playbook: Playbook) -> Iterator[Finding]:
             yield (*here, "at"), _("at applies to whole-day offsets only; this offset has hours or minutes")
 
 
-def _input_rules(step: Step, here: Path) -> Iterator[Finding]:
+def _input_rules(step: Step, here: Path, data: Mapping[str, Any] | None) -> Iterator[Finding]:
     spec = step.input
     if spec is None:
         return
@@ -149,7 +167,7 @@ def _input_rules(step: Step, here: Path) -> Iterator[Finding]:
         )
     if spec.metric is not None and not numeric:
         yield (*at, "metric"), _("a metric needs a number or integer input")
-    if "aggregate" in spec.model_fields_set and spec.metric is None:
+    if spec.metric is None and stated(data, *at, "aggregate"):
         yield (*at, "aggregate"), _('aggregate applies to metrics only; add metric = "..."')
 
 
@@ -220,7 +238,7 @@ def stale_review(playbook: Playbook, today: date) -> str | None:
     )
 
 
-def goal_errors(goals: list[Goal], metrics: Mapping[str, object]) -> Iterator[Finding]:
+def goal_errors(goals: Sequence[Goal], metrics: Mapping[str, object]) -> Iterator[Finding]:
     """Cross-field errors in goals.toml; ``metrics`` holds the metrics defined by steps."""
     seen: set[str] = set()
     for index, goal in enumerate(goals):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from soptui.playbooks.models import Playbook
+from soptui.playbooks.spec import Playbook
 
 SCHEMA_ID = "https://soptui.dev/schema/playbook.schema.json"
 
@@ -26,7 +26,7 @@ def playbook_schema_json() -> str:
 
 def roster_schema_json(kind: str) -> str:
     """The JSON Schema of groups.toml (``kind`` "groups") or people.toml ("people")."""
-    from soptui.playbooks.roster import GroupsFile, PeopleFile
+    from soptui.playbooks.spec import GroupsFile, PeopleFile
 
     model = GroupsFile if kind == "groups" else PeopleFile
     schema = model.model_json_schema(mode="validation")

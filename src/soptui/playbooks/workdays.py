@@ -9,17 +9,16 @@ days off) are days off: update the package once the year's notice is out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import Field
+from typing import Any
 
 from soptui.i18n import _
-from soptui.playbooks.fields import BoundedDate
-from soptui.playbooks.loader import load_checked
-from soptui.playbooks.models import ShortText, _Strict
+from soptui.playbooks.cache import ValidatedCache
+from soptui.playbooks.loader import load_plain
+from soptui.playbooks.models import Plain
 from soptui.playbooks.positions import Path as KeyPath
 from soptui.playbooks.problems import Problem
 
@@ -29,20 +28,27 @@ SEARCH_LIMIT = 60
 """How many days a due day may move to reach a working day (春节 plus weekends is ~10)."""
 
 
-class DayOff(_Strict):
+@dataclass(frozen=True)
+class DayOff(Plain):
     """A day the team does not work, beyond weekends and public holidays."""
 
-    date: BoundedDate
-    """The day, a TOML date: date = 2026-12-24 (no quotes)."""
-    name: Annotated[ShortText, Field()] | None = None
-    """Why, e.g. "团建" or "公司年会"."""
+    date: date
+    name: str | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DayOff:
+        return cls(date.fromisoformat(data["date"]), data["name"])
 
 
-class CalendarFile(_Strict):
+@dataclass(frozen=True)
+class CalendarFile(Plain):
     """calendar.toml: the team's own days off."""
 
-    days_off: Annotated[list[DayOff], Field(max_length=MAX_DAYS_OFF)] = Field(default_factory=list)
-    """Days off beyond weekends and Chinese public holidays."""
+    days_off: list[DayOff] = field(default_factory=list)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CalendarFile:
+        return cls([DayOff.from_data(d) for d in data["days_off"]])
 
 
 def _calendar_rules(file: CalendarFile) -> list[tuple[KeyPath, str]]:
@@ -106,12 +112,14 @@ class WorkCalendar:
         return day
 
 
-def load_calendar(path: Path | None) -> tuple[WorkCalendar, list[Problem]]:
+def load_calendar(
+    path: Path | None, cache: ValidatedCache | None = None
+) -> tuple[WorkCalendar, list[Problem]]:
     """The team's calendar from ``path`` (None: no calendar.toml, weekends and holidays only).
     A file with problems is not used at all."""
     if path is None:
         return WorkCalendar(), []
-    loaded, problems = load_checked(path, CalendarFile, _calendar_rules)
+    loaded, problems = load_plain(path, CalendarFile, _calendar_rules, cache)
     if loaded is None:
         return WorkCalendar(), problems
     return WorkCalendar({d.date: d.name or "" for d in loaded.days_off}, path), problems
