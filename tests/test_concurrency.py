@@ -8,14 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from soptui.journal import Journal
 from tests.conftest import REPO
 from tests.helpers import DAILY
+from tests.pg_support import Backend
 
 
-def spawn(tmp_path: Path, mode: str, name: str, count: int = 0) -> subprocess.Popen[str]:
+def spawn(backend: Backend, mode: str, name: str, count: int = 0) -> subprocess.Popen[str]:
+    tmp_path = backend.tmp_path
     playbooks = tmp_path / "playbooks"
     playbooks.mkdir(exist_ok=True)
     (playbooks / "morning.toml").write_text(DAILY, encoding="utf-8")
@@ -25,7 +25,7 @@ def spawn(tmp_path: Path, mode: str, name: str, count: int = 0) -> subprocess.Po
             "-m",
             "tests.workers",
             mode,
-            str(tmp_path / "journal.sqlite3"),
+            str(backend.location()),
             str(playbooks),
             name,
             str(count),
@@ -37,13 +37,13 @@ def spawn(tmp_path: Path, mode: str, name: str, count: int = 0) -> subprocess.Po
     )
 
 
-def test_eight_processes_append_concurrently(tmp_path: Path) -> None:
-    workers = [spawn(tmp_path, "append", f"op{i}", 40) for i in range(8)]
+def test_eight_processes_append_concurrently(backend: Backend) -> None:
+    workers = [spawn(backend, "append", f"op{i}", 40) for i in range(8)]
     for worker in workers:
         _out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
         assert "locked" not in err
-    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+    with backend.open() as journal:
         events = journal.run_events("morning@2026-11-23")
         assert [e.kind for e in events].count("run.opened") == 1
         notes = [e.payload["text"] for e in events if e.kind == "note"]
@@ -52,25 +52,26 @@ def test_eight_processes_append_concurrently(tmp_path: Path) -> None:
         assert journal.integrity_problems() == []
 
 
-def test_two_operators_complete_one_step_once(tmp_path: Path) -> None:
-    workers = [spawn(tmp_path, "race", f"op{i}") for i in range(4)]
+def test_two_operators_complete_one_step_once(backend: Backend) -> None:
+    workers = [spawn(backend, "race", f"op{i}") for i in range(4)]
     results = [w.communicate(timeout=60)[0].strip() for w in workers]
     assert sorted(r.split(":")[0] for r in results) == ["lost", "lost", "lost", "won"]
     assert all("already done by op" in r for r in results if r.startswith("lost"))
-    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+    with backend.open() as journal:
         done = [e for e in journal.run_events("morning@2026-11-23") if e.kind == "step.done"]
         assert len(done) == 1
 
 
-def test_sigkill_at_random_points_loses_nothing_committed(tmp_path: Path) -> None:
+def test_sigkill_at_random_points_loses_nothing_committed(backend: Backend) -> None:
     rng = random.Random(7)
     committed: list[str] = []
     for _ in range(5):
-        worker = spawn(tmp_path, "kill", "op")
+        worker = spawn(backend, "kill", "op")
         assert worker.stdout is not None
         fd = worker.stdout.fileno()
         os.set_blocking(fd, False)
-        deadline = time.monotonic() + rng.uniform(0.5, 1.5)
+        # A PostgreSQL worker first imports psycopg and connects: give it that time too.
+        deadline = time.monotonic() + rng.uniform(0.5, 1.5) + (1.5 if backend.is_postgres else 0.0)
         buffer = b""
         while time.monotonic() < deadline:
             try:
@@ -85,7 +86,7 @@ def test_sigkill_at_random_points_loses_nothing_committed(tmp_path: Path) -> Non
         lines = buffer.decode().split("\n")[:-1]
         committed += [line for line in lines if len(line) == 36]
     assert len(committed) > 10
-    with Journal.open(tmp_path / "journal.sqlite3") as journal:
+    with backend.open() as journal:
         assert journal.integrity_problems() == []
         stored = {e.uuid for e in journal.events_between()}
         missing = [u for u in committed if u not in stored]

@@ -15,6 +15,7 @@ from soptui.journal.exchange import export_jsonl, import_events, parse_lines
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 from soptui.journal.store import network_filesystem
 from tests.helpers import DAILY, library_from, recorder_for
+from tests.pg_support import Backend
 
 
 def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
@@ -23,7 +24,7 @@ def test_new_journal_is_private_and_wal(tmp_path: Path) -> None:
         assert not journal.readonly
         assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -68,10 +69,9 @@ def test_symlink_and_directory_are_refused(tmp_path: Path) -> None:
         Journal.open(tmp_path)
 
 
-def test_explicit_read_only_refuses_writes(tmp_path: Path) -> None:
-    path = tmp_path / "journal.sqlite3"
-    Journal.open(path).close()
-    journal = Journal.open(path, readonly=True)
+def test_explicit_read_only_refuses_writes(backend: Backend) -> None:
+    backend.open().close()
+    journal = backend.open(readonly=True)
     with pytest.raises(JournalError, match="read-only"), journal.writing():
         pass
 
@@ -90,16 +90,16 @@ def test_network_filesystem_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert any("network filesystem (nfs4)" in w for w in journal.warnings)
 
 
-def test_export_import_round_trip_is_idempotent(tmp_path: Path) -> None:
+def test_export_import_round_trip_is_idempotent(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY)
-    source = recorder_for(tmp_path / "a", library, journal=Journal.open(tmp_path / "a.sqlite3"))
+    source = recorder_for(tmp_path / "a", library, journal=backend.open("a"))
     run_id = source.routine_run("morning").run_id
     source.complete(run_id, "welcome")
     source.note(run_id, "第一条 note")
     lines = list(export_jsonl(source.journal, None, None))
     assert json.loads(lines[0])["type"] == "playbook-version"
     assert [json.loads(line)["kind"] for line in lines[1:]] == ["run.opened", "step.done", "note"]
-    target = recorder_for(tmp_path / "b", library, journal=Journal.open(tmp_path / "b.sqlite3"))
+    target = recorder_for(tmp_path / "b", library, journal=backend.open("b"))
     versions, events = parse_lines(lines, "export.jsonl")
     first = import_events(target.journal, versions, events, lambda r: target.state(r).closed_at)
     again = import_events(target.journal, versions, events, lambda r: target.state(r).closed_at)

@@ -11,6 +11,7 @@ from soptui.agenda import build_agenda, record_sightings
 from soptui.journal import Journal
 from soptui.recorder import ActionError
 from tests.helpers import DAILY, INCIDENT, WEEKLY, Clock, library_from, recorder_for
+from tests.pg_support import Backend
 
 
 @pytest.fixture
@@ -18,8 +19,10 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 09:00 in Shanghai
 
 
-def test_routine_run_is_one_per_period_in_team_zone(tmp_path: Path, clock: Clock) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY, weekly=WEEKLY), clock=clock)
+def test_routine_run_is_one_per_period_in_team_zone(tmp_path: Path, backend: Backend, clock: Clock) -> None:
+    recorder = recorder_for(
+        tmp_path, library_from(tmp_path, morning=DAILY, weekly=WEEKLY), clock=clock, journal=backend.open()
+    )
     run = recorder.routine_run("morning")
     assert run.run_id == "morning@2026-11-23"
     assert recorder.routine_run("morning").run_id == run.run_id
@@ -30,8 +33,10 @@ def test_routine_run_is_one_per_period_in_team_zone(tmp_path: Path, clock: Clock
     assert [e.kind for e in events] == ["run.opened"]
 
 
-def test_complete_skip_conditions_and_finish(tmp_path: Path, clock: Clock) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), clock=clock)
+def test_complete_skip_conditions_and_finish(tmp_path: Path, backend: Backend, clock: Clock) -> None:
+    recorder = recorder_for(
+        tmp_path, library_from(tmp_path, morning=DAILY), clock=clock, journal=backend.open()
+    )
     run_id = recorder.routine_run("morning").run_id
     state = recorder.complete(run_id, "welcome")
     assert state.steps["welcome"].status == "done"
@@ -58,8 +63,8 @@ def test_complete_skip_conditions_and_finish(tmp_path: Path, clock: Clock) -> No
     assert recorder.journal.run(run_id).closed_at == clock.now  # type: ignore[union-attr]
 
 
-def test_skip_needs_reason_unless_optional(tmp_path: Path) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+def test_skip_needs_reason_unless_optional(tmp_path: Path, backend: Backend) -> None:
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     with pytest.raises(ActionError, match="needs a reason"):
         recorder.skip(run_id, "welcome", "  ")
@@ -67,8 +72,8 @@ def test_skip_needs_reason_unless_optional(tmp_path: Path) -> None:
     assert state.steps["welcome"].reason == "no newcomers today"
 
 
-def test_yes_makes_conditional_step_apply(tmp_path: Path) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+def test_yes_makes_conditional_step_apply(tmp_path: Path, backend: Backend) -> None:
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     assert recorder.state(run_id).steps["escalate"].status == "pending"
     state = recorder.complete(run_id, "found-negative", "yes")
@@ -76,8 +81,8 @@ def test_yes_makes_conditional_step_apply(tmp_path: Path) -> None:
     assert state.total == 5
 
 
-def test_undo_is_an_event_and_restores(tmp_path: Path) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+def test_undo_is_an_event_and_restores(tmp_path: Path, backend: Backend) -> None:
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     recorder.complete(run_id, "welcome")
     recorder.complete(run_id, "found-negative", "yes")
@@ -93,9 +98,9 @@ def test_undo_is_an_event_and_restores(tmp_path: Path) -> None:
     assert kinds == ["run.opened", "step.done", "step.done", "undo", "undo"]
 
 
-def test_undo_only_undoes_own_actions(tmp_path: Path) -> None:
+def test_undo_only_undoes_own_actions(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY)
-    alice = recorder_for(tmp_path, library, "alice")
+    alice = recorder_for(tmp_path, library, "alice", journal=backend.open())
     bob = recorder_for(tmp_path, library, "bob", journal=alice.journal)
     run_id = alice.routine_run("morning").run_id
     alice.complete(run_id, "welcome")
@@ -105,8 +110,8 @@ def test_undo_only_undoes_own_actions(tmp_path: Path) -> None:
     assert state.steps["found-negative"].status == "done"
 
 
-def test_finish_early_records_left_steps(tmp_path: Path) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+def test_finish_early_records_left_steps(tmp_path: Path, backend: Backend) -> None:
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     recorder.complete(run_id, "welcome")
     state = recorder.finish(run_id)
@@ -118,8 +123,8 @@ def test_finish_early_records_left_steps(tmp_path: Path) -> None:
     assert state.notes[0].payload["text"] == "late note is fine"
 
 
-def test_notes_checklist_and_day_log(tmp_path: Path) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+def test_notes_checklist_and_day_log(tmp_path: Path, backend: Backend) -> None:
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     state = recorder.tick(run_id, "welcome", 1)
     assert state.steps["welcome"].ticked == {1}
@@ -138,8 +143,10 @@ def test_notes_checklist_and_day_log(tmp_path: Path) -> None:
     assert [n.payload["text"] for n in agenda.day_notes] == ["quiet morning"]
 
 
-def test_incidents(tmp_path: Path, clock: Clock) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, spam=INCIDENT, morning=DAILY), clock=clock)
+def test_incidents(tmp_path: Path, backend: Backend, clock: Clock) -> None:
+    recorder = recorder_for(
+        tmp_path, library_from(tmp_path, spam=INCIDENT, morning=DAILY), clock=clock, journal=backend.open()
+    )
     with pytest.raises(ActionError, match="severity must be one of P1, P2"):
         recorder.open_incident("spam", "wave", "P3")
     with pytest.raises(ActionError, match="not an incident playbook"):
@@ -159,8 +166,10 @@ def test_incidents(tmp_path: Path, clock: Clock) -> None:
     assert [r.run_id for r in recorder.journal.open_incidents()] == [second.run_id]
 
 
-def test_backfill_goes_to_the_period_of_the_instant(tmp_path: Path, clock: Clock) -> None:
-    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY), clock=clock)
+def test_backfill_goes_to_the_period_of_the_instant(tmp_path: Path, backend: Backend, clock: Clock) -> None:
+    recorder = recorder_for(
+        tmp_path, library_from(tmp_path, morning=DAILY), clock=clock, journal=backend.open()
+    )
     # 23:30 on the 21st in Shanghai is 15:30 UTC the same day; the 22nd in UTC+8 starts at 16:00.
     at = datetime(2026, 11, 21, 15, 30, tzinfo=UTC)
     run = recorder.routine_run("morning", at)
@@ -169,15 +178,15 @@ def test_backfill_goes_to_the_period_of_the_instant(tmp_path: Path, clock: Clock
     assert state.steps["welcome"].at == at
 
 
-def test_resume_after_reopen_equals_state(tmp_path: Path) -> None:
+def test_resume_after_reopen_equals_state(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY)
-    recorder = recorder_for(tmp_path, library)
+    recorder = recorder_for(tmp_path, library, journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     recorder.complete(run_id, "welcome")
     recorder.note(run_id, "n1", "welcome")
     before = recorder.state(run_id)
     recorder.journal.close()
-    again = recorder_for(tmp_path, library)
+    again = recorder_for(tmp_path, library, journal=backend.open())
     after = again.state(run_id)
     assert {k: (s.status, s.value) for k, s in after.steps.items()} == {
         k: (s.status, s.value) for k, s in before.steps.items()
@@ -185,23 +194,23 @@ def test_resume_after_reopen_equals_state(tmp_path: Path) -> None:
     assert [e.uuid for e in after.events] == [e.uuid for e in before.events]
 
 
-def test_history_reads_right_after_playbook_changes(tmp_path: Path) -> None:
+def test_history_reads_right_after_playbook_changes(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY)
-    recorder = recorder_for(tmp_path, library)
+    recorder = recorder_for(tmp_path, library, journal=backend.open())
     run_id = recorder.routine_run("morning").run_id
     recorder.complete(run_id, "welcome")
     recorder.journal.close()
     (tmp_path / "playbooks" / "morning.toml").unlink()
     empty = library_from(tmp_path)
-    again = recorder_for(tmp_path, empty)
+    again = recorder_for(tmp_path, empty, journal=backend.open())
     state = again.state(run_id)
     assert state.playbook.title == "Morning round"
     assert state.steps["welcome"].status == "done"
 
 
-def test_agenda_states_overdue_and_missed(tmp_path: Path, clock: Clock) -> None:
+def test_agenda_states_overdue_and_missed(tmp_path: Path, backend: Backend, clock: Clock) -> None:
     library = library_from(tmp_path, morning=DAILY, weekly=WEEKLY)
-    recorder = recorder_for(tmp_path, library, clock=clock)
+    recorder = recorder_for(tmp_path, library, clock=clock, journal=backend.open())
     agenda = build_agenda(recorder)  # first sighting: Monday 09:00
     assert agenda.unseen == ["morning", "weekly"]
     record_sightings(recorder, agenda)  # the app does this in a worker; `due` never does
@@ -220,14 +229,14 @@ def test_agenda_states_overdue_and_missed(tmp_path: Path, clock: Clock) -> None:
     assert isinstance(Journal, type)
 
 
-def test_demo_history_is_realistic_and_consistent(tmp_path: Path) -> None:
+def test_demo_history_is_realistic_and_consistent(tmp_path: Path, backend: Backend) -> None:
     from soptui.demo import fill_demo
     from soptui.playbooks.library import bundled_source, load_library
     from soptui.review import build_review, week_range
     from tests.helpers import SHANGHAI
 
     library = load_library([bundled_source("en")])
-    journal = Journal.open(tmp_path / "demo.sqlite3")
+    journal = backend.open("demo")
     now = datetime(2026, 11, 26, 15, 0, tzinfo=SHANGHAI)
     fill_demo(journal, library, SHANGHAI, now, "en")
     assert journal.integrity_problems() == []

@@ -28,6 +28,7 @@ from tests.helpers import (
     library_from,
     recorder_for,
 )
+from tests.pg_support import Backend
 
 GOALS = """\
 [[goals]]
@@ -45,11 +46,11 @@ def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 
 
 @pytest.fixture
-def review(tmp_path: Path) -> Review:
+def review(tmp_path: Path, backend: Backend) -> Review:
     write(tmp_path / "playbooks", "goals.toml", GOALS)
     library = library_from(tmp_path, morning=DAILY, weekly=WEEKLY, spam=INCIDENT)
     clock = Clock(local(16, 8))
-    alice = recorder_for(tmp_path, library, "alice", clock)
+    alice = recorder_for(tmp_path, library, "alice", clock, journal=backend.open())
     bob = recorder_for(tmp_path, library, "bob", clock, journal=alice.journal)
     with alice.journal.writing():
         alice.journal.mark_seen(["morning", "weekly"], clock.now)
@@ -190,9 +191,9 @@ def test_every_format_shows_the_same_figures(review: Review) -> None:
     ]
 
 
-def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path) -> None:
+def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY)
-    recorder = recorder_for(tmp_path, library)
+    recorder = recorder_for(tmp_path, library, journal=backend.open())
     empty = build_review(recorder, week_range("2026-W40"))
     assert all(r.expected == [] for r in empty.routines) and empty.goals == []
     for rendered in (render_text(empty), render_markdown(empty), render_json(empty)):
@@ -202,16 +203,16 @@ def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path) -> None
     recorder.complete(run, "welcome")
     recorder.journal.close()
     (tmp_path / "playbooks" / "morning.toml").unlink()
-    gone = recorder_for(tmp_path, library_from(tmp_path))
+    gone = recorder_for(tmp_path, library_from(tmp_path), journal=backend.open())
     review = build_review(gone, week_range("2026-W48"))
     assert [r.playbook_id for r in review.routines] == ["morning"]
     assert "Morning round" in render_markdown(review)
 
 
-def test_playbook_edited_mid_week_and_incident_spanning_weeks(tmp_path: Path) -> None:
+def test_playbook_edited_mid_week_and_incident_spanning_weeks(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY, spam=INCIDENT)
     clock = Clock(local(23, 9))
-    recorder = recorder_for(tmp_path, library, "alice", clock)
+    recorder = recorder_for(tmp_path, library, "alice", clock, journal=backend.open())
     with recorder.journal.writing():
         recorder.journal.mark_seen(["morning"], local(16, 8))
     for day in (23, 24):
@@ -225,7 +226,7 @@ def test_playbook_edited_mid_week_and_incident_spanning_weeks(tmp_path: Path) ->
     recorder.journal.close()
     edited = DAILY.replace('title = "Morning round"', 'title = "Morning round v2"')
     (tmp_path / "playbooks" / "morning.toml").write_text(edited, encoding="utf-8")
-    recorder = recorder_for(tmp_path, library_from(tmp_path), "alice", clock)
+    recorder = recorder_for(tmp_path, library_from(tmp_path), "alice", clock, journal=backend.open())
     for day in (25, 26, 27, 28, 29):
         clock.now = local(day, 9)
         recorder.finish(recorder.routine_run("morning").run_id)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from soptui.journal import Journal
+from soptui.journal import open_journal_at
+from soptui.journal.base import location_of
 from soptui.playbooks.library import Source, load_library
 from soptui.recorder import ActionError, Identity, Recorder
 
@@ -18,7 +19,7 @@ def main() -> int:
     mode, journal_path, playbooks, name = sys.argv[1:5]
     count = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     library = load_library([Source(Path(playbooks), "test")])
-    journal = Journal.open(Path(journal_path))
+    journal = open_journal_at(location_of(journal_path))
     recorder = Recorder(
         journal,
         library,

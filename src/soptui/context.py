@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 from soptui.config import Language, Settings, language_from_locale, load_settings, merged, setting_problem
 from soptui.errors import CommandError, UsageError
 from soptui.i18n import _, activate, active
-from soptui.journal import Journal, JournalError
+from soptui.journal import JournalError, JournalStore, open_journal_at
+from soptui.journal.base import Location, is_url, location_of, shown
 from soptui.paths import Paths, resolve_paths
+from soptui.playbooks.cache import ValidatedCache
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
 from soptui.playbooks.problems import Problem
 from soptui.recorder import Identity, Recorder
@@ -38,7 +40,8 @@ class Context:
     config_problems: list[Problem] = field(default_factory=list)
     """Settings that were ignored (invalid, or an untrusted path in the team's config)."""
     extra_playbooks: list[Path] = field(default_factory=list)
-    journal_option: Path | None = None
+    journal_option: Location | None = None
+    """--journal: a file, or a PostgreSQL URL."""
     operator_option: str | None = None
     language_option: Language | None = None
     team_dir: Path | None = None
@@ -48,18 +51,21 @@ class Context:
     notices: list[str] = field(default_factory=list)
     """Other things to tell the operator once (e.g. their time zone is overridden)."""
     warnings_taken: bool = False
+    cache: ValidatedCache | None = None
+    """The validated-file cache the settings came through (the library uses it too)."""
 
     @classmethod
     def create(
         cls,
         *,
         playbooks: list[Path] | None = None,
-        journal: Path | None = None,
+        journal: Location | None = None,
         operator: str | None = None,
         language: Language | None = None,
     ) -> Context:
         paths = resolve_paths()
-        own, problems = load_settings(paths.config_file)
+        cache = ValidatedCache.open(paths.cache_dir)
+        own, problems = load_settings(paths.config_file, cache)
         settings = own
         team = os.environ.get("SOPTUI_HOME") or own.team
         team_dir = Path(team).expanduser() if team else None
@@ -77,7 +83,7 @@ class Context:
                 )
             team_gid = team_dir.stat().st_gid
             config = TeamLayout(team_dir).config
-            team_settings, team_problems = load_settings(config)
+            team_settings, team_problems = load_settings(config, cache)
             team_settings, refused = _trusted_paths(team_settings, team_dir.resolve(), config, team_gid)
             settings = merged(team_settings, own)
             if team_settings.timezone:
@@ -87,6 +93,12 @@ class Context:
                         _("your config's timezone {own} is ignored: the team's zone is {team}").format(
                             own=own.timezone, team=team_settings.timezone
                         )
+                    )
+            if team_settings.severities:  # what P1 means is the team's agreement, like its zone
+                settings = settings.model_copy(update={"severities": team_settings.severities})
+                if own.severities and own.severities != team_settings.severities:
+                    notices.append(
+                        _("your config's [severities] are ignored: the team's config defines them")
                     )
             if "playbooks" not in own.model_fields_set:
                 # The team's directories are shared ones: their files get the trust checks.
@@ -103,6 +115,7 @@ class Context:
         context.team_gid = team_gid
         context.team_playbooks = team_playbooks
         context.notices = notices
+        context.cache = cache
         return context
 
     def take_warnings(self, *, problems: bool = True) -> list[str]:
@@ -149,17 +162,35 @@ class Context:
             self.operator_option or os.environ.get("SOPTUI_OPERATOR") or self.settings.operator or self.login
         )
 
-    @cached_property
-    def journal_path(self) -> Path:
+    @property
+    def journal_location(self) -> Location:
+        """The journal: --journal, else SOPTUI_JOURNAL, the config, the team's, the user's; a
+        file, or a PostgreSQL URL (``postgresql://…``, kept as typed: never a Path)."""
         if self.journal_option is not None:
             return self.journal_option
         if os.environ.get("SOPTUI_JOURNAL"):
-            return self.paths.journal
+            return location_of(os.environ["SOPTUI_JOURNAL"])
         if self.settings.journal:
-            return Path(self.settings.journal).expanduser()
+            return location_of(self.settings.journal)
         if self.team_dir is not None:
             return TeamLayout(self.team_dir).journal
         return self.paths.journal
+
+    @property
+    def journal_shown(self) -> str:
+        """The journal's location for messages (a URL without password or parameters)."""
+        return shown(self.journal_location)
+
+    @cached_property
+    def journal_path(self) -> Path:
+        """The journal file; a CommandError when the journal is in PostgreSQL (for commands
+        that only make sense on a file)."""
+        location = self.journal_location
+        if isinstance(location, Path):
+            return location
+        raise CommandError(
+            _("the journal is in PostgreSQL ({location}), not in a file").format(location=shown(location))
+        )
 
     def sources(self) -> list[Source]:
         """The playbook search path, in order."""
@@ -181,7 +212,9 @@ class Context:
 
     @cached_property
     def library(self) -> Library:
-        library = load_library(self.sources(), self.today())
+        """Every playbook on the search path; unchanged files come from the validated cache."""
+        cache = self.cache or ValidatedCache.open(self.paths.cache_dir)
+        library = load_library(self.sources(), self.today(), cache)
         library.problems[:0] = self.config_problems
         return library
 
@@ -207,7 +240,7 @@ def _trusted_paths(
         return None
 
     update: dict[str, object] = {}
-    if settings.journal is not None:
+    if settings.journal is not None and not is_url(settings.journal):  # a database URL is no path
         update["journal"] = trusted(settings.journal, ("journal",))
     if settings.playbooks:
         checked = (trusted(value, ("playbooks", i)) for i, value in enumerate(settings.playbooks))
@@ -231,16 +264,18 @@ def journal_exists(context: Context) -> bool:
     """Whether the journal file is there; True when that cannot be told (e.g. a directory on
     its path is not searchable), so that :func:`open_journal` says why it cannot be opened
     instead of ``Path.exists`` raising PermissionError."""
+    if is_url(context.journal_location):
+        return True  # a database: opening it says whether (and why not)
     try:
         return context.journal_path.exists() or context.journal_path.is_symlink()
     except OSError:
         return True
 
 
-def open_journal(context: Context, *, readonly: bool = False) -> Journal:
-    """Open the context's journal, turning any failure into a CommandError."""
+def open_journal(context: Context, *, readonly: bool = False) -> JournalStore:
+    """Open the context's journal (a file or PostgreSQL), turning any failure into a CommandError."""
     try:
-        journal = Journal.open(context.journal_path, readonly=readonly)
+        journal = open_journal_at(context.journal_location, readonly=readonly)
     except JournalError as error:
         raise CommandError(str(error)) from None
     for warning in journal.warnings:
@@ -255,12 +290,12 @@ def open_journal(context: Context, *, readonly: bool = False) -> Journal:
                 "soptui: note: the journal {journal_path} is large, so only its header "
                 "and schema were checked before writing; run `soptui journal check` "
                 "now and then"
-            ).format(journal_path=context.journal_path),
+            ).format(journal_path=journal.location),
             file=sys.stderr,
         )
     return journal
 
 
-def make_recorder(context: Context, journal: Journal) -> Recorder:
+def make_recorder(context: Context, journal: JournalStore) -> Recorder:
     identity = Identity.of(context.operator, context.login)
     return Recorder(journal, context.library, context.zone, identity)

@@ -1,6 +1,16 @@
-"""The local journal: append-only events in SQLite, and the only place that speaks SQL."""
+"""The journal: append-only events in a SQLite file or PostgreSQL, and the only place that speaks SQL."""
 
 from soptui.events import Event
+from soptui.journal.base import JournalStore, open_journal_at
 from soptui.journal.store import Journal, JournalBusy, JournalError, JournalReadOnly, RunRow
 
-__all__ = ["Event", "Journal", "JournalBusy", "JournalError", "JournalReadOnly", "RunRow"]
+__all__ = [
+    "Event",
+    "Journal",
+    "JournalBusy",
+    "JournalError",
+    "JournalReadOnly",
+    "JournalStore",
+    "RunRow",
+    "open_journal_at",
+]

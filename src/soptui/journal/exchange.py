@@ -19,7 +19,8 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from soptui.events import Event, dumps, utc_text
-from soptui.journal.store import Journal, JournalValueError, RunRow
+from soptui.journal.base import JournalStore
+from soptui.journal.store import JournalValueError, RunRow
 from soptui.playbooks.models import Playbook
 from soptui.schedule import parse_anchor, period_end, period_of, period_start
 from soptui.text import visible
@@ -43,7 +44,7 @@ CSV_LINE_END = "\r\n"
 """Every CSV line ends so (RFC 4180); cells never hold a raw newline (shown as ␤)."""
 
 
-def export_jsonl(journal: Journal, since: datetime | None, until: datetime | None) -> Iterator[str]:
+def export_jsonl(journal: JournalStore, since: datetime | None, until: datetime | None) -> Iterator[str]:
     for content_hash, playbook_id, body in journal.versions():
         try:
             parsed = loads_strict(body)
@@ -59,7 +60,7 @@ def export_jsonl(journal: Journal, since: datetime | None, until: datetime | Non
         yield dumps(event.to_json())
 
 
-def export_csv(journal: Journal, since: datetime | None, until: datetime | None) -> Iterator[str]:
+def export_csv(journal: JournalStore, since: datetime | None, until: datetime | None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_FIELDS, extrasaction="ignore", lineterminator=CSV_LINE_END)
     writer.writeheader()
@@ -276,7 +277,7 @@ def _same(stored: Event, incoming: Event) -> bool:
 
 
 def import_events(
-    journal: Journal,
+    journal: JournalStore,
     versions: list[tuple[str, str, str]],
     events: list[Event],
     closed: Any,

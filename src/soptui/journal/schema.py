@@ -148,5 +148,10 @@ DELETE FROM search_text WHERE seq IN (
         # reminders are read by kind across runs, over a journal of millions of events.
         "CREATE INDEX events_kind ON events(kind, at)",
     ],
+    6: [
+        # Several teams' journals merged into one (issue 19, `soptui journal copy --team`): the
+        # team an event came from; NULL in a journal that was never merged.
+        "ALTER TABLE events ADD COLUMN team TEXT",
+    ],
 }
 SCHEMA_VERSION = max(MIGRATIONS)
