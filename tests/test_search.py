@@ -212,7 +212,7 @@ def test_migration_4_builds_the_same_index_as_live_recording(filled: Recorder, t
     db.commit()
     db.close()
     with Journal.open(path) as journal:
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 4
         assert _index(journal) == live
         assert [h.text for h in search(journal, "差评")] == [h.text for h in search(filled.journal, "差评")]
         assert search(journal, "撤销我") == []

@@ -1,5 +1,6 @@
-"""Finding things in the journal: search over notes, reasons, incidents and text values, and a
-step's history of recorded values (domain: no terminal library, no SQL).
+"""Finding things in the journal: search over notes, reasons, hand-overs, incidents and text
+values, and over the playbooks' own text; a step's history of recorded values (domain: no
+terminal library, no SQL).
 
 The journal keeps one row of searchable text per event (:func:`soptui.events.search_text`) in
 an FTS5 trigram index; see docs/journal.md.
@@ -7,14 +8,18 @@ an FTS5 trigram index; see docs/journal.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from soptui.events import Event, utc_text
 from soptui.i18n import _
-from soptui.journal import Journal
+from soptui.journal import JournalStore
+from soptui.playbooks.loader import LoadedPlaybook
+from soptui.playbooks.models import Step
 from soptui.text import table, visible
 
 DEFAULT_LIMIT = 50
@@ -53,6 +58,8 @@ class SearchHit:
     text: str
     spans: tuple[tuple[int, int], ...]
     """(start, end) character offsets of every match in ``text``, sorted, not overlapping."""
+    incident: IncidentContext | None = None
+    """The incident the event belongs to, when it belongs to one."""
 
     @property
     def at(self) -> datetime:
@@ -60,34 +67,15 @@ class SearchHit:
 
     def snippet(self, width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
         """A one-line excerpt around the first match, as (text, is a match) pieces."""
-        flat = " ".join(self.text.split("\n"))
-        first = self.spans[0][0] if self.spans else 0
-        start = max(0, min(first - width // 3, len(flat) - width))
-        end = min(len(flat), start + width)
-        pieces: list[tuple[str, bool]] = []
-        if start > 0:
-            pieces.append(("…", False))
-        cursor = start
-        for left, right in self.spans:
-            left, right = max(left, start), min(right, end)
-            if left >= right:
-                continue
-            if left > cursor:
-                pieces.append((flat[cursor:left], False))
-            pieces.append((flat[left:right], True))
-            cursor = right
-        if cursor < end:
-            pieces.append((flat[cursor:end], False))
-        if end < len(flat):
-            pieces.append(("…", False))
-        return pieces
+        return snippet_of(self.text, self.spans, width)
 
     def marked(self, width: int = SNIPPET_CHARS) -> str:
         """The snippet with each match between 【 and 】 (plain text, no colour needed)."""
-        return "".join(f"{MARK_OPEN}{text}{MARK_CLOSE}" if hit else text for text, hit in self.snippet(width))
+        return marked_of(self.snippet(width))
 
     def to_json(self, zone: ZoneInfo) -> dict[str, Any]:
         event = self.event
+        incident = self.incident
         return {
             "at": event.at.astimezone(zone).isoformat(timespec="seconds"),
             "at_utc": utc_text(event.at),
@@ -101,7 +89,60 @@ class SearchHit:
             "text": self.text,
             "matches": [list(span) for span in self.spans],
             "snippet": self.marked(),
+            "incident": incident.to_json() if incident else None,
         }
+
+
+@dataclass(frozen=True)
+class IncidentContext:
+    """The incident a search hit belongs to: what it is called, how severe, whether resolved."""
+
+    title: str
+    severity: str
+    resolved: bool
+
+    def label(self) -> str:
+        """``● P1 广告刷屏`` (``✓`` once resolved): one line, for a result row."""
+        mark = "✓" if self.resolved else "●"
+        return f"{mark} {self.severity} {self.title}".replace("  ", " ")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "severity": self.severity, "resolved": self.resolved}
+
+
+def snippet_of(text: str, spans: tuple[tuple[int, int], ...], width: int) -> list[tuple[str, bool]]:
+    """A one-line excerpt of ``text`` around its first span, as (text, is a match) pieces."""
+    flat = " ".join(text.split("\n"))
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - width // 3, len(flat) - width))
+    end = min(len(flat), start + width)
+    pieces: list[tuple[str, bool]] = []
+    if start > 0:
+        pieces.append(("…", False))
+    cursor = start
+    for left, right in spans:
+        left, right = max(left, start), min(right, end)
+        if left >= right:
+            continue
+        if left > cursor:
+            pieces.append((flat[cursor:left], False))
+        pieces.append((flat[left:right], True))
+        cursor = right
+    if cursor < end:
+        pieces.append((flat[cursor:end], False))
+    if end < len(flat):
+        pieces.append(("…", False))
+    return pieces
+
+
+def marked_of(pieces: list[tuple[str, bool]]) -> str:
+    """Snippet pieces as one string, each match between 【 and 】."""
+    return "".join(f"{MARK_OPEN}{text}{MARK_CLOSE}" if hit else text for text, hit in pieces)
+
+
+def outside_word(event: Event) -> str:
+    """What a hit that belongs to no playbook is: a hand-over note, else the day's log."""
+    return _("hand-over") if event.kind.startswith("handover") else _("day log")
 
 
 def _fold(text: str) -> str:
@@ -129,7 +170,7 @@ def spans_of(text: str, terms: list[str]) -> tuple[tuple[int, int], ...]:
 
 
 def search(
-    journal: Journal,
+    journal: JournalStore,
     query: str,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -140,7 +181,119 @@ def search(
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     short_terms = [t for t in terms if len(t) < TRIGRAM]
     found = journal.search(long_terms, short_terms, start, end, limit)
-    return [SearchHit(event, text, spans_of(text, terms)) for event, text in found]
+    incidents: dict[str, IncidentContext | None] = {}
+    for event, _text in found:
+        if event.run_id is not None and event.run_id not in incidents:
+            row = journal.run(event.run_id)
+            incidents[event.run_id] = (
+                IncidentContext(row.title or "", row.severity or "", row.closed_at is not None)
+                if row is not None and row.is_incident
+                else None
+            )
+    return [
+        SearchHit(event, text, spans_of(text, terms), incidents.get(event.run_id or ""))
+        for event, text in found
+    ]
+
+
+# -- the playbooks' own text ----------------------------------------------------------------
+
+PLAYBOOK_LIMIT = 50
+PlaybookField = Literal["title", "summary", "description", "step", "details", "checklist", "snippet"]
+
+
+@dataclass(frozen=True)
+class PlaybookHit:
+    """A playbook (or one of its steps) whose text holds every term: where, and the text."""
+
+    playbook_id: str
+    playbook_title: str
+    step_id: str | None
+    """None: the match is in the playbook's own title, summary or description."""
+    step_title: str | None
+    field: PlaybookField
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def snippet(self, width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
+        return snippet_of(self.text, self.spans, width)
+
+    def marked(self, width: int = SNIPPET_CHARS) -> str:
+        return marked_of(self.snippet(width))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "playbook": self.playbook_id,
+            "playbook_title": self.playbook_title,
+            "step": self.step_id,
+            "step_title": self.step_title,
+            "field": self.field,
+            "text": self.text,
+            "matches": [list(span) for span in self.spans],
+            "snippet": self.marked(),
+        }
+
+
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    """:func:`_fold`, remembered: the library's texts are folded once, not on every key press."""
+    return _fold(text)
+
+
+def _best(texts: list[tuple[PlaybookField, str]], terms: list[str]) -> tuple[PlaybookField, str] | None:
+    """The text that holds the most terms (the first of equals); None unless every term is
+    found in one of them."""
+    needles = [_fold(term) for term in terms]
+    folded = [_folded(text) for _field, text in texts]
+    if not all(any(needle in text for text in folded) for needle in needles):
+        return None
+    counts = [sum(needle in text for needle in needles) for text in folded]
+    return texts[counts.index(max(counts))]
+
+
+def search_playbooks(
+    library: Iterable[LoadedPlaybook], query: str, limit: int = PLAYBOOK_LIMIT
+) -> list[PlaybookHit]:
+    """Playbooks and steps of the loaded library whose text holds every term of ``query``
+    (case folded, any part of a word or phrase), in library order, steps in order.
+
+    A playbook matches on its title, summary and description; a step on its title, details,
+    checklist items and ready-made texts, taken together: every term must appear somewhere in
+    that step. The hit shows the one text that holds the most terms.
+    """
+    terms = terms_of(query)
+    hits: list[PlaybookHit] = []
+    for entry in library:
+        playbook = entry.playbook
+        own: list[tuple[PlaybookField, str]] = [("title", playbook.title)]
+        own += [("summary", playbook.summary)] if playbook.summary else []
+        own += [("description", playbook.description)] if playbook.description else []
+        candidates: list[tuple[Step | None, list[tuple[PlaybookField, str]]]] = [(None, own)]
+        for step in playbook.steps:
+            texts: list[tuple[PlaybookField, str]] = [("step", step.title)]
+            texts += [("details", step.details)] if step.details else []
+            texts += [("checklist", item) for item in step.checklist]
+            texts += [("snippet", snippet.text) for snippet in step.snippets]
+            candidates.append((step, texts))
+        for where, texts in candidates:
+            best = _best(texts, terms)
+            if best is None:
+                continue
+            field, text = best
+            hits.append(
+                PlaybookHit(
+                    playbook.id,
+                    playbook.title,
+                    where.id if where else None,
+                    where.title if where else None,
+                    field,
+                    text,
+                    spans_of(text, terms),
+                )
+            )
+            if len(hits) >= limit:
+                return hits
+    return hits
 
 
 # -- a step's history -----------------------------------------------------------------------
@@ -158,7 +311,9 @@ class HistoryValue:
     run_id: str | None
 
 
-def step_history(journal: Journal, playbook_id: str, step_id: str, limit: int = 90) -> list[HistoryValue]:
+def step_history(
+    journal: JournalStore, playbook_id: str, step_id: str, limit: int = 90
+) -> list[HistoryValue]:
     """The step's last ``limit`` recorded values, newest first (undone ones left out)."""
     return [
         HistoryValue(e.at, e.payload.get("value"), e.operator, e.group_id, e.run_id)

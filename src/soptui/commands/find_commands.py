@@ -1,4 +1,5 @@
-"""``soptui search QUERY`` and ``soptui history PLAYBOOK STEP`` (both read only)."""
+"""``soptui search QUERY`` (the journal and the playbooks' text) and ``soptui history PLAYBOOK
+STEP`` (both read only)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,27 @@ from soptui.commands.options import day_range
 from soptui.commands.show import unknown_playbook
 from soptui.context import CommandError, Context, UsageError, journal_exists, open_journal
 from soptui.i18n import _
-from soptui.journal import Journal, JournalError, JournalReadOnly
+from soptui.journal import JournalError, JournalReadOnly, JournalStore, open_journal_at
 from soptui.search import (
     HISTORY_LIMITS,
     HistoryValue,
+    PlaybookHit,
     SearchError,
     SearchHit,
     history_text,
+    outside_word,
     search,
+    search_playbooks,
     step_history,
 )
 from soptui.text import safe_json, table, visible
 
 
-def _journal(context: Context) -> Journal:
+def _journal(context: Context) -> JournalStore:
     if not journal_exists(context):
         raise CommandError(_("no journal at {journal_path}").format(journal_path=context.journal_path))
     try:
-        return Journal.open(context.journal_path, readonly=True)
+        return open_journal_at(context.journal_location, readonly=True)
     except JournalReadOnly:
         # A journal from before the search index: opening it to write adds the index once.
         return open_journal(context)
@@ -33,29 +37,66 @@ def _journal(context: Context) -> Journal:
         raise CommandError(str(error)) from None
 
 
+WHAT = ("all", "journal", "playbooks")
+"""What ``soptui search --what`` searches: the journal, the playbooks' text, or both."""
+
+
 def run_search(
-    context: Context, query: str, since: str | None, until: str | None, limit: int, as_json: bool
+    context: Context,
+    query: str,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    as_json: bool,
+    what: str = "all",
 ) -> int:
     start, end = day_range(since, until, context.zone)
     if limit < 1:
         raise UsageError(_("--limit must be at least 1"))
-    journal = _journal(context)
     try:
-        hits = search(journal, query, start, end, limit)
+        found = search_playbooks(context.library, query, limit) if what != "journal" else []
     except SearchError as error:
         raise UsageError(str(error)) from None
-    except JournalError as error:
-        raise CommandError(str(error)) from None
-    finally:
-        journal.close()
+    hits: list[SearchHit] = []
+    if what != "playbooks":
+        journal = _journal(context)
+        try:
+            hits = search(journal, query, start, end, limit)
+        except SearchError as error:
+            raise UsageError(str(error)) from None
+        except JournalError as error:
+            raise CommandError(str(error)) from None
+        finally:
+            journal.close()
     if as_json:
-        print(safe_json({"query": query, "results": [h.to_json(context.zone) for h in hits]}, indent=2))
+        data: dict[str, object] = {"query": query}
+        if what != "playbooks":
+            data["results"] = [h.to_json(context.zone) for h in hits]
+        if what != "journal":
+            data["playbooks"] = [h.to_json() for h in found]
+        print(safe_json(data, indent=2))
         return 0
-    if not hits:
+    if not hits and not found:
         print(visible(_("nothing found for {query}").format(query=query), newlines=False))
         return 0
-    print(table([_search_header(), *(search_row(h, context.zone) for h in hits)]))
+    if hits:
+        print(table([_search_header(), *(search_row(h, context.zone) for h in hits)]))
+    if found:
+        if hits:
+            print()
+        print(_("In the playbooks:"))
+        header = [_("PLAYBOOK"), _("STEP"), _("TEXT")]
+        print(table([header, *(playbook_row(h) for h in found)]))
     return 0
+
+
+def playbook_row(hit: PlaybookHit) -> list[str]:
+    """A playbook hit: its id, the step's id (blank for the playbook's own text), the match."""
+    return [
+        visible(hit.playbook_id, newlines=False),
+        visible(hit.step_id or "", newlines=False),
+        visible(hit.marked(), newlines=False),
+    ]
 
 
 def _search_header() -> list[str]:
@@ -63,9 +104,12 @@ def _search_header() -> list[str]:
 
 
 def where_of(hit: SearchHit) -> tuple[str, str]:
-    """The playbook and step columns of a hit (the day log has neither)."""
+    """The playbook and step columns of a hit (the day log has neither; an incident's title and
+    severity follow its playbook)."""
     event = hit.event
-    playbook = event.playbook_id or _("day log")
+    playbook = event.playbook_id or outside_word(event)
+    if hit.incident is not None:
+        playbook = f"{playbook} {hit.incident.label()}"
     step = event.step_id or ("" if event.run_id is None else "-")
     if event.group_id:
         step = f"{step} [{event.group_id}]"

@@ -38,6 +38,20 @@ class StartIncident(Message):
 
 
 @dataclass
+class OpenPlaybook(Message):
+    """Start a playbook as the palette does: a routine's run, a new incident or a journey."""
+
+    playbook_id: str
+
+
+@dataclass
+class PreviewPlaybook(Message):
+    """Show a playbook's preview (its steps, roles, estimates, inputs) before starting it."""
+
+    playbook_id: str
+
+
+@dataclass
 class RunClosed(Message):
     """A routine was finished (show its summary) or an incident resolved (show its report)."""
 

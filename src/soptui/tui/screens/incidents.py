@@ -10,7 +10,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from soptui.i18n import _, minutes_text
+from soptui import severities
+from soptui.i18n import _, duration_text
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.text import visible
@@ -23,7 +24,7 @@ from soptui.tui.words import N_, localise_bindings
 
 
 def span_text(delta: timedelta | None) -> str:
-    return "—" if delta is None else minutes_text(int(delta.total_seconds() // 60))
+    return "—" if delta is None else duration_text(delta)
 
 
 class IncidentsScreen(Screen[None]):
@@ -45,8 +46,18 @@ class IncidentsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(plain(" " + _("Incidents")), classes="header")
         yield TextField(id="incident-filter", placeholder=_("filter: title, playbook or severity"))
+        yield Static(plain(self._legend()), id="incident-severities", classes="subtle")
         yield DataTable(id="incident-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    def _legend(self) -> str:
+        """What each severity of the library's incident playbooks means, one line each."""
+        levels: dict[str, None] = {}
+        for entry in self.services.library:
+            if entry.playbook.is_incident:
+                levels.update(dict.fromkeys(entry.playbook.severities))
+        described = severities.described(list(levels), self.services.severities)
+        return "\n".join(f" {level}  {words}" for level, words in described if words)
 
     def on_mount(self) -> None:
         table = self.query_one("#incident-table", DataTable)

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -16,7 +17,7 @@ from textual.widgets.option_list import Option
 from soptui.i18n import _
 from soptui.playbooks.snippets import fill, placeholders
 from soptui.text import has_unsafe, strip_unsafe
-from soptui.tui.plain import plain
+from soptui.tui.plain import plain, styled
 from soptui.tui.widgets import NoteBox, TextField
 from soptui.tui.words import N_, localise_bindings
 
@@ -137,23 +138,32 @@ class Confirm(ModalScreen[bool]):
 
 
 class Pick(ModalScreen[str | None]):
-    """Pick one of several options (id, label)."""
+    """Pick one of several options (id, label); ``details`` adds a dimmed line of words beside
+    an option (a severity's meaning)."""
 
     BINDINGS = CANCEL
 
-    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, title: str, options: list[tuple[str, str]], details: Mapping[str, str | None] | None = None
+    ) -> None:
         super().__init__()
         localise_bindings(self)
         self.title_text = title
         self.options = options
+        self.details = dict(details or {})
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="dialog-title")
             yield OptionList(
-                *[Option(plain(label, newlines=False), id=key) for key, label in self.options],
+                *[Option(self._prompt(key, label), id=key) for key, label in self.options],
                 id="pick-list",
             )
+
+    def _prompt(self, key: str, label: str) -> Content:
+        detail = self.details.get(key)
+        shown = plain(label, newlines=False)
+        return shown + Content("  ") + styled(detail, "dim") if detail else shown
 
     @on(OptionList.OptionSelected, "#pick-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
