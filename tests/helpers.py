@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from soptui.journal import Journal
+from soptui.journal import Journal, JournalStore
 from soptui.playbooks.library import Library, Source, load_library
 from soptui.recorder import Identity, Recorder
 
@@ -103,7 +103,7 @@ def recorder_for(
     library: Library,
     operator: str = "alice",
     clock: Clock | None = None,
-    journal: Journal | None = None,
+    journal: JournalStore | None = None,
 ) -> Recorder:
     journal = journal or Journal.open(tmp_path / "journal.sqlite3")
     clock = clock or Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
@@ -124,5 +124,8 @@ REVIEW_JSON_KEYS = [
     "group_metrics",
     "journeys",
     "journey_instances",
+    "handovers",
+    "amendments",
+    "followups",
 ]
 """The top-level keys of the public JSON review (docs/review.md), in order."""

@@ -119,3 +119,30 @@ def test_read_only_directory_opens_read_only_for_a_user(shared_tmp: Path) -> Non
     assert runs == "1"
     assert "read-only here: you can look, but actions cannot be saved" in warning
     assert "read-only; nothing can be recorded" in refusal
+
+
+def test_a_member_cannot_delete_or_rename_the_journal_or_the_team_config(shared_tmp: Path) -> None:
+    team = shared_tmp / "team"
+    init_team(team, "nogroup", "Asia/Shanghai", "en")  # owned by root, like the lead's set-up
+    journal, config = team / "journal.sqlite3", team / "config.toml"
+
+    def vandalise() -> str:
+        results = []
+        for action in (
+            lambda: journal.unlink(),
+            lambda: journal.rename(team / "gone.sqlite3"),
+            lambda: config.unlink(),
+            lambda: (team / "x").write_text("x") and config.replace(team / "x"),
+        ):
+            try:
+                action()
+                results.append("done")
+            except PermissionError:
+                results.append("refused")
+        return ",".join(results)
+
+    assert as_user(NOBODY, NOGROUP, vandalise) == "refused,refused,refused,refused"
+    assert journal.exists() and config.exists()
+    # Members still record, one after another, in the sticky directory (the WAL comes and goes).
+    assert as_user(NOBODY, NOGROUP, lambda: record_as(journal, "nobody")) == "recorded"
+    assert as_user(65533, NOGROUP, lambda: record_as(journal, "other")) == "recorded"

@@ -114,8 +114,13 @@ DOMAIN = [
     "soptui.review",
     "soptui.playbooks.library",
     "soptui.playbooks.loader",
+    "soptui.playbooks.cache",
+    "soptui.playbooks.spec",
     "soptui.config",
+    "soptui.config_spec",
     "soptui.text",
+    "soptui.notify",
+    "soptui.reminders",
 ]
 
 

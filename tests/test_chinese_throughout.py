@@ -128,6 +128,22 @@ ALLOWED = {
     "done",
     "skip",
     "incident",
+    # team coordination commands and options (issue 17)
+    "claim",
+    "release",
+    "handover",
+    "ack",
+    "amend",
+    "retract",
+    "actions",
+    "mine",
+    "all",
+    "item",
+    "drop",
+    "move",
+    "handovers",
+    "followups",
+    "amendments",
     "open",
     "resolve",
     "due",
@@ -137,6 +153,8 @@ ALLOWED = {
     "import",
     "backup",
     "init",
+    "serve",
+    "remind",
     "since",
     "words",
     "nope",
@@ -176,7 +194,13 @@ def english_words(text: str, ids: frozenset[str] = frozenset()) -> set[str]:
         text = text.replace(identifier, " ")
     text = METRIC.sub(" ", PATH.sub(" ", text))
     login = getpass.getuser().lower()  # the login recorded beside the operator's name
-    return {w for w in WORD.findall(text) if w.lower() not in ALLOWED and w.lower() != login}
+    # A name behind a modal may show cut ("lice" of "alice"): a tail of an allowed name is a name.
+    names = (login, "alice", "bob")
+    return {
+        w
+        for w in WORD.findall(text)
+        if w.lower() not in ALLOWED and not any(n.endswith(w.lower()) for n in names)
+    }
 
 
 def svg_text(svg: str) -> str:

@@ -26,7 +26,7 @@ NOBODY = 65534
 def test_team_init_layout_and_permissions(tmp_path: Path) -> None:
     root = tmp_path / "team"
     init_team(root, None, "Asia/Shanghai", "zh")
-    assert stat.S_IMODE(root.stat().st_mode) == 0o2770
+    assert stat.S_IMODE(root.stat().st_mode) == 0o3770  # setgid and sticky
     assert stat.S_IMODE((root / "playbooks").stat().st_mode) == 0o2770
     assert stat.S_IMODE((root / "journal.sqlite3").stat().st_mode) == 0o660
     assert stat.S_IMODE((root / "config.toml").stat().st_mode) == 0o660

@@ -84,9 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--journal",
-        type=Path,
+        type=_journal_location,
         metavar="PATH",
-        help=_("journal file (default: SOPTUI_JOURNAL, config, or the user data dir)"),
+        help=_(
+            "journal file, or a postgresql:// URL (default: SOPTUI_JOURNAL, config, or the user data dir)"
+        ),
     )
     parser.add_argument(
         "--playbooks",
@@ -110,8 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
     _find_commands(commands)
     _review_commands(commands)
     _team_commands(commands)
+    _coordination_commands(commands)
+    _serve_commands(commands)
+    _remind_commands(commands)
     _remember_parsers(parser)
     return parser
+
+
+def _journal_location(text: str) -> Path | str:
+    """--journal: a file, or a PostgreSQL URL kept as typed (a Path would fold its ``//``)."""
+    from soptui.journal.base import location_of
+
+    return location_of(text)
 
 
 def _remember_parsers(parser: argparse.ArgumentParser) -> None:
@@ -349,8 +361,8 @@ def _run_commands(commands: Subparsers) -> None:
 def _journal_commands(commands: Subparsers) -> None:
     journal = commands.add_parser(
         "journal",
-        help=_("export, import, back up or check the journal"),
-        description=_("Export, import, back up or check the journal."),
+        help=_("export, import, copy, back up or check the journal"),
+        description=_("Export, import, copy, back up or check the journal."),
     )
     sub = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
     export = sub.add_parser(
@@ -383,6 +395,23 @@ def _journal_commands(commands: Subparsers) -> None:
     )
     backup.add_argument("file", nargs="?", type=Path, metavar="FILE")
     backup.set_defaults(handler=lambda c, a: _journal().backup(c, a.file))
+    copying = sub.add_parser(
+        "copy",
+        help=_("copy every event into another journal (SQLite or PostgreSQL)"),
+        description=_(
+            "Copy every event, with the playbook versions and runs, from SOURCE into TARGET: each a "
+            "journal file or a postgresql:// URL. Events already in TARGET (same UUID) are skipped, "
+            "so copying twice changes nothing. See docs/postgresql.md."
+        ),
+    )
+    copying.add_argument("source", metavar="SOURCE")
+    copying.add_argument("target", metavar="TARGET")
+    copying.add_argument(
+        "--team",
+        metavar="NAME",
+        help=_("mark every copied event as team NAME's (to merge several teams' journals into one)"),
+    )
+    copying.set_defaults(handler=lambda c, a: _journal().copy(c, a.source, a.target, a.team))
     checking = sub.add_parser(
         "check",
         help=_("check the journal file for damage"),
@@ -400,11 +429,12 @@ def _find_commands(commands: Subparsers) -> None:
 
     searching = commands.add_parser(
         "search",
-        help=_("search notes, skip reasons, incidents and recorded text"),
+        help=_("search notes, reasons, hand-overs, incidents, recorded text and playbooks"),
         description=_(
-            "Find QUERY in notes, skip reasons, incident titles and summaries and recorded text "
-            "values, newest first. Every word of QUERY must appear; any part of a word or phrase "
-            "is found, in Chinese too (差评, 退款)."
+            "Find QUERY in notes, skip reasons, hand-over notes, incident titles, summaries and "
+            "timelines and recorded text values (newest first), then in the playbooks' titles, "
+            "steps, details and checklists. Every word of QUERY must appear; any part of a word "
+            "or phrase is found, in Chinese too (差评, 退款)."
         ),
     )
     searching.add_argument("query", nargs="+", metavar="QUERY")
@@ -413,9 +443,17 @@ def _find_commands(commands: Subparsers) -> None:
     searching.add_argument(
         "--limit", type=int, default=50, metavar="N", help=_("show at most N results (default 50)")
     )
+    searching.add_argument(
+        "--what",
+        choices=("all", "journal", "playbooks"),
+        default="all",
+        help=_("search the journal, the playbooks' text, or both (default); dates apply to the journal"),
+    )
     searching.add_argument("--json", action="store_true", help=_("print as JSON"))
     searching.set_defaults(
-        handler=lambda c, a: find().run_search(c, " ".join(a.query), a.since, a.until, a.limit, a.json)
+        handler=lambda c, a: find().run_search(
+            c, " ".join(a.query), a.since, a.until, a.limit, a.json, a.what
+        )
     )
 
     history = commands.add_parser(
@@ -452,9 +490,14 @@ def _review_commands(commands: Subparsers) -> None:
     review.add_argument(
         "--excel", action="store_true", help=_("CSV for spreadsheets: UTF-8 with a byte order mark")
     )
+    # For `soptui serve`: the screen opened for a browser cannot write to the journal.
+    review.add_argument("--read-only", action="store_true", help=argparse.SUPPRESS)
+    review.add_argument(
+        "--team", metavar="NAME", help=_("only team NAME's events, in a journal merged from several teams")
+    )
     review.set_defaults(
         handler=lambda c, a: _review().review(
-            c, a.format, a.week, a.start, a.until, a.section, a.output, a.excel
+            c, a.format, a.week, a.start, a.until, a.section, a.output, a.excel, a.read_only, a.team
         )
     )
     demo = commands.add_parser(
@@ -493,6 +536,146 @@ def _team_commands(commands: Subparsers) -> None:
     init.set_defaults(handler=lambda c, a: _module("team_commands").init(c, a.directory, a.group, a.timezone))
 
 
+def _serve_commands(commands: Subparsers) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help=_("serve the week's review to a browser"),
+        description=_(
+            "Serve the app on the week's review through textual-serve, behind a random token "
+            "printed at start; read-only unless --allow-actions (see docs/serve.md). "
+            "Needs the serve extra: pip install 'soptui[serve]'."
+        ),
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help=_("address to listen on (default: 127.0.0.1, this machine only)")
+    )
+    serve.add_argument("--port", type=int, default=8000, help=_("port to listen on (default: 8000)"))
+    serve.add_argument(
+        "--allow-actions",
+        action="store_true",
+        help=_("let the browser record actions (as this command's operator); default: read-only"),
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help=_("the address browsers use, e.g. a reverse proxy's https://… (default: http://HOST:PORT)"),
+    )
+    serve.set_defaults(
+        handler=lambda c, a: _module("serve_commands").serve(c, a.host, a.port, a.allow_actions, a.public_url)
+    )
+
+
+def _coordination_commands(commands: Subparsers) -> None:
+    def cc() -> ModuleType:
+        return _module("coordination_commands")
+
+    for name, mine in (("claim", True), ("release", False)):
+        claiming = commands.add_parser(
+            name,
+            help=_("claim a run: tell the team it is yours") if mine else _("release what you claimed"),
+            description=_(
+                "Claim (or release) PLAYBOOK's current run, or with --step and --group some groups of a "
+                "per-group step; claims show on every operator's Today."
+            ),
+        )
+        claiming.add_argument("playbook", nargs="?", metavar="PLAYBOOK")
+        claiming.add_argument("--run", metavar="ID", help=_("a run by id (a unique prefix will do)"))
+        claiming.add_argument("--step", metavar="STEP", help=_("the per-group step whose groups you claim"))
+        claiming.add_argument(
+            "--group", metavar="ID", action="append", default=[], help=_("a member group (repeatable)")
+        )
+        claiming.set_defaults(
+            handler=lambda c, a, mine=mine: cc().claim(c, a.playbook, a.run, a.step, a.group, mine)
+        )
+
+    handover = commands.add_parser(
+        "handover",
+        help=_("leave a hand-over note for the next shift"),
+        description=_(
+            "With TEXT, leave a hand-over note: the next operators see it when they start soptui, "
+            "until they acknowledge it. Without TEXT, list the notes waiting for you."
+        ),
+    )
+    handover.add_argument("words", nargs="*", metavar="TEXT")
+    handover.add_argument("--ack", action="store_true", help=_("acknowledge the notes listed"))
+    handover.set_defaults(handler=lambda c, a: cc().handover(c, a.words, a.ack))
+
+    amend = commands.add_parser(
+        "amend",
+        help=_("correct a recorded value or completion"),
+        description=_(
+            "Correct STEP's completion in PLAYBOOK's current run: a new --value, or --retract it. "
+            "The old value stays in the journal with who corrected it and why. Allowed for whoever "
+            "recorded it, the run's opener and the team's lead (社群经理 in people.toml)."
+        ),
+    )
+    amend.add_argument("playbook", nargs="?", metavar="PLAYBOOK")
+    amend.add_argument("step", metavar="STEP")
+    amend.add_argument("--reason", required=True, help=_("why the record was wrong"))
+    amend.add_argument("--value", help=_("the corrected value"))
+    amend.add_argument("--retract", action="store_true", help=_("the step was not done after all"))
+    amend.add_argument("--group", metavar="ID", help=_("the member group, for a step done per group"))
+    amend.add_argument("--run", metavar="ID", help=_("a run by id (a unique prefix will do)"))
+    amend.set_defaults(
+        handler=lambda c, a: cc().amend(c, a.playbook, a.step, a.reason, a.value, a.retract, a.group, a.run)
+    )
+
+    listing = commands.add_parser(
+        "actions",
+        help=_("list the team's follow-up action items"),
+        description=_("List open action items (what, owner, due), oldest due first."),
+    )
+    listing.add_argument("--mine", action="store_true", help=_("only items you own"))
+    listing.add_argument("--all", action="store_true", help=_("closed items too"))
+    listing.add_argument("--json", action="store_true", help=_("print JSON"))
+    listing.set_defaults(handler=lambda c, a: cc().actions(c, a.mine, a.all, a.json))
+
+    closing = commands.add_parser(
+        "action",
+        help=_("close or move an action item"),
+        description=_("Mark an action item done or dropped, or move it to a new due date."),
+    )
+    sub = closing.add_subparsers(dest="action_command", metavar="ACTION", required=True)
+    for verb, outcome, text in (
+        ("done", "done", N_("mark an action item done")),
+        ("drop", "dropped", N_("drop an action item")),
+        ("move", "moved", N_("move an action item to a new due date")),
+    ):
+        each = sub.add_parser(verb, help=_(text), description=_(text))
+        each.add_argument("item", metavar="ITEM", help=_("the item's id as soptui actions shows it"))
+        if outcome == "moved":
+            each.add_argument("due", metavar="DATE", help=_("2026-12-05, 12-05 or +3d"))
+        each.set_defaults(
+            handler=lambda c, a, outcome=outcome: cc().close_action(
+                c, outcome, a.item, getattr(a, "due", None)
+            )
+        )
+
+
+def _remind_commands(commands: Subparsers) -> None:
+    remind = commands.add_parser(
+        "remind",
+        help=_("send what needs attention to the team's chat"),
+        description=_(
+            "Send routines coming due and overdue, journey steps due today, incident escalations "
+            "and follow-ups past due to the chat webhooks in notify.toml (WeCom, DingTalk, Feishu), "
+            "each once; meant for cron or a systemd timer (see docs/team.md)."
+        ),
+    )
+    remind.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=_("print what would be sent and where; send and record nothing"),
+    )
+    remind.add_argument(
+        "--status", action="store_true", help=_("list the reminders sent and failed lately, with retry times")
+    )
+    remind.add_argument("--json", action="store_true", help=_("print as JSON"))
+    remind.set_defaults(
+        handler=lambda c, a: _module("remind_commands").remind(c, a.dry_run, a.status, a.json)
+    )
+
+
 def _module(name: str) -> ModuleType:
     import importlib
 
@@ -527,10 +710,12 @@ def _print_paths(context: Context, args: argparse.Namespace) -> int:
     # Every path here may come from a shared config: shown as plain text, never as escapes.
     config, journal, playbooks = _("config"), _("journal"), _("playbooks")
     print(f"{config:<10} {visible(str(context.paths.config_file), newlines=False)}")
-    print(f"{journal:<10} {visible(str(context.journal_path), newlines=False)}")
+    print(f"{journal:<10} {visible(context.journal_shown, newlines=False)}")
     for source in context.sources():
         shown = visible(f"{source.directory}  ({source.origin})", newlines=False)
         print(f"{playbooks:<10} {shown}")
+    if context.paths.cache_dir is not None:
+        print(f"{_('cache'):<10} {visible(str(context.paths.cache_dir), newlines=False)}")
     return 0
 
 

@@ -105,6 +105,8 @@ class Event:
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seq: int = 0
+    team: str | None = None
+    """The team the event came from, in a journal merged from several (``journal copy --team``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +124,7 @@ class Event:
             **({"group": self.group_id} if self.group_id is not None else {}),
             "kind": self.kind,
             "payload": self.payload,
+            **({"team": self.team} if self.team is not None else {}),
         }
 
     @classmethod
@@ -146,6 +149,7 @@ class Event:
                 run_id=_optional(data.get("run")),
                 step_id=_optional(data.get("step")),
                 group_id=_optional(data.get("group")),
+                team=_optional(data.get("team")),
                 payload=payload,
                 uuid=str(uuid.UUID(str(data["uuid"]))),
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gettext
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -153,9 +153,20 @@ _WORDS: dict[str, str] = {
     "help-title.review": N_("Help · Review"),
     "help-title.search": N_("Help · Search"),
     "help-intro.search": N_(
-        "Type a word or part of one: the journal's notes, skip reasons, incidents and recorded "
-        "text that hold every word are listed, newest first. Enter opens the run at that step."
+        "Type a word or part of one: the journal's notes, skip reasons, hand-overs, incidents and "
+        "recorded text that hold every word are listed, newest first, then the playbooks' steps "
+        "that do. Enter opens the run at that step, or the playbook's preview."
     ),
+    "help-title.preview": N_("Help · Preview"),
+    "help-intro.preview": N_(
+        "A playbook before you start it: its schedule, then each step with its role, estimate, "
+        "input, checklist, per-group mark (⧉) and escalation time (⏱). What changed since you "
+        "last ran it comes first."
+    ),
+    "help.preview.back": N_("back to where you were"),
+    "help.preview.start": N_("start it (a routine's run opens; an incident or journey asks first)"),
+    "help.preview.scroll": N_("scroll down and up (also ↓ ↑, page down, page up)"),
+    "help.preview.help": N_("this help"),
     "help-intro.today": N_(
         "Today lists the routines due this day, week and month, and open incidents (incidents first)."
     ),
@@ -184,7 +195,8 @@ _WORDS: dict[str, str] = {
     "help.today.review": N_("the week's review"),
     "help.today.help": N_("this help"),
     "help.today.quit": N_("quit"),
-    "help.today.search": N_("search notes, reasons, incidents and recorded text"),
+    "help.today.search": N_("search notes, reasons, hand-overs, incidents, recorded text and playbooks"),
+    "help.today.preview": N_("preview the highlighted playbook: steps, roles, estimates, inputs"),
     "help.today.notices": N_("all start-up notices (warnings, unsaved notes)"),
     "help.today.move": N_("move down and up"),
     "help.run.done": N_("complete the step (type its value first)"),
@@ -224,6 +236,7 @@ _WORDS: dict[str, str] = {
     "type-text": N_("text"),
     "type-choice": N_("choice"),
     "type-yes-no": N_("yes/no"),
+    "type-actions": N_("what @owner due; what @owner due"),
     "checklist-partial": N_("Only {ticked} of {total} checklist items are ticked. Complete the step anyway?"),
     "confirm-resolve": N_("{n} step(s) still pending. Resolve the incident anyway?"),
     "confirm-leave": N_('The value "{value}" typed for "{step}" is not recorded. Go back anyway?'),
@@ -232,8 +245,22 @@ _WORDS: dict[str, str] = {
     "journey-anchor": N_("The date it counts from (YYYY-MM-DD, or YYYY-MM-DD HH:MM for an event)"),
     "journey-title": N_("A title (optional), e.g. 双12直播"),
     "day-note": N_("A note for the day's log"),
+    "my-followups": N_("My follow-ups"),
+    "open-followups": N_("open action items"),
+    "corrected": N_("corrected"),
+    "retracted": N_("retracted: not done"),
+    "handover-prompt": N_("Hand-over note for the next shift"),
+    "handover-noted": N_("Hand-over noted: the next operators see it when they start soptui"),
+    "claimed": N_("Claimed: the team sees it is yours (m again releases it)"),
+    "released": N_("Released"),
     "help.today.log": N_("add a note to the day's log"),
     "help.today.incidents": N_("every incident, open and resolved, newest first"),
+    "help.today.claim": N_("claim the highlighted run for yourself (again: release it)"),
+    "help.today.followups": N_("the team's open action items: done, move or drop"),
+    "help.today.handover": N_("leave a hand-over note for the next shift"),
+    "help.run.claim": N_("claim the run (in the group list: the highlighted groups); again: release"),
+    "help.run.amend": N_("correct the step's recorded value or completion (asks why)"),
+    "help.run.followups": N_("go over the team's open action items"),
     "enter-again": N_("Press enter again to complete: {step}"),
     "group-value": N_("{label} for {groups}"),
     "group-skip": N_("Why is {group} skipped?"),
@@ -303,6 +330,17 @@ def minutes_text(total_minutes: int, language: Language | None = None) -> str:
     if total_minutes >= 60:
         return t(language, "span-hours", h=total_minutes // 60, m=total_minutes % 60)
     return t(language, "span-minutes", m=total_minutes)
+
+
+def duration_text(delta: timedelta, language: Language | None = None) -> str:
+    """A duration in whole minutes for people: ``1 h 5 min`` / ``1小时5分``, ``12 min``."""
+    return minutes_text(int(delta.total_seconds() // 60), language)
+
+
+def hms(delta: timedelta) -> str:
+    """A running clock: ``01:02:03`` (never negative)."""
+    seconds = max(int(delta.total_seconds()), 0)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 # Words that reach the screen from data: playbook origins and states.

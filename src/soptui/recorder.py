@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from soptui.followups import FollowUpError, parse_items
 from soptui.i18n import N_, _
-from soptui.journal import Event, Journal, RunRow
+from soptui.journal import Event, JournalStore, RunRow
 from soptui.playbooks.fields import format_offset
 from soptui.playbooks.inputs import InputError, InputValue, parse_value
 from soptui.playbooks.library import Library
-from soptui.playbooks.loader import LoadedPlaybook, content_hash
+from soptui.playbooks.loader import LoadedPlaybook, content_hash, stored_playbook
 from soptui.playbooks.models import Playbook
 from soptui.runs import RunState, StepState, expected_groups, fold
 from soptui.schedule import (
@@ -92,7 +92,7 @@ class Recorder:
 
     def __init__(
         self,
-        journal: Journal,
+        journal: JournalStore,
         library: Library,
         zone: ZoneInfo,
         identity: Identity,
@@ -157,11 +157,14 @@ class Recorder:
             body = self.journal.version(content_hash_)
             stored: Playbook | None = None
             problem = ""
-            if body is not None:
+            current = self.library.get(playbook_id)
+            if body is not None and current is not None and body == current.model_dump_json():
+                stored = current  # the version in the library, validated (or cached) already
+            elif body is not None:
                 # A stored body was valid for the soptui that wrote it; limits added since
                 # (or a damaged import) must not make every run of it unreadable.
                 try:
-                    stored = Playbook.model_validate_json(body)
+                    stored = stored_playbook(body, self.library.cache)
                 except (ValueError, OverflowError, RecursionError) as error:
                     reason = " ".join(str(error).split())[:200] or type(error).__name__
                     problem = f" (the stored version {content_hash_} is not valid: {reason})"

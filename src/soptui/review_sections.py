@@ -13,6 +13,9 @@ SECTIONS = (
     "people",
     "groups",
     "journeys",
+    "handovers",
+    "amendments",
+    "followups",
 )
 
 __all__ = ["SECTIONS"]

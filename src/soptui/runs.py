@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from soptui.events import UNDOABLE, Event
 from soptui.playbooks.inputs import InputValue
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from soptui.playbooks.roster import Roster
 
 Status = Literal["pending", "done", "skipped", "n/a"]
+MARKS: dict[Status, str] = {"done": "✓", "skipped": "✗", "n/a": "–", "pending": "·"}
+"""How each status shows on a screen: a step's, and a group's within a per-group step."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,22 @@ class Amendment:
     reason: str
 
 
-@dataclass
+class GroupTick(NamedTuple):
+    """A group's tick or skip (a ``step.done`` or ``step.skipped`` event with a group) in the
+    compact form the review reads runs in: what the run state needs of it, no more. A day's run
+    of 200 groups holds thousands; an :class:`Event` each made the review slow (issue 14)."""
+
+    seq: int
+    uuid: str
+    kind: str
+    step_id: str | None
+    group_id: str
+    operator: str
+    at: datetime
+    payload: dict[str, Any]
+
+
+@dataclass(slots=True)
 class GroupMark:
     """One group's tick or skip on a per-group step."""
 
@@ -105,6 +123,8 @@ class RunState:
     steps: dict[str, StepState] = field(default_factory=dict)
     notes: list[Event] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    """The run's events in journal order (a run folded with its groups' ticks apart, as the
+    review folds runs, holds the other events only)."""
     finished_at: datetime | None = None
     finished_by: str | None = None
     left: list[str] = field(default_factory=list)
@@ -225,12 +245,18 @@ def expected_groups(
 
 
 def fold(
-    run_id: str, playbook: Playbook, events: list[Event], groups: dict[str, list[str]] | None = None
+    run_id: str,
+    playbook: Playbook,
+    events: list[Event],
+    groups: dict[str, list[str]] | None = None,
+    ticks: list[GroupTick] | None = None,
 ) -> RunState:
     """The state of run ``run_id`` after ``events`` (in journal order).
 
     ``groups`` maps each per-group step to the groups it runs for (:func:`expected_groups`);
-    such a step is done once every one of them is done or skipped.
+    such a step is done once every one of them is done or skipped. ``ticks``: the run's group
+    ticks and skips when they were read apart from ``events`` (compact, in journal order, as
+    the review reads runs); the state is the one folding them among the events gives.
     """
     opened = next((e for e in events if e.kind == "run.opened"), None)
     payload: dict[str, Any] = opened.payload if opened else {}
@@ -250,14 +276,24 @@ def fold(
         events=list(events),
     )
     undone = {e.payload.get("target") for e in events if e.kind == "undo"}
-    by_uuid = {e.uuid: e for e in events}
-    for event in events:
+    by_uuid: dict[str, Event | GroupTick] = {e.uuid: e for e in events}
+    replayed: list[Event | GroupTick] = list(events)
+    if ticks and any(e.kind == "amend" for e in events):
+        # A correction reads its group's mark as it stood then: replay all in journal order.
+        replayed = sorted([*events, *ticks], key=attrgetter("seq"))  # two sorted runs: a merge
+        by_uuid.update((t.uuid, t) for t in ticks)
+    elif ticks:
+        _mark_all(state, ticks, undone)  # nothing else reads a group's mark: the ticks first
+    for event in replayed:
         if event.uuid in undone or event.kind == "undo":
             continue
-        if event.kind == "amend":
+        if isinstance(event, GroupTick):
+            _mark(state, event)
+        elif event.kind == "amend":
             _amend(state, event, by_uuid.get(str(event.payload.get("target"))))
             continue
-        _apply(state, event)
+        else:
+            _apply(state, event)
         if event.kind in ("step.done", "step.skipped"):
             state.last_resolution = max(state.last_resolution or event.at, event.at)
     _settle_groups(state)
@@ -276,22 +312,48 @@ def _settle_groups(state: RunState) -> None:
         if not step.per_group or step.status != "pending" or step.groups_left:
             continue
         marks = [step.groups[g] for g in step.expected]
-        last = max(marks, key=lambda m: m.at)
+        last = max(marks, key=attrgetter("at"))
         step.status, step.by, step.at = "done", last.by, last.at
+
+
+def _mark(state: RunState, event: Event | GroupTick) -> None:
+    """A group's tick or skip on a step (a later one replaces an earlier one)."""
+    step = state.steps.get(event.step_id or "")
+    if step is not None and event.group_id is not None:
+        step.groups[event.group_id] = _group_mark(event)
+
+
+def _mark_all(state: RunState, ticks: list[GroupTick], undone: set[Any]) -> None:
+    """Replay a run's group ticks (those not undone) in one tight loop: thousands of them."""
+    steps = state.steps
+    latest = state.last_resolution
+    for tick in ticks:
+        if tick.uuid in undone:
+            continue
+        step = steps.get(tick.step_id or "")
+        if step is not None:
+            step.groups[tick.group_id] = _group_mark(tick)
+        if latest is None or tick.at > latest:
+            latest = tick.at
+    state.last_resolution = latest
+
+
+def _group_mark(event: Event | GroupTick) -> GroupMark:
+    done = event.kind == "step.done"
+    return GroupMark(
+        "done" if done else "skipped",
+        event.operator,
+        event.at,
+        event.payload.get("value") if done else None,
+        None if done else event.payload.get("reason"),
+    )
 
 
 def _apply(state: RunState, event: Event) -> None:
     step = state.steps.get(event.step_id or "")
     kind = event.kind
     if step and event.group_id is not None and kind in ("step.done", "step.skipped"):
-        done = kind == "step.done"
-        step.groups[event.group_id] = GroupMark(
-            "done" if done else "skipped",
-            event.operator,
-            event.at,
-            event.payload.get("value") if done else None,
-            None if done else event.payload.get("reason"),
-        )
+        _mark(state, event)
         return
     if kind == "step.done" and step:
         step.status, step.value, step.reason = "done", event.payload.get("value"), None
@@ -334,7 +396,7 @@ def _claim(state: RunState, event: Event) -> None:
         state.claims.pop(event.login, None)
 
 
-def _amend(state: RunState, event: Event, target: Event | None) -> None:
+def _amend(state: RunState, event: Event, target: Event | GroupTick | None) -> None:
     """Apply a correction to the completion it names (an amend of anything else is ignored)."""
     step = state.steps.get(target.step_id or "") if target is not None else None
     if target is None or step is None or target.kind != "step.done":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import tomli_w
 
+from soptui.files import create_new
 from soptui.i18n import _
 
 JOURNAL_NAME = "journal.sqlite3"
@@ -228,7 +229,9 @@ def init_team(root: Path, group: str | None, timezone: str | None, language: str
     layout = TeamLayout(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
-        _share(root, gid, 0o2770)
+        # setgid: new files belong to the team's group; sticky: a member can write the journal
+        # and the config but cannot delete or rename what another person owns (like /tmp).
+        _share(root, gid, 0o3770)
         layout.playbooks.mkdir()
         _share(layout.playbooks, gid, 0o2770)
         settings: dict[str, object] = {}
@@ -237,9 +240,7 @@ def init_team(root: Path, group: str | None, timezone: str | None, language: str
         if language:
             settings["language"] = language
         text = "# soptui team settings: every member's app reads these.\n" + tomli_w.dumps(settings)
-        fd = os.open(layout.config, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o660)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        create_new(layout.config, text, 0o660)
         _share(layout.config, gid, 0o660)
         Journal.open(layout.journal).close()
         _share(layout.journal, gid, 0o660)

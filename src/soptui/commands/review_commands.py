@@ -44,14 +44,22 @@ def review(
     section: str | None,
     output: Path | None,
     excel: bool = False,
+    read_only: bool = False,
+    team: str | None = None,
 ) -> int:
     rng = review_range(context, week, start, until)
+    if team is not None:
+        # Only that team's events, in a private snapshot: runs of two teams sharing an id stay apart.
+        from soptui.commands.journal_commands import team_snapshot
+
+        with team_snapshot(context, team):
+            return review(context, fmt, week, start, until, section, output, excel, read_only=True)
     if fmt is None:
         if output is not None or section is not None:
             raise UsageError(_("-o and --section need --format"))
         from soptui.commands.app_commands import open_app
 
-        return open_app(context, None, review=rng)
+        return open_app(context, None, review=rng, read_only=read_only)
     if section is not None and fmt != "csv":
         raise UsageError(_("--section applies to --format csv"))
     if excel and fmt != "csv":

@@ -6,10 +6,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from soptui import severities
 from soptui.agenda import Agenda, AgendaItem, build_agenda
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
 from soptui.events import INSTANT_RANGE, check_instant
-from soptui.i18n import _, weekday
+from soptui.i18n import _, hms, weekday
 from soptui.journal import JournalError
 from soptui.journeys import JourneyItem, JourneyStep, instances, start_due_cohorts
 from soptui.playbooks.fields import ID_PATTERN, format_offset
@@ -201,6 +202,18 @@ def _refuse_a_bare_playbook_id(context: Context, word: str) -> None:
 
 
 def incident_open(context: Context, playbook: str, title: str, severity: str | None) -> int:
+    found = context.library.get(playbook)
+    if severity is not None and found is not None and found.is_incident:
+        level = severities.resolve(severity, found.severities)
+        if level is None:
+            raise UsageError(
+                _("--severity {value!r} is not a severity of {playbook}; the defined ones: {levels}").format(
+                    value=severity,
+                    playbook=playbook,
+                    levels=severities.listed(found.severities, context.settings.severities),
+                )
+            )
+        severity = level
     return _act(context, lambda r: r.open_incident(playbook, title, severity))
 
 
@@ -450,7 +463,7 @@ def agenda_text(agenda: Agenda) -> str:
             lines.append(
                 visible(
                     f"● {incident.severity} {incident.title} · {incident.playbook.title} · "
-                    f"{_hms(elapsed)} · {incident.done_count}/{incident.total} · {incident.run_id}",
+                    f"{hms(elapsed)} · {incident.done_count}/{incident.total} · {incident.run_id}",
                     newlines=False,
                 )
             )
@@ -467,8 +480,3 @@ def agenda_text(agenda: Agenda) -> str:
             )
         )
     return "\n".join(lines)
-
-
-def _hms(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

@@ -11,17 +11,19 @@ Definitions (see docs/review.md):
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
+from typing import TypeGuard
 from zoneinfo import ZoneInfo
 
 from soptui.journal import RunRow
 from soptui.playbooks.fields import MAX_NUMBER
 from soptui.playbooks.models import Playbook
 from soptui.recorder import ActionError, Recorder
+from soptui.review.coordination import Corrections, with_coordination
 from soptui.review.model import (
     GoalStats,
     GroupStats,
@@ -38,6 +40,7 @@ from soptui.review.model import (
     SkippedStep,
     SlowStep,
 )
+from soptui.review.titles import Titles
 from soptui.runs import RunState, fold
 from soptui.schedule import (
     due_at,
@@ -47,6 +50,7 @@ from soptui.schedule import (
     periods_between,
     previous_period,
 )
+from soptui.timeline import escalation
 
 Value = tuple[date, datetime, float]  # attributed day, recorded instant, value
 
@@ -104,14 +108,15 @@ class _Runs:
         return self.cache[row.run_id]
 
     def fold_all(self, rows: list[RunRow]) -> list[RunState]:
-        """Fold many runs, reading all their events in one query."""
+        """Fold many runs, reading all their events at once (their groups' ticks in compact
+        form: a week of 200 groups and eight per-group steps is 11,200 of them)."""
         missing = [r for r in rows if r.run_id not in self.cache]
-        events = self.recorder.journal.events_of_runs([r.run_id for r in missing])
+        read = self.recorder.journal.events_and_ticks_of_runs([r.run_id for r in missing])
         for row in missing:
             playbook = self.recorder.playbook_version(row.playbook_hash, row.playbook_id)
-            self.cache[row.run_id] = fold(
-                row.run_id, playbook, events[row.run_id], self.recorder.groups_of(playbook, row.period)
-            )
+            events, ticks = read[row.run_id]
+            groups = self.recorder.groups_of(playbook, row.period)
+            self.cache[row.run_id] = fold(row.run_id, playbook, events, groups, ticks)
         return [self.cache[r.run_id] for r in rows]
 
     def routine(self, start: date, end: date) -> list[RunState]:
@@ -135,12 +140,13 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
     goal_start = min(
         (g.start or g.by - timedelta(days=91) for g in recorder.library.goals), default=rng.start
     )
-    values = _values(recorder, min(goal_start, rng.previous().start), rng.end)
+    corrections = Corrections.read(recorder)  # amendments, applied to the values
+    values = _values(recorder, min(goal_start, rng.previous().start), rng.end, corrections)
     routine_runs = runs.routine(rng.start, rng.end)
     incidents = runs.incidents(rng.start, rng.end, zone)
     in_range = routine_runs + incidents
     notes, people = _notes_and_people(recorder, rng)
-    return Review(
+    review = Review(
         start=rng.start,
         end=rng.end,
         label=rng.label,
@@ -160,6 +166,7 @@ def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = No
         journeys=(journeys := _journeys(recorder, rng, now))[0],
         journey_counts=journeys[1],
     )
+    return with_coordination(review, recorder, corrections)
 
 
 # -- journeys --------------------------------------------------------------------------------
@@ -223,20 +230,19 @@ def _groups(recorder: Recorder, runs: list[RunState]) -> list[GroupStats]:
             if not step.per_group or step.status == "n/a":
                 continue
             spec = step.step.input
+            metric, kind = (spec.metric, spec.aggregate) if spec is not None else (None, "last")
             for group_id in step.expected:
                 expected[group_id] = expected.get(group_id, 0) + 1
-            for group_id, mark in step.groups.items():
+            for group_id, mark in step.groups.items():  # 1,600 a day for 200 groups: kept lean
                 counter = done if mark.status == "done" else skipped
                 counter[group_id] = counter.get(group_id, 0) + 1
-                last[group_id] = max(last.get(group_id, mark.at), mark.at)
-                number = (
-                    mark.value
-                    if isinstance(mark.value, int | float) and not isinstance(mark.value, bool)
-                    else None
-                )
-                if spec is not None and spec.metric and number is not None:
-                    values.setdefault(group_id, {}).setdefault(spec.metric, []).append(float(number))
-                    aggregates[spec.metric] = spec.aggregate
+                touched = last.get(group_id)
+                if touched is None or mark.at > touched:
+                    last[group_id] = mark.at
+                value = mark.value
+                if metric and isinstance(value, int | float) and not isinstance(value, bool):
+                    values.setdefault(group_id, {}).setdefault(metric, []).append(float(value))
+                    aggregates[metric] = kind
     stats = [
         GroupStats(
             group.id,
@@ -429,12 +435,14 @@ def _slow(runs: list[RunState], limit: int = 5) -> list[SlowStep]:
 # -- metrics and goals ---------------------------------------------------------------------
 
 
-def _values(recorder: Recorder, start: date, end: date) -> dict[str, list[Value]]:
+def _values(recorder: Recorder, start: date, end: date, corrections: Corrections) -> dict[str, list[Value]]:
     """Metric values attributed to days in [start, end], by metric.
 
     Read straight from the completions that carry a value (one indexed query) rather than by
     folding every run: a goal may look back months. A value belongs to the team-local day it
     was recorded, clamped into its run's period (a late or backfilled value counts for its run).
+    A corrected value counts as corrected, a retracted one not at all (``corrections.touched``
+    notes the metric and day).
     """
     zone = recorder.zone
     # A run's value may be recorded up to a month after its period began (monthly routines).
@@ -442,28 +450,56 @@ def _values(recorder: Recorder, start: date, end: date) -> dict[str, list[Value]
         _instant(start - timedelta(days=1), zone), _instant(end + timedelta(days=36), zone)
     )
     found: dict[str, list[Value]] = defaultdict(list)
+    # Thousands of values (a metric per group) share a few steps and runs: look each up once.
+    metrics: dict[tuple[str, str, str], str | None] = {}
+    periods: dict[str, tuple[date, date]] = {}  # run -> the first and last day of its period
     for item in recorded:
-        value = item.value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        fix = corrections.take(item)
+        value = item.value if fix is None else fix.value
+        number = float(value) if _number(value) else None
+        if fix is None and number is None:
             continue
-        if not math.isfinite(float(value)) or abs(value) > MAX_NUMBER:
-            continue  # stored before values were bounded (a 400-digit integer reads back as Inf)
-        try:
-            playbook = recorder.playbook_version(item.playbook_hash, item.playbook_id or "")
-        except ActionError:
+        key = (item.playbook_hash, item.playbook_id or "", item.step_id or "")
+        if key not in metrics:
+            metrics[key] = _metric_of(recorder, *key)
+        metric = metrics[key]
+        if metric is None:
             continue
-        step = playbook.step(item.step_id or "")
-        if step is None or step.input is None or step.input.metric is None:
-            continue
-        day = item.at.astimezone(zone).date()
         if item.run_id and "@" in item.run_id:
-            period = item.run_id.rsplit("@", 1)[1]
-            day = min(max(day, period_start(period)), period_end(period) - timedelta(days=1))
+            if item.run_id not in periods:
+                period = item.run_id.rsplit("@", 1)[1]
+                periods[item.run_id] = (period_start(period), period_end(period) - timedelta(days=1))
+            first, last = periods[item.run_id]
+            # A daily run's values all belong to its day, whenever they were recorded.
+            day = first if first == last else min(max(item.at.astimezone(zone).date(), first), last)
+        else:
+            day = item.at.astimezone(zone).date()
         if start <= day <= end:
-            found[step.input.metric].append((day, item.at, float(value)))
+            if fix is not None:
+                corrections.touched.add((metric, day))
+            if number is not None:
+                found[metric].append((day, item.at, number))
     for values in found.values():
-        values.sort(key=lambda v: (v[0], v[1]))
+        values.sort(key=itemgetter(0, 1))  # by day, then instant
     return found
+
+
+def _metric_of(recorder: Recorder, content_hash: str, playbook_id: str, step_id: str) -> str | None:
+    """The metric a step of a playbook version records, if any."""
+    try:
+        playbook = recorder.playbook_version(content_hash, playbook_id)
+    except ActionError:
+        return None
+    step = playbook.step(step_id)
+    return step.input.metric if step is not None and step.input is not None else None
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    """A metric value: a number, finite and bounded (one stored before values were bounded,
+    a 400-digit integer, reads back as Inf; NaN compares false)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) <= MAX_NUMBER
 
 
 def aggregate(kind: str, values: list[float]) -> float | None:
@@ -505,7 +541,10 @@ def _metrics(
         label = (definition.spec.label or definition.step.title) if definition else metric
         unit = definition.spec.unit if definition else None
         series = values.get(metric, [])
-        per_period = [aggregate(kind, _window(series, day, day)) for day in rng.days]
+        daily: dict[date, list[float]] = defaultdict(list)  # one pass, not one per day
+        for day, _at, value in series:
+            daily[day].append(value)
+        per_period = [aggregate(kind, daily.get(day, [])) for day in rng.days]
         stats.append(
             MetricStats(
                 metric,
@@ -572,14 +611,8 @@ def _goals(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]])
 
 
 def _incident(state: RunState, now: datetime) -> IncidentStats:
-    escalations = 0
-    for step in state.steps.values():
-        limit = step.step.escalate_after
-        if limit is None:
-            continue
-        finished = step.at if step.status in ("done", "skipped") else (state.resolved_at or now)
-        if finished is not None and finished > state.opened_at + limit:
-            escalations += 1
+    until = state.resolved_at or now  # a step still open escalates until the incident is resolved
+    escalations = sum(escalation(state, step, until) is not None for step in state.steps.values())
     resolved = state.resolved_at
     return IncidentStats(
         state.run_id,
@@ -599,7 +632,7 @@ def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRo
     notes, people = recorder.journal.activity(
         _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     )
-    titles = _Titles(recorder)
+    titles = Titles(recorder)
     rows = [
         NoteRow(
             e.at,
@@ -615,38 +648,6 @@ def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRo
     ]
     persons = [PersonRow(*row) for row in people]
     return rows, sorted(persons, key=lambda p: (-p.actions, p.login))
-
-
-class _Titles:
-    """Playbook and step titles for notes, from the stored version of the run's playbook."""
-
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
-        self.cache: dict[tuple[str, str | None], Playbook | None] = {}
-
-    def playbook(self, playbook_id: str, playbook_hash: str | None) -> Playbook | None:
-        key = (playbook_id, playbook_hash)
-        if key not in self.cache:
-            found: Playbook | None = None
-            if playbook_hash:
-                try:
-                    found = self.recorder.playbook_version(playbook_hash, playbook_id)
-                except ActionError:
-                    found = None
-            self.cache[key] = found or self.recorder.library.get(playbook_id)
-        return self.cache[key]
-
-    def of(
-        self, playbook_id: str | None, playbook_hash: str | None, step_id: str | None
-    ) -> tuple[str | None, str | None]:
-        """(playbook title, step title); None where unknown (the id is shown instead)."""
-        if playbook_id is None:
-            return None, None
-        playbook = self.playbook(playbook_id, playbook_hash)
-        if playbook is None:
-            return None, None
-        step = playbook.step(step_id) if step_id else None
-        return playbook.title, step.title if step else None
 
 
 def _importer(payload: dict[str, object]) -> str | None:

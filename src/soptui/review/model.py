@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from soptui.i18n import N_
+from soptui.playbooks.inputs import InputValue
 
 MARKS = {"✓": N_("done"), "!": N_("missed"), "·": N_("pending"), "–": N_("not due")}
 """The day marks of a routine strip and the word for each (CSV cells use the words)."""
@@ -77,6 +78,8 @@ class MetricStats:
     """The days ``previous`` covers (inclusive)."""
     same_days: bool = False
     """The range is still running: ``previous`` covers the same days of the previous range."""
+    amended: bool = False
+    """A value behind ``value`` was corrected or retracted (``amend``): marked † in reports."""
 
     @property
     def change(self) -> float | None:
@@ -223,6 +226,69 @@ class JourneyCounts:
 
 
 @dataclass(frozen=True)
+class HandoverRow:
+    """A hand-over note left for the next shift (``soptui handover``)."""
+
+    at: datetime
+    operator: str
+    login: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    """A correction of a recorded completion: the value before it, the new one, who and why."""
+
+    at: datetime
+    operator: str
+    login: str
+    run_id: str | None
+    playbook_id: str | None
+    step_id: str | None
+    group_id: str | None
+    old: InputValue | None
+    """The value as it stood before this correction (after any earlier one)."""
+    new: InputValue | None
+    retracted: bool
+    """The completion was withdrawn (the step is no longer done): ``new`` is None."""
+    reason: str
+    playbook_title: str | None = None
+    step_title: str | None = None
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """An action item still open at the end of the range with its due day over."""
+
+    id: str
+    what: str
+    owner: str
+    due: date
+    opened_at: datetime
+    opened_by: str
+    playbook_id: str | None
+    run_id: str | None
+    moved_from: list[date] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """One owner's action items: opened and closed (done or dropped) in the range, overdue at its end."""
+
+    owner: str
+    """The owner's Unix login."""
+    name: str
+    """The owner's name in people.toml (the login when the roster does not know it)."""
+    opened: int
+    closed: int
+    overdue: list[OverdueItem]
+
+    @property
+    def label(self) -> str:
+        return self.owner if self.name == self.owner else f"{self.name} ({self.owner})"
+
+
+@dataclass(frozen=True)
 class Review:
     """Everything a review shows for one date range."""
 
@@ -247,6 +313,12 @@ class Review:
     journeys: list[JourneyStats] = field(default_factory=list)
     """Per sequence playbook and step label: steps due in the range done on time, late, missed."""
     journey_counts: JourneyCounts | None = None
+    handovers: list[HandoverRow] = field(default_factory=list)
+    """Hand-over notes written in the range, oldest first."""
+    amendments: list[AmendmentRow] = field(default_factory=list)
+    """Corrections recorded in the range, oldest first."""
+    followups: list[FollowUpRow] = field(default_factory=list)
+    """Per owner: action items opened and closed in the range, and those overdue at its end."""
 
     @property
     def today(self) -> date:

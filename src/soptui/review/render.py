@@ -10,6 +10,7 @@ from typing import Any
 
 from soptui.i18n import N_, _
 from soptui.markdown import escape_md
+from soptui.review import coordination
 from soptui.review.model import MARKS, GoalStats, GroupStats, NoteRow, PersonRow, Review
 from soptui.text import safe_json, table, visible
 
@@ -173,6 +174,7 @@ def to_json(review: Review) -> dict[str, Any]:
                     "same_days": m.same_days,
                 },
                 "per_day": m.per_period,
+                "amended": m.amended,
             }
             for m in review.metrics
         ],
@@ -261,6 +263,7 @@ def to_json(review: Review) -> dict[str, Any]:
             if review.journey_counts
             else None
         ),
+        **coordination.to_json(review),
     }
 
 
@@ -368,6 +371,8 @@ def section_rows(review: Review, section: str) -> list[dict[str, Any]]:
         for key, value in row.items():
             if isinstance(value, dict):  # compared_with: one column per part
                 cells.update((f"{key}_{sub}", _plain(sub, part)) for sub, part in value.items())
+            elif key == "overdue_items":  # followups: what (due) each; the rest is in the JSON
+                cells[key] = coordination.overdue_cell(value)
             else:
                 cells[key] = _plain(key, value)
         flat.append(cells)
@@ -446,6 +451,7 @@ def _metric_rows(review: Review, md: bool) -> list[list[str]]:
     rows = [[_("Metric"), _("This range"), _("Previous"), _("Change"), _("Trend")]]
     for m in review.metrics:
         unit = f" {m.unit}" if m.unit and m.value is not None else ""
+        unit += f" {coordination.AMENDED_MARK}" if m.amended else ""
         change = "—" if m.change is None else f"{number(m.change):>} ({signed_pct(m.change_pct)})"
         rows.append(
             [
@@ -545,6 +551,7 @@ def render_markdown(review: Review) -> str:
     compared = comparison(review)
     lines += [compared, ""] if compared else []
     lines += [*_md_table(_metric_rows(review, True))] if review.metrics else [_("No metrics recorded.")]
+    lines += ["", amended] if (amended := coordination.amended_note(review)) else []
     lines += ["", "## " + _("Goals"), ""]
     lines += _goal_lines(review, True) or [_("No goals set (goals.toml).")]
     lines += ["", "## " + _("Incidents"), ""]
@@ -579,6 +586,8 @@ def render_markdown(review: Review) -> str:
     if review.journey_counts:
         lines += ["", "## " + _("Journeys"), ""]
         lines += [f"- {_md(line)}" for line in journey_lines(review)]
+    for heading, section in _coordination_sections(review):
+        lines += ["", "## " + heading, "", *(f"- {_md(line)}" for line in section)]
     return "\n".join(lines) + "\n"
 
 
@@ -600,6 +609,7 @@ def render_text(review: Review) -> str:
     compared = comparison(review)
     lines += [compared] if compared else []
     lines.append(table(_metric_rows(review, False)) if review.metrics else _("no metrics recorded"))
+    lines += [amended] if (amended := coordination.amended_note(review)) else []
     lines += ["", _("GOALS"), *(_goal_lines(review, False) or [_("no goals set (goals.toml)")])]
     lines += ["", _("STEPS")]
     lines += [
@@ -648,7 +658,19 @@ def render_text(review: Review) -> str:
         lines += ["", _("GROUPS")] + [visible(line, newlines=False) for line in group_lines(review)]
     if review.journey_counts:
         lines += ["", _("JOURNEYS")] + [visible(line, newlines=False) for line in journey_lines(review)]
+    for heading, section in _coordination_sections(review):
+        lines += ["", heading.upper(), *(visible(line, newlines=False) for line in section)]
     return "\n".join(lines) + "\n"
+
+
+def _coordination_sections(review: Review) -> list[tuple[str, list[str]]]:
+    """Hand-overs, amendments and follow-ups (heading, lines), each left out when empty."""
+    sections = [
+        (coordination.HANDOVERS, coordination.handover_lines(review)),
+        (coordination.AMENDMENTS, coordination.amendment_lines(review)),
+        (coordination.FOLLOWUPS, coordination.followup_lines(review)),
+    ]
+    return [(_(heading), lines) for heading, lines in sections if lines]
 
 
 def _imported(note: NoteRow) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
@@ -15,10 +15,13 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 if TYPE_CHECKING:
+    from soptui.playbooks.library import Library
+    from soptui.playbooks.watch import Stamp
     from soptui.review import ReviewRange
 
+from soptui import severities
 from soptui.files import write_private
-from soptui.i18n import N_, _, activate
+from soptui.i18n import N_, _, activate, duration_text
 from soptui.journal import JournalError
 from soptui.playbooks.diff import describe_changes
 from soptui.playbooks.inputs import show_value
@@ -28,10 +31,18 @@ from soptui.runs import RunState
 from soptui.schedule import parse_anchor
 from soptui.text import visible
 from soptui.timeline import incident_report
-from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, RunClosed, StartIncident
+from soptui.tui.messages import (
+    JournalChanged,
+    OpenPlaybook,
+    OpenRoutine,
+    OpenRun,
+    PreviewPlaybook,
+    RunClosed,
+    StartIncident,
+)
 from soptui.tui.plain import as_markup
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
-from soptui.tui.screens.run import RunScreen, minutes
+from soptui.tui.screens.run import RunScreen
 from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
 from soptui.tui.services import Services
@@ -41,6 +52,8 @@ MIN_WIDTH, MIN_HEIGHT = 60, 20
 # The longest a key press may wait for another writer's lock; after that the action is kept as
 # a pending draft and written by a worker once the journal is free (docs/reliability.md).
 UI_WRITE_WAIT = 0.2
+LIBRARY_WATCH = 3.0
+"""Seconds between looks at the playbook and roster files (a stat of each: cheap)."""
 
 
 # Textual's own commands in the palette.
@@ -78,12 +91,15 @@ class SoptuiApp(App[int]):
         super().__init__()
         localise_bindings(self)
         self.services = services
+        if services.keymap:
+            self.set_keymap(services.keymap)
         self.start_playbook = start_playbook
         self.start_review = review
         self._too_small: TooSmallScreen | None = None
         self._screens_ready = False
         self.notices: list[str] = []
         """What soptui had to say at start-up; ``!`` on Today (and the palette) lists them all."""
+        self._library_stamp: Stamp | None = None
 
     def notify(
         self,
@@ -119,6 +135,9 @@ class SoptuiApp(App[int]):
             self.run_worker(self._check_journal, thread=True, group="integrity")
         self._data_version = self._journal_version()
         self.set_interval(1.0, self._watch_journal)
+        if self.services.sources:
+            self.run_worker(self._stamp_library, thread=True, group="library")
+            self.set_interval(LIBRARY_WATCH, self._watch_library)
         if not journal.readonly:
             self.run_worker(self._clear_ghosts, thread=True, group="presence")
         self.notices += self.services.warnings
@@ -142,7 +161,7 @@ class SoptuiApp(App[int]):
             message = _(
                 "the journal {path} is damaged ({problems}); it is now read-only and was not "
                 "changed. Recover what is readable: sqlite3 {path} '.recover' | sqlite3 recovered.sqlite3"
-            ).format(path=journal.path, problems="; ".join(problems)[:160])
+            ).format(path=journal.location, problems="; ".join(problems)[:160])
             self.call_from_thread(self.notify, message, severity="error", timeout=30)
 
     def _clear_ghosts(self) -> None:
@@ -162,6 +181,43 @@ class SoptuiApp(App[int]):
         if version is None or version == self._data_version:
             return  # None: our own write is in progress; look again next second
         self._data_version = version
+        self.screen.post_message(JournalChanged())
+
+    def _stamp_library(self) -> None:
+        from soptui.playbooks.watch import stamp
+
+        self._library_stamp = stamp(self.services.sources)
+
+    def _watch_library(self) -> None:
+        self.run_worker(self._reload_if_changed, thread=True, group="library", exclusive=True)
+
+    def _reload_if_changed(self) -> None:
+        """Off the UI thread: when a playbook or roster file changed, load the library again."""
+        library = self._changed_library()
+        if library is not None:
+            self.call_from_thread(self._swap_library, library)
+
+    def _reload_if_changed_now(self) -> None:
+        """The same, on the UI thread (tests; a reload is rare and takes milliseconds)."""
+        library = self._changed_library()
+        if library is not None:
+            self._swap_library(library)
+
+    def _changed_library(self) -> Library | None:
+        from soptui.playbooks.library import load_library
+        from soptui.playbooks.watch import stamp
+
+        now, before = stamp(self.services.sources), self._library_stamp
+        self._library_stamp = now
+        return None if before is None or before == now else load_library(self.services.sources)
+
+    def _swap_library(self, library: Library) -> None:
+        from soptui.playbooks.watch import changes
+
+        said = changes(self.services.recorder.library, library)
+        self.services.recorder.library = library
+        if said:
+            self.notify(visible("\n".join(said)), title=_("Playbooks reloaded"), markup=False, timeout=8)
         self.screen.post_message(JournalChanged())
 
     def on_unmount(self) -> None:
@@ -206,6 +262,14 @@ class SoptuiApp(App[int]):
     @on(StartIncident)
     def _start_incident_asked(self, message: StartIncident) -> None:
         self.start_incident(message.playbook_id)
+
+    @on(OpenPlaybook)
+    def _open_playbook_asked(self, message: OpenPlaybook) -> None:
+        self.open_playbook(message.playbook_id)
+
+    @on(PreviewPlaybook)
+    def _preview_asked(self, message: PreviewPlaybook) -> None:
+        self.open_preview(message.playbook_id)
 
     @on(RunClosed)
     def _run_closed(self, message: RunClosed) -> None:
@@ -274,6 +338,13 @@ class SoptuiApp(App[int]):
                 as_markup(playbook.summary or playbook.id),
                 lambda pid=playbook.id: self.open_playbook(pid),
             )
+        for entry in self.services.library:
+            playbook = entry.playbook
+            yield SystemCommand(
+                as_markup(_("{verb}: {title}").format(verb=_("Preview"), title=playbook.title)),
+                as_markup(_("Steps, roles, estimates and inputs, before starting")),
+                lambda pid=playbook.id: self.open_preview(pid),
+            )
 
     # The review and help screens pull in heavier widgets (DataTable, Markdown): imported when
     # first opened, so they cost nothing at start-up.
@@ -286,6 +357,16 @@ class SoptuiApp(App[int]):
         from soptui.tui.screens.incidents import IncidentsScreen
 
         self.push_screen(IncidentsScreen(self.services))
+
+    def open_preview(self, playbook_id: str) -> None:
+        """The playbook's preview: its steps, roles, estimates, inputs; what changed since you
+        last ran it. Imported when first opened, like the review."""
+        from soptui.tui.screens.preview import PreviewScreen
+
+        if playbook_id not in self.services.library.entries:
+            self.notify(_("no playbook {id!r}").format(id=playbook_id), severity="error", markup=False)
+            return
+        self.push_screen(PreviewScreen(self.services, playbook_id))
 
     def action_help(self) -> None:
         from soptui.tui.screens.help import HelpScreen
@@ -367,46 +448,41 @@ class SoptuiApp(App[int]):
         if state.is_closed and not state.is_incident:
             self.show_summary(state)
 
-    def start_incident(self, playbook_id: str | None = None) -> None:
+    @work(group="start-incident")
+    async def start_incident(self, playbook_id: str | None = None) -> None:
+        """Open an incident: its playbook (asked unless given), a title, a severity (each
+        question may be cancelled, which stops here); then show its run."""
         s = self.services
         incidents = [e.playbook for e in s.library if e.playbook.is_incident]
         if not incidents:
             self.notify(_("no incident playbooks in the library"), severity="warning", markup=False)
             return
-
-        def with_playbook(chosen: str | None) -> None:
-            playbook = s.library.get(chosen or "")
-            if playbook is None:
-                return
-
-            def with_title(title: str | None) -> None:
-                if not title:
-                    return
-
-                def with_severity(severity: str | None) -> None:
-                    if severity is None:
-                        return
-                    try:
-                        state = s.recorder.open_incident(playbook.id, title, severity)
-                    except (ActionError, JournalError) as error:
-                        self.notify(str(error), severity="error", markup=False)
-                        return
-                    self._show_run(state, [])
-
-                self.push_screen(Pick(s.t("severity"), [(v, v) for v in playbook.severities]), with_severity)
-
-            self.push_screen(Prompt(s.t("incident-title")), with_title)
-
-        if playbook_id is not None:
-            with_playbook(playbook_id)
-        else:
-            self.push_screen(Pick(s.t("playbook"), [(p.id, p.title) for p in incidents]), with_playbook)
+        if playbook_id is None:
+            chooser = Pick(s.t("playbook"), [(p.id, p.title) for p in incidents])
+            playbook_id = await self.push_screen_wait(chooser)
+        playbook = s.library.get(playbook_id or "")
+        if playbook is None:
+            return
+        title = await self.push_screen_wait(Prompt(s.t("incident-title")))
+        if not title:
+            return
+        levels = severities.described(playbook.severities, s.severities)
+        picker = Pick(s.t("severity"), [(v, v) for v, _m in levels], dict(levels))
+        severity = await self.push_screen_wait(picker)
+        if severity is None:
+            return
+        try:
+            state = s.recorder.open_incident(playbook.id, title, severity)
+        except (ActionError, JournalError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self._show_run(state, [])
 
     def show_summary(self, state: RunState) -> None:
         s = self.services
         lines = [
             f"{state.playbook.title} · {state.period}",
-            f"{state.closed_by or ''} · {minutes(state.elapsed(s.clock()))}",
+            f"{state.closed_by or ''} · {duration_text(state.elapsed(s.clock()))}",
         ]
         for step in state.steps.values():
             if step.status == "skipped":

@@ -20,12 +20,10 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from soptui.playbooks.roster import Roster
-from soptui.runs import StepState
+from soptui.runs import MARKS, StepState
 from soptui.text import visible
 from soptui.tui.plain import with_cursor
 from soptui.tui.words import N_, localise_bindings
-
-MARKS = {"done": "✓", "skipped": "✗"}
 
 
 def ordered_groups(step: StepState, roster: Roster, login: str) -> list[str]:
@@ -40,6 +38,9 @@ def group_line(step: StepState, roster: Roster, group_id: str) -> str:
     sign = MARKS[mark.status] if mark else "·"
     name = group.name if group else group_id
     owner = roster.name_of(group.owner) if group and group.owner else ""
+    claim = step.group_claims.get(group_id)
+    if claim is not None and mark is None:
+        owner = f"{owner} ✋{claim.operator}" if owner else f"✋{claim.operator}"
     extra = ""
     if mark is not None and mark.value is not None:
         extra = f" = {mark.value}"
@@ -56,13 +57,14 @@ class GroupPanel(Vertical):
         Binding("s", "skip", N_("skip"), id="groups.skip", tooltip=N_("Skip the group (asks for a reason)")),
         Binding("a", "all", N_("all"), id="groups.all", tooltip=N_("Tick every remaining group")),
         Binding("slash", "filter", N_("filter"), id="groups.filter", tooltip=N_("Filter by name or tag")),
+        Binding("m", "claim", N_("mine"), id="groups.claim", tooltip=N_("Claim the group (again: release)")),
     ]
 
     @dataclass
     class Act(Message):
         """The operator asked to tick or skip groups (the screen records it)."""
 
-        kind: Literal["tick", "skip", "all"]
+        kind: Literal["tick", "skip", "all", "claim"]
         groups: list[str]
 
     def __init__(self, roster: Roster, login: str, *, id: str | None = None) -> None:
@@ -145,6 +147,11 @@ class GroupPanel(Vertical):
         group = self._current()
         if group is not None and self.step is not None and group not in self.step.groups:
             self.post_message(self.Act("skip", [group]))
+
+    def action_claim(self) -> None:
+        group = self._current()
+        if group is not None and self.step is not None and group not in self.step.groups:
+            self.post_message(self.Act("claim", [group]))
 
     def action_all(self) -> None:
         if self.step is not None and self.step.groups_left:

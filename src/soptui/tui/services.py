@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from soptui.drafts import Drafts
 from soptui.i18n import Language, t
-from soptui.playbooks.library import Library
+from soptui.playbooks.library import Library, Source
 from soptui.recorder import Recorder
 
 
@@ -27,6 +27,12 @@ class Services:
     """A throwaway demo journal: the headers say so."""
     snippet_values: dict[str, dict[str, str]] = field(default_factory=dict)
     """What was typed into snippet placeholders, by run id: the next copy in the run pre-fills it."""
+    sources: list[Source] = field(default_factory=list)
+    """The playbook search path: the app reloads the library when its files change."""
+    severities: dict[str, str] = field(default_factory=dict)
+    """What each incident severity means, as the config says (soptui.severities has the defaults)."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Other keys for bindings, by binding id (the config's checked ``[keymap]``)."""
 
     @property
     def library(self) -> Library:

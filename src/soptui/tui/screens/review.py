@@ -1,4 +1,5 @@
-"""The end-of-week review: routines, steps, metrics, goals, incidents, notes, people."""
+"""The end-of-week review: routines, steps, metrics, goals, incidents, notes, people, and the
+team's hand-overs, amendments and follow-ups."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from soptui.files import write_private
 from soptui.i18n import _, weekday
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
-from soptui.review import Review, ReviewRange, build_review, week_range
+from soptui.review import Review, ReviewRange, build_review, coordination, week_range
 from soptui.review.render import (
     bar,
     group_lines,
@@ -32,6 +33,9 @@ from soptui.tui.messages import OpenRun
 from soptui.tui.plain import plain
 from soptui.tui.services import Services
 from soptui.tui.words import N_, localise_bindings
+
+SHOWN = 10
+"""Lines per coordination section on the screen (the reports have them all)."""
 
 
 def cell(text: object) -> Text:
@@ -100,6 +104,9 @@ class ReviewScreen(Screen[None]):
             yield Static(id="review-notes")
             yield Static(id="review-groups")
             yield Static(id="review-journeys")
+            yield Static(id="review-handovers", classes="review-coordination")
+            yield Static(id="review-amendments", classes="review-coordination")
+            yield Static(id="review-followups", classes="review-coordination")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -141,13 +148,14 @@ class ReviewScreen(Screen[None]):
             change = "—" if m.change is None else f"{number(m.change)} ({signed_pct(m.change_pct)})"
             metrics.add_row(
                 cell(m.label),
-                cell(number(m.value)),
+                cell(number(m.value) + (f" {coordination.AMENDED_MARK}" if m.amended else "")),
                 cell(number(m.previous)),
                 cell(change),
                 cell(trend(review, m.per_period)),
                 key=m.metric,
             )
-        self.query_one("#review-compared", Label).update(plain(self._compared(review), newlines=False))
+        compared = "\n".join(filter(None, [self._compared(review), coordination.amended_note(review)]))
+        self.query_one("#review-compared", Label).update(plain(compared))
         trends = self.query_one("#review-trends", VerticalScroll)
         trends.remove_children()
         shown = [(day, n) for n, day in enumerate(review.days) if review.has_come(day)]
@@ -248,6 +256,24 @@ class ReviewScreen(Screen[None]):
         journeys = self.query_one("#review-journeys", Static)
         journeys.display = review.journey_counts is not None
         journeys.update(plain(_("Journeys") + "\n" + "\n".join(journey_lines(review))))
+        self._coordination(review)
+
+    def _coordination(self, review: Review) -> None:
+        """Hand-overs, amendments and follow-ups: a few lines each (the latest hand-overs and
+        amendments, the first follow-ups; ``… +N`` says how many more the reports have), shown
+        only when there are any."""
+        for selector, heading, lines, latest in (
+            ("#review-handovers", coordination.HANDOVERS, coordination.handover_lines(review), True),
+            ("#review-amendments", coordination.AMENDMENTS, coordination.amendment_lines(review), True),
+            ("#review-followups", coordination.FOLLOWUPS, coordination.followup_lines(review), False),
+        ):
+            section = self.query_one(selector, Static)
+            section.display = bool(lines)
+            kept = lines[-SHOWN:] if latest else lines[:SHOWN]
+            body = [visible(line, newlines=False) for line in kept]  # one line each, whatever was typed
+            if len(lines) > SHOWN:
+                body.insert(0 if latest else len(body), f"… +{len(lines) - SHOWN}")
+            section.update(plain("\n".join([self.services.t(heading), *body])))
 
     def _compared(self, review: Review) -> str:
         """What the metrics' "previous" covers (nothing without metrics)."""

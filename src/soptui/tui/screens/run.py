@@ -10,7 +10,6 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from typing import Literal
 
 from rich.cells import cell_len
@@ -23,32 +22,27 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from soptui.i18n import _
+from soptui.coordination import Coordinator
+from soptui.i18n import _, duration_text, hms
 from soptui.journal import JournalBusy, JournalError, JournalReadOnly
 from soptui.playbooks.inputs import InputError, parse_value, show_value
 from soptui.playbooks.snippets import fill, placeholders
 from soptui.recorder import ActionError
-from soptui.runs import RunState, StepState
+from soptui.runs import MARKS, RunState, StepState
 from soptui.text import visible
 from soptui.timeline import escalations, timeline
 from soptui.tui.groups import GroupPanel
 from soptui.tui.messages import JournalChanged, RunClosed, StartIncident
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText, SnippetForm
-from soptui.tui.screens.today import hms
 from soptui.tui.services import Services
 from soptui.tui.widgets import NoteBox, TextField
 from soptui.tui.words import N_, localise_bindings
 
-MARKS = {"done": "✓", "skipped": "✗", "n/a": "–", "pending": "·"}
 QUEUED = "⧗"  # an action kept as a draft, waiting for the journal to accept it
 Outcome = Literal["done", "queued", "refused"]
 Action = Callable[[str], RunState | None]
 """A recorder call given the UUID its event must carry (so a replayed draft is recorded once)."""
-
-
-def minutes(delta: timedelta) -> str:
-    return _("{n} min").format(n=int(delta.total_seconds() // 60))
 
 
 def fit_parts(parts: list[tuple[str, int]], width: int) -> str:
@@ -100,6 +94,25 @@ class RunScreen(Screen[None]):
             tooltip=N_("Undo (works while typing)"),
         ),
         Binding("f", "finish", N_("finish"), id="run.finish", tooltip=N_("Finish the run now")),
+        Binding(
+            "m", "claim", N_("mine"), show=False, id="run.claim", tooltip=N_("Claim the run (again: release)")
+        ),
+        Binding(
+            "e",
+            "amend",
+            N_("correct"),
+            show=False,
+            id="run.amend",
+            tooltip=N_("Correct the step's recorded value or completion"),
+        ),
+        Binding(
+            "a",
+            "followups",
+            N_("follow-ups"),
+            show=False,
+            id="run.followups",
+            tooltip=N_("The team's open action items"),
+        ),
         Binding(
             "h",
             "history",
@@ -297,11 +310,11 @@ class RunScreen(Screen[None]):
             parts = [
                 (state.playbook.title, 0),
                 (f"{state.done_count}/{state.total}", 0),
-                (f"{minutes(state.elapsed(now))} {s.t('elapsed')}", 2),
+                (f"{duration_text(state.elapsed(now))} {s.t('elapsed')}", 2),
                 (state.period or "", 4),
             ]
             if state.playbook.planned:
-                parts.append((f"~{minutes(state.playbook.planned)} {s.t('planned')}", 5))
+                parts.append((f"~{duration_text(state.playbook.planned)} {s.t('planned')}", 5))
         if state.is_closed:
             parts.append((s.t("run-finished"), 1))
         others = self._others()
@@ -333,14 +346,14 @@ class RunScreen(Screen[None]):
         rows = []
         for number, (step_id, step) in enumerate(self.state.steps.items(), start=1):
             mark = MARKS[step.status]
-            style = {"done": "green", "skipped": "yellow", "n/a": "dim"}.get(step.status, "")
+            style = {"done": "$success", "skipped": "$warning", "n/a": "dim"}.get(step.status, "")
             if current is not None and step_id == current.step.id:
                 mark, style = "▶", "bold"
             if step_id in queued and step.status == "pending":
                 mark, style = QUEUED, "italic"
             suffix = ""
             if step_id in late:
-                mark, style, suffix = "!", "bold red", f" +{minutes(late[step_id])}"
+                mark, style, suffix = "!", "bold $error", f" +{duration_text(late[step_id])}"
             if step.status == "skipped" and step.reason:
                 suffix = f" ({step.reason})"
             if step.step.optional and step.status == "pending":
@@ -377,10 +390,10 @@ class RunScreen(Screen[None]):
         title.update(plain(f"{number} · {definition.title}", newlines=False))
         meta = [
             definition.role or "",
-            f"~{minutes(definition.estimate)}" if definition.estimate else "",
+            f"~{duration_text(definition.estimate)}" if definition.estimate else "",
         ]
         if definition.escalate_after:
-            meta.append(f"{s.t('escalate')} {minutes(definition.escalate_after)}")
+            meta.append(f"{s.t('escalate')} {duration_text(definition.escalate_after)}")
         meta.append(self._status_text(step))
         self.query_one("#step-meta", Static).update(plain(" · ".join(m for m in meta if m), newlines=False))
         details = visible(definition.details or "")
@@ -402,6 +415,14 @@ class RunScreen(Screen[None]):
         ]
         if definition.snippets:
             extra.append(f"c: {', '.join(sn.label for sn in definition.snippets)}")
+        for fix in self.state.amendments:
+            if fix.step_id == definition.id:
+                change = (
+                    s.t("retracted") if fix.retracted else f"{show_value(fix.old)} → {show_value(fix.new)}"
+                )
+                extra.append(f"✎ {fix.event.operator} {s.t('corrected')} {change}: {fix.reason}")
+        if definition.open_actions:
+            extra += self._open_action_lines()
         self.query_one("#step-extra", Static).update(plain("\n".join(str(e) for e in extra)))
         self.query_one(GroupPanel).show(step)
         spec = definition.input
@@ -417,6 +438,19 @@ class RunScreen(Screen[None]):
             if _picked_value(step):
                 error = f"⏎ {s.t('choose')}: {' / '.join(_choices(spec.type, spec.choices, s.t))}"
         self.query_one("#value-error", Static).update(plain(error, newlines=False))
+
+    def _open_action_lines(self) -> list[str]:
+        """The team's open action items, for the step that goes over them (a: close or move)."""
+        try:
+            items = [i for i in Coordinator(self.services.recorder).action_items() if i.status == "open"]
+        except JournalError:
+            return []
+        roster, today = self.services.library.roster, self.services.now().date()
+        lines = [f"a: {self.services.t('open-followups')} ({len(items)})"]
+        for item in items[:20]:
+            late = "!" if item.overdue(today) else "□"
+            lines.append(f"{late} {item.due:%m-%d} {roster.name_of(item.owner)}: {item.what}")
+        return lines
 
     def _status_text(self, step: StepState) -> str:
         s = self.services
@@ -436,7 +470,7 @@ class RunScreen(Screen[None]):
         ]
         late = escalations(self.state, s.clock())
         for step_id, over in late.items():
-            lines.append(f"! {self.state.steps[step_id].step.title} +{minutes(over)}")
+            lines.append(f"! {self.state.steps[step_id].step.title} +{duration_text(over)}")
         self.query_one("#timeline", Static).update(plain("\n".join(lines[-200:])))
         box = self.query_one("#timeline-box", VerticalScroll)
         box.border_title = s.t("timeline")
@@ -842,6 +876,52 @@ class RunScreen(Screen[None]):
 
         self.app.push_screen(Prompt(self.services.t("summary-prompt")), resolve)
 
+    def action_claim(self) -> None:
+        """Claim the run for yourself; on a run you claimed, release it."""
+        coordinator = Coordinator(self.services.recorder)
+        mine = coordinator.login in self.state.claims
+        change = coordinator.release if mine else coordinator.claim
+        if self.record(lambda _e: change(self.state.run_id)) == "done":
+            self.notify(self.services.t("released" if mine else "claimed"), markup=False)
+
+    def action_amend(self) -> None:
+        """Correct the current step's completion: why (required), then the value or retract it."""
+        step = self.step
+        if step is None or step.status != "done" or step.per_group:
+            self.notify(
+                _("only a done step can be corrected (per-group: soptui amend --group)"), markup=False
+            )
+            return
+        coordinator, step_id = Coordinator(self.services.recorder), step.step.id
+
+        def with_value(reason: str, value: str | None) -> None:
+            if value is None:
+                return
+            retract = value.strip() == "-" or step.step.input is None
+            self.record(
+                lambda _e: coordinator.amend(
+                    self.state.run_id, step_id, reason, None if retract else value, retract=retract
+                )
+            )
+
+        def why(reason: str | None) -> None:
+            if not reason:
+                return
+            if step.step.input is None:
+                with_value(reason, "-")
+                return
+            title = _("Corrected value for {label} (- if it was not done)").format(
+                label=step.step.input.label or step.step.title
+            )
+            self.app.push_screen(Prompt(title), lambda value: with_value(reason, value))
+
+        self.app.push_screen(Prompt(_("Why is the record wrong? (kept with the correction)")), why)
+
+    def action_followups(self) -> None:
+        from soptui.tui.screens.followups import FollowUpsScreen
+
+        self.app.push_screen(FollowUpsScreen(self.services, run_id=self.state.run_id))
+
     @on(GroupPanel.Act)
     def _group_act(self, event: GroupPanel.Act) -> None:
         """Tick, skip or tick-all groups of the selected per-group step (asking what it needs)."""
@@ -849,11 +929,19 @@ class RunScreen(Screen[None]):
         if step is None:
             return
         s, step_id, recorder = self.services, step.step.id, self.services.recorder
+        if event.kind == "claim":
+            coordinator, group = Coordinator(recorder), event.groups[0]
+            claim = step.group_claims.get(group)
+            change = coordinator.release if claim and claim.login == coordinator.login else coordinator.claim
+            self.record(lambda _e: change(self.state.run_id, step_id, [group]), redraw=False)
+            self._after_group()
+            return
 
         def tick(value: str | None) -> None:
             if event.kind == "all":
                 self.record(
-                    lambda _e: recorder.complete_groups(self.state.run_id, step_id, event.groups, value)
+                    lambda _e: recorder.complete_groups(self.state.run_id, step_id, event.groups, value),
+                    redraw=False,
                 )
             else:
                 group = event.groups[0]
@@ -861,7 +949,8 @@ class RunScreen(Screen[None]):
                 done = lambda e: recorder.complete(  # noqa: E731
                     self.state.run_id, step_id, value, event_id=e, group=group
                 )
-                if self.record(done, draft) != "refused":
+                # _after_group redraws once: a tick of 200 groups must not draw the screen twice.
+                if self.record(done, draft, redraw=False) != "refused":
                     self.query_one(GroupPanel).advance()
             self._after_group()
 
@@ -873,7 +962,7 @@ class RunScreen(Screen[None]):
             skipped = lambda e: recorder.skip(  # noqa: E731
                 self.state.run_id, step_id, reason, event_id=e, group=group
             )
-            self.record(skipped, draft)
+            self.record(skipped, draft, redraw=False)
             self._after_group()
 
         def with_value() -> None:

@@ -16,13 +16,16 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from soptui.agenda import Agenda, AgendaItem, build_agenda, record_sightings, start_agenda_journeys
-from soptui.i18n import weekday
+from soptui.coordination import Coordinator
+from soptui.followups import ActionItem
+from soptui.i18n import hms, weekday
 from soptui.journal import JournalError
 from soptui.journeys import JourneyItem
 from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import pad, visible
-from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, StartIncident
+from soptui.timeline import escalations
+from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, PreviewPlaybook, StartIncident
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.screens.modals import Prompt
 from soptui.tui.services import Services
@@ -38,11 +41,6 @@ def span(delta: timedelta, t: Callable[[str], str]) -> str:
     if hours:
         return t("span-hours").format(h=hours, m=mins)
     return t("span-minutes").format(m=mins)
-
-
-def hms(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def _record_quietly(services: Services, agenda: Agenda) -> bool:
@@ -91,6 +89,38 @@ class TodayScreen(Screen[None]):
             id="today.log",
             tooltip=N_("Add a note to the day's log"),
         ),
+        Binding(
+            "p",
+            "preview",
+            N_("preview"),
+            show=False,
+            id="today.preview",
+            tooltip=N_("The highlighted playbook's steps, before starting it"),
+        ),
+        Binding(
+            "m",
+            "claim",
+            N_("mine"),
+            show=False,  # the footer is full at 60 columns: help (?) lists it
+            id="today.claim",
+            tooltip=N_("Claim the highlighted run (again: release)"),
+        ),
+        Binding(
+            "a",
+            "followups",
+            N_("follow-ups"),
+            show=False,
+            id="today.followups",
+            tooltip=N_("The team's open action items"),
+        ),
+        Binding(
+            "H",
+            "hand_over",
+            N_("hand over"),
+            show=False,
+            id="today.handover",
+            tooltip=N_("Leave a hand-over note for the next shift"),
+        ),
         Binding("q", "app.quit", N_("quit"), id="today.quit", tooltip=N_("Quit soptui")),
         Binding(
             "exclamation_mark",
@@ -110,6 +140,10 @@ class TodayScreen(Screen[None]):
         self.services = services
         self.agenda: Agenda | None = None
         self._bodies: dict[str, Content] = {}  # each row's text, without the cursor column
+        self.coordinator = Coordinator(services.recorder)
+        self._attention: set[str] | None = None  # overdue and escalated rows seen (the bell rings once each)
+        self._handovers_asked = False
+        self._just_built = False  # on_mount built the agenda; the resume that follows needs not
 
     def compose(self) -> ComposeResult:
         yield Static(id="today-header", classes="header")
@@ -119,11 +153,16 @@ class TodayScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_agenda()
+        self._just_built = True
         self.query_one("#agenda", OptionList).focus()
+        self.call_after_refresh(self._show_handovers)
         self.set_interval(1.0, self.tick)
         self.set_interval(60.0, self.refresh_agenda)  # due times pass even when nobody acts
 
     def on_screen_resume(self) -> None:
+        if self._just_built:  # the first resume follows the mount at once: no second read
+            self._just_built = False
+            return
         self.refresh_agenda()
 
     def tick(self) -> None:
@@ -172,7 +211,7 @@ class TodayScreen(Screen[None]):
         rows.append(Option(styled(f"{s.t('routines')}", "bold"), id="h:routines", disabled=True))
         for item in agenda.routines:
             key = f"routine:{item.entry.playbook.id}"
-            self._bodies[key] = self._routine_line(item, now)
+            self._bodies[key] = self._routine_line(item, now, self._who(item.run))
             rows.append(Option(self._bodies[key], id=key))
         if agenda.journeys:
             rows.append(Option(styled(s.t("journeys"), "bold"), id="h:journeys", disabled=True))
@@ -182,6 +221,8 @@ class TodayScreen(Screen[None]):
                 rows.append(Option(self._bodies[key], id=key))
         if not agenda.incidents:
             rows.append(Option(plain(f"  {s.t('no-incidents')}"), id="h:none", disabled=True))
+        rows += self._followup_rows(now)
+        self._ring_for_new_attention(agenda, now)
         options.clear_options()
         options.add_options(rows)
         ids = [o.id for o in rows if o is not None]
@@ -235,16 +276,121 @@ class TodayScreen(Screen[None]):
         """Cells a row may use: the terminal less the list's border and padding and the cursor column."""
         return max(self.app.size.width - 6, 40)
 
-    def _routine_line(self, item: AgendaItem, now: datetime) -> Content:
+    def _who(self, run: RunState | None) -> str:
+        """Who is on a run in progress: claims (✋), then who acted or has it open now."""
+        if run is None or run.is_closed:
+            return ""
+        claimed = [f"✋{c.operator}" for c in run.claims.values()]
+        names = dict.fromkeys(
+            [*run.acted(), *(op for op, _step in self.services.recorder.others_here(run.run_id))]
+        )
+        for claim in run.claims.values():
+            names.pop(claim.operator, None)
+        others = list(names)
+        shown = [*claimed, *others[:2]] + ([f"+{len(others) - 2}"] if len(others) > 2 else [])
+        return " ".join(shown)
+
+    def _followup_rows(self, now: datetime) -> list[Option | None]:
+        """This operator's open action items (from every team meeting), oldest due first."""
+        try:
+            items = [i for i in self.coordinator.action_items() if i.status == "open"]
+        except JournalError:
+            return []
+        mine = [i for i in items if i.owner == self.coordinator.login]
+        if not mine:
+            return []
+        rows: list[Option | None] = [
+            Option(styled(self.services.t("my-followups"), "bold"), id="h:followups", disabled=True)
+        ]
+        for item in mine:
+            key = f"followup:{item.id}"
+            self._bodies[key] = self._followup_line(item, now)
+            rows.append(Option(self._bodies[key], id=key))
+        return rows
+
+    def _followup_line(self, item: ActionItem, now: datetime) -> Content:
+        s = self.services
+        late = item.overdue(now.date())
+        state = f"{s.t('overdue')} {item.due:%m-%d}" if late else f"{s.t('due')} {item.due:%m-%d}"
+        title = pad(visible(item.what, newlines=False), max(self._width() - 4 - cell_len(state), 10))
+        text = f"{'!' if late else '□'} {title} {state}"
+        return Content.styled(text, "bold $error") if late else Content(text)
+
+    def _ring_for_new_attention(self, agenda: Agenda, now: datetime) -> None:
+        """Ring the terminal bell once when an overdue routine or an incident escalation appears."""
+        keys = {f"overdue:{i.entry.playbook.id}" for i in agenda.routines if i.overdue}
+        keys |= {f"overdue:{j.run.run_id}" for j in agenda.journeys if j.overdue}
+        for run in agenda.incidents:
+            keys |= {f"escalated:{run.run_id}:{step}" for step in escalations(run, now)}
+        if keys - (self._attention or set()):
+            self.app.bell()
+        self._attention = keys | (self._attention or set())
+
+    def _show_handovers(self) -> None:
+        """The hand-over notes left for this operator, once per start, until acknowledged."""
+        if self._handovers_asked or self.services.recorder.journal.readonly:
+            return
+        self._handovers_asked = True
+        try:
+            notes = self.coordinator.waiting_handovers()
+        except JournalError:
+            return
+        if notes:
+            from soptui.tui.screens.followups import HandoverScreen
+
+            self.app.push_screen(HandoverScreen(self.services, notes))
+
+    def action_hand_over(self) -> None:
+        s = self.services
+
+        def leave(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                self.coordinator.hand_over(text)
+            except (ActionError, JournalError) as error:
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.notify(s.t("handover-noted"), markup=False)
+
+        self.app.push_screen(Prompt(s.t("handover-prompt"), multiline=True), leave)
+
+    def action_followups(self, mine: bool = False) -> None:
+        from soptui.tui.screens.followups import FollowUpsScreen
+
+        self.app.push_screen(FollowUpsScreen(self.services, mine=mine))
+
+    def action_claim(self) -> None:
+        """Claim the highlighted run (routine, journey or incident); on a run you claimed, release it."""
+        option = self.query_one("#agenda", OptionList).highlighted_option
+        kind, _sep, key = (option.id or "").partition(":") if option else ("", "", "")
+        recorder = self.services.recorder
+        try:
+            if kind == "routine":
+                run_id = recorder.routine_run(key).run_id
+            elif kind in ("incident", "journey"):
+                run_id = key
+            else:
+                return
+            state = recorder.state(run_id)
+            mine = self.coordinator.login in state.claims
+            (self.coordinator.release if mine else self.coordinator.claim)(run_id)
+        except (ActionError, JournalError) as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.notify(self.services.t("released" if mine else "claimed"), markup=False)
+        self.refresh_agenda()
+
+    def _routine_line(self, item: AgendaItem, now: datetime, who: str = "") -> Content:
         s = self.services
         run = item.run
         word = item.state_word
         if word == "done":
-            mark, style = "✓", "green"
+            mark, style = "✓", "$success"
         elif item.overdue:
-            mark, style = "!", "bold red"
+            mark, style = "!", "bold $error"
         elif word == "in progress":
-            mark, style = "▶", "yellow"
+            mark, style = "▶", "$warning"
         else:
             mark, style = "·", ""
         steps = f"{run.done_count}/{run.total}" if run else f"0/{len(item.entry.playbook.steps)}"
@@ -259,6 +405,9 @@ class TodayScreen(Screen[None]):
             state = f"{s.t(word)} · {s.t('due')} {when}" if word == "not started" else f"{s.t(word)} · {when}"
         width = self._width()
         cadence = s.t(item.entry.playbook.cadence)
+        room = width - (2 + 1 + cell_len(cadence) + 1 + 5 + 2 + cell_len(state))
+        if who and room - cell_len(who) - 3 >= 12:  # who is on it, when the title keeps 12 cells
+            state = f"{state} · {who}"
         # The title takes what the other columns leave, so a row never wraps (60x20 included).
         fixed = 2 + 1 + cell_len(cadence) + 1 + 5 + 2 + cell_len(state)
         title = pad(visible(item.entry.playbook.title, newlines=False), max(width - fixed, 10))
@@ -278,9 +427,9 @@ class TodayScreen(Screen[None]):
         if late:
             labels = ", ".join(step.label for step in late)
             parts.append(f"{labels} {s.t('overdue')} {span(journey.late(late[0]), s.t)}")
-            mark, style = "!", "bold red"
+            mark, style = "!", "bold $error"
         else:
-            mark, style = ("◆", "") if upcoming else ("✓", "green")
+            mark, style = ("◆", "") if upcoming else ("✓", "$success")
         if upcoming:
             labels = ", ".join(step.label for step in upcoming)
             parts.append(f"{labels} {s.t('due')} {self._when(upcoming[0].due, now)}")
@@ -300,10 +449,12 @@ class TodayScreen(Screen[None]):
         return clock if due.date() == now.date() else f"{weekday(due)} {due:%m-%d} {clock}"
 
     def _incident_line(self, run: RunState, now: datetime) -> Content:
-        title = pad(visible(run.title or "", newlines=False), max(self._width() - 26, 10))
+        late = escalations(run, now)
+        escalated = f"  ⚠{len(late)}" if late else ""  # steps past their escalate_after
+        title = pad(visible(run.title or "", newlines=False), max(self._width() - 26 - len(escalated), 10))
         elapsed = hms(run.elapsed(now))
-        text = f"● {run.severity or ''} {title} {elapsed}  {run.done_count}/{run.total}"
-        return Content.styled(text, "bold red" if cell_len(text) else "")
+        text = f"● {run.severity or ''} {title} {elapsed}  {run.done_count}/{run.total}{escalated}"
+        return Content.styled(text, "bold $error" if cell_len(text) else "")
 
     def action_cursor_down(self) -> None:
         self.query_one("#agenda", OptionList).action_cursor_down()
@@ -328,6 +479,17 @@ class TodayScreen(Screen[None]):
             self.post_message(OpenRoutine(key))
         elif kind in ("incident", "journey"):
             self.post_message(OpenRun(key))
+        elif kind == "followup":
+            self.action_followups(mine=True)
 
     def action_incident(self) -> None:
         self.post_message(StartIncident())
+
+    def action_preview(self) -> None:
+        """Preview the highlighted row's playbook (a routine's, an incident's or a journey's)."""
+        option = self.query_one("#agenda", OptionList).highlighted_option
+        kind, _sep, key = (option.id or "").partition(":") if option else ("", "", "")
+        runs = [*self.agenda.incidents, *(j.run for j in self.agenda.journeys)] if self.agenda else []
+        found = key if kind == "routine" else next((r.playbook.id for r in runs if r.run_id == key), None)
+        if found:
+            self.post_message(PreviewPlaybook(found))
