@@ -20,7 +20,7 @@ from itertools import islice
 from soptui.events import FIRST_INSTANT, LAST_INSTANT, Event
 from soptui.i18n import _
 from soptui.journal.base import JournalStore
-from soptui.journal.exchange import _instance_key, _same
+from soptui.journal.exchange import _same, opened_run
 from soptui.journal.store import RunRow
 
 BATCH = 2000
@@ -144,18 +144,6 @@ def _copy_batch(
 def _run_row(row: RunRow | None, event: Event) -> RunRow:
     """The run a ``run.opened`` event opened: the source's row (its close time is folded again
     in the target), else what the event itself says."""
-    assert event.run_id is not None and event.playbook_id is not None and event.playbook_hash is not None
     if row is not None and row.playbook_hash == event.playbook_hash:
         return replace(row, closed_at=None)
-    payload = event.payload
-    return RunRow(
-        event.run_id,
-        event.playbook_id,
-        event.playbook_hash,
-        payload.get("period") or _instance_key(event.run_id),
-        event.at,
-        event.operator,
-        payload.get("title"),
-        payload.get("severity"),
-        None,
-    )
+    return opened_run(event)

@@ -318,20 +318,7 @@ def import_events(
             if event.run_id:
                 touched.add(event.run_id)
             if event.kind == "run.opened" and event.run_id and event.playbook_id and event.playbook_hash:
-                payload = event.payload
-                journal.insert_run(
-                    RunRow(
-                        event.run_id,
-                        event.playbook_id,
-                        event.playbook_hash,
-                        payload.get("period") or _instance_key(event.run_id),
-                        event.at,
-                        event.operator,
-                        payload.get("title"),
-                        payload.get("severity"),
-                        None,
-                    )
-                )
+                journal.insert_run(opened_run(event))
         for run_id in touched:
             if journal.run(run_id) is not None:
                 journal.set_run_closed(run_id, closed(run_id))
@@ -348,3 +335,20 @@ __all__ = [
     "read_lines",
     "utc_text",
 ]
+
+
+def opened_run(event: Event) -> RunRow:
+    """The ``runs`` row a ``run.opened`` event stands for (open: its close time is folded later)."""
+    assert event.run_id is not None and event.playbook_id is not None and event.playbook_hash is not None
+    payload = event.payload
+    return RunRow(
+        event.run_id,
+        event.playbook_id,
+        event.playbook_hash,
+        payload.get("period") or _instance_key(event.run_id),
+        event.at,
+        event.operator,
+        payload.get("title"),
+        payload.get("severity"),
+        None,
+    )
