@@ -198,3 +198,16 @@ async def test_the_picker_and_the_incidents_list_in_chinese(tmp_path: Path) -> N
         await pilot.press("enter", *"刷屏", "enter")
         options = app.screen.query_one("#pick-list", OptionList)
         assert "当天处理" in str(options.get_option_at_index(2).prompt)
+
+
+def test_show_says_what_each_severity_means_with_the_teams_words(cli, isolated_env: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    write(isolated_env / "config", "config.toml", '[severities]\nP1 = "all hands now"\n')
+    code, out, _err = cli("show", "spam", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["severities"] == ["P1", "P2"]
+    assert data["severity_meanings"]["P1"] == "all hands now" and data["severity_meanings"]["P2"]
+    code, out, _err = cli("show", "spam")
+    assert "P1 (all hands now) · P2 (" in out
+    assert json.loads(cli("show", "morning", "--json")[1])["severity_meanings"] is None

@@ -6,6 +6,7 @@ passes every string through :func:`soptui.text.visible`, JSON through ``safe_jso
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from soptui.context import CommandError, Context
@@ -14,6 +15,7 @@ from soptui.playbooks.fields import format_duration
 from soptui.playbooks.library import Library
 from soptui.playbooks.loader import LoadedPlaybook
 from soptui.playbooks.models import Due, InputSpec, Step
+from soptui.severities import described
 from soptui.text import safe_json, visible
 
 LABEL_WIDTH = 10
@@ -24,7 +26,7 @@ def show(context: Context, playbook_id: str, as_json: bool) -> int:
     entry = library.entries.get(playbook_id)
     if entry is None:
         raise CommandError(unknown_playbook(library, playbook_id))
-    data = playbook_json(entry, library.origins.get(playbook_id, ""))
+    data = playbook_json(entry, library.origins.get(playbook_id, ""), context.settings.severities)
     print(safe_json(data, indent=2) if as_json else playbook_text(data))
     return 0
 
@@ -50,8 +52,17 @@ def unknown_playbook(library: Library, playbook_id: str) -> str:
 # -- JSON -------------------------------------------------------------------------------------
 
 
-def playbook_json(entry: LoadedPlaybook, origin: str) -> dict[str, Any]:
+def playbook_json(
+    entry: LoadedPlaybook, origin: str, severity_meanings: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The playbook as plain data; an incident's severities with what each means (the team's
+    config, else the defaults)."""
     playbook = entry.playbook
+    meanings = (
+        {level: words for level, words in described(playbook.severities, severity_meanings or {}) if words}
+        if playbook.is_incident
+        else None
+    )
     return {
         "id": playbook.id,
         "title": playbook.title,
@@ -61,6 +72,7 @@ def playbook_json(entry: LoadedPlaybook, origin: str) -> dict[str, Any]:
         "estimate": _duration(playbook.estimate),
         "due": _due_json(playbook.due),
         "severities": list(playbook.severities) if playbook.is_incident else None,
+        "severity_meanings": meanings,
         "origin": origin,
         "path": str(entry.path),
         "steps": [_step_json(number, step) for number, step in enumerate(playbook.steps, start=1)],
@@ -146,7 +158,14 @@ def playbook_text(data: dict[str, Any]) -> str:
         lines.append(f"  {_line(data['summary'])}")
     lines.extend(_field(_("cadence"), [_(data["cadence"])], ""))
     if data["severities"] is not None:
-        lines.extend(_field(_("severities"), [_line(", ".join(data["severities"]))], ""))
+        meanings = data.get("severity_meanings") or {}
+        levels = [
+            _("{level} ({meaning})").format(level=level, meaning=meanings[level])
+            if level in meanings
+            else level
+            for level in data["severities"]
+        ]
+        lines.extend(_field(_("severities"), [_line(" · ".join(levels))], ""))
     elif data["due"] is not None or data["cadence"] != "incident":
         lines.extend(_field(_("due"), [_due_text(data["due"])], ""))
     if data["owner"]:
