@@ -223,3 +223,44 @@ def test_the_review_is_the_same_read_either_way(tmp_path: Path, backend: Backend
     assert render_csv(compact, "groups") == render_csv(whole, "groups")
     groups = {g["group"]: (g["done"], g["skipped"]) for g in json.loads(render_json(compact))["groups"]}
     assert groups == {"sh-1": (8, 0), "new-1": (5, 5), "vip": (3, 0)}
+
+
+def test_the_recorder_reads_only_what_was_appended_and_stays_right(tmp_path: Path, backend: Backend) -> None:
+    """Two operators (two journal connections) tick, skip and undo groups in turns; one tick-all
+    is rolled back. The recorder keeps the run it last read and reads only the events appended
+    since (``run_events_after``): every state it returns and checks against must be the state a
+    full read of the journal folds."""
+    from soptui.recorder import ActionError
+
+    library = library_for(tmp_path)
+    alice = recorder_for(tmp_path, library, "alice", journal=backend.open())
+    bob = recorder_for(tmp_path, library, "bob", journal=backend.open())
+    run_id = alice.routine_run("morning").run_id
+    opened = alice.journal.run_events(run_id)
+    assert alice.journal.run_events_after(run_id, 0) == opened
+    assert alice.journal.run_events_after(run_id, opened[-1].seq) == []
+
+    def same(state: RunState) -> None:
+        fresh = alice.state(run_id)
+        assert without_events(state) == without_events(fresh)
+        assert [e.uuid for e in state.events] == [e.uuid for e in fresh.events]
+
+    same(alice.complete(run_id, "welcome", group="sh-1"))
+    same(alice.complete(run_id, "sweep", "3", group="sh-1"))  # nothing new: no read back, no fold
+    same(bob.complete(run_id, "welcome", group="new-1"))
+    with pytest.raises(ActionError, match="already done by bob"):
+        alice.complete(run_id, "welcome", group="new-1")  # bob's tick was read
+    with pytest.raises(ActionError):
+        alice.complete_groups(run_id, "sweep", ["new-1", "vip", "sh-1"], "2")  # sh-1 done: rolled back
+    same(alice.skip(run_id, "sweep", "群已解散", group="vip"))  # the rolled-back ticks are not kept
+    same(bob.undo(run_id)[0])
+    same(alice.complete(run_id, "welcome", group="new-1"))  # open again after bob's undo
+    same(bob.complete(run_id, "sweep", "5", group="new-1"))
+    state = alice.complete(run_id, "report")
+    same(state)
+    assert state.steps["sweep"].status == "done" and state.steps["welcome"].status == "done"
+    assert {g: m.by for g, m in state.steps["sweep"].groups.items()} == {
+        "sh-1": "alice",
+        "vip": "alice",
+        "new-1": "bob",
+    }

@@ -87,6 +87,36 @@ def instance_key(run_id: str) -> str | None:
     return INSTANCE_MARK + run_id.rsplit(INSTANCE_MARK, 1)[1]
 
 
+@dataclass
+class _Folded:
+    """A run as the recorder last read it under the write lock (issue 14: a day's run of 200
+    groups holds thousands of events; reading them all again for every tick was most of it).
+
+    ``events`` are the run's events as the journal holds them, up to ``last_seq``; ``state``
+    and ``ours`` are the state this recorder returned after its last action and the events that
+    action appended (not yet read back): when exactly those follow ``last_seq`` and the groups
+    are unchanged, ``state`` is the run as it stands, with no fold at all."""
+
+    journal: JournalStore
+    playbook: Playbook
+    events: list[Event]
+    groups: dict[str, list[str]]
+    state: RunState | None = None
+    ours: tuple[tuple[Any, ...], ...] = ()
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1].seq
+
+
+MAX_FOLDED_RUNS = 8
+
+
+def _same(event: Event) -> tuple[Any, ...]:
+    """What tells an appended event from another with its UUID (a draft written twice)."""
+    return (event.uuid, event.kind, event.step_id, event.group_id, event.at, event.operator, event.payload)
+
+
 class Recorder:
     """Opens runs and records actions in the journal."""
 
@@ -110,6 +140,7 @@ class Recorder:
         # How long an action may wait for another writer's lock (None: the busy timeout). The
         # app sets a fraction of a second: the screen never freezes, a busy action is drafted.
         self.write_wait: float | None = None
+        self._folded: dict[str, _Folded] = {}
 
     # -- presence: who else is in a run (ephemeral, for team mode) -----------------
     def here(self, run_id: str | None, step_id: str | None) -> None:
@@ -574,7 +605,7 @@ class Recorder:
             row = self.journal.run(run_id)
             if row is None:
                 raise ActionError(_("no run {run_id!r} in the journal").format(run_id=run_id))
-            state = self.fold_row(row)
+            state = self._locked_state(row)
             if event_id is not None and self.journal.has_event(event_id):
                 return state
             payload = check(state)
@@ -601,11 +632,48 @@ class Recorder:
                         kind_, moment, row.playbook_id, row.playbook_hash, run_id, step_id, payload_
                     )
                 )
-            for each in events:
-                self.journal.insert_event(each)
+            appended = [each for each in events if self.journal.insert_event(each)]
             groups = self.groups_of(state.playbook, state.period)
             state = fold(run_id, state.playbook, [*state.events, *events], groups)
             self.journal.set_run_closed(run_id, state.closed_at)
+            folded = self._folded.get(run_id)
+            if folded is not None:
+                folded.state, folded.ours, folded.groups = state, tuple(map(_same, appended)), groups
+        return state
+
+    def _locked_state(self, row: RunRow) -> RunState:
+        """The run as it stands, read under the write lock: only the events appended since
+        this recorder last read it come from the journal, and they are folded with the rest
+        (nothing is folded when they are just this recorder's last action)."""
+        playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
+        groups = self.groups_of(playbook, row.period)
+        folded = self._folded.pop(row.run_id, None)
+        if folded is not None and (folded.journal is not self.journal or folded.playbook is not playbook):
+            folded = None
+        if folded is not None:
+            # The last event read must still be there (a rolled-back transaction's are not).
+            fresh = self.journal.run_events_after(row.run_id, folded.last_seq - 1)
+            if fresh and fresh[0].seq == folded.last_seq and fresh[0].uuid == folded.events[-1].uuid:
+                fresh = fresh[1:]
+            else:
+                folded = None
+        if folded is None:
+            events = self.journal.run_events(row.run_id)
+            folded = _Folded(self.journal, playbook, events, groups)
+            state = fold(row.run_id, playbook, events, groups)
+        else:
+            kept = folded.state
+            unchanged = kept is not None and folded.groups == groups
+            if not (unchanged and tuple(map(_same, fresh)) == folded.ours and kept is not None):
+                kept = fold(row.run_id, playbook, [*folded.events, *fresh], groups)
+            state = kept
+            folded.events.extend(fresh)
+            folded.groups = groups
+        folded.state, folded.ours = None, ()
+        if folded.events:
+            self._folded[row.run_id] = folded  # the most recent last: the oldest goes first
+            while len(self._folded) > MAX_FOLDED_RUNS:
+                del self._folded[next(iter(self._folded))]
         return state
 
     def event_for(

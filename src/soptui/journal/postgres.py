@@ -1179,3 +1179,8 @@ class PostgresJournal:
                     raise _unreadable(_("event {uuid}").format(uuid=r["uuid"]), error) from None
                 found[r["run_id"]][1].append(tick)
         return found
+
+    def run_events_after(self, run_id: str, seq: int) -> list[Event]:
+        """The run's events after journal position ``seq`` (see :meth:`Journal.run_events_after`)."""
+        rows = self._query("SELECT * FROM events WHERE run_id = %s AND seq > %s ORDER BY seq", (run_id, seq))
+        return [_event(r) for r in rows]

@@ -1173,6 +1173,12 @@ class Journal:
                     raise _unreadable(_("event {uuid}").format(uuid=r[1]), error) from None
         return found
 
+    def run_events_after(self, run_id: str, seq: int) -> list[Event]:
+        """The run's events after journal position ``seq``, in journal order: what was appended
+        to a run since it was last read (the recorder keeps the rest, issue 14)."""
+        rows = self._query("SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq", (run_id, seq))
+        return [_event(r) for r in rows]
+
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -75,6 +75,7 @@ class GroupPanel(Vertical):
         self.step: StepState | None = None
         self._order: list[str] = []
         self._lines: dict[str, str] = {}
+        self._cursor: str | None = None  # the row drawn with the cursor mark
 
     def compose(self) -> ComposeResult:
         yield Input(id="group-filter", placeholder="/")
@@ -105,19 +106,27 @@ class GroupPanel(Vertical):
         return found
 
     def _fill(self) -> None:
-        """Rebuild the rows only when what they say changed; the cursor moves by _mark_cursor."""
+        """Rebuild the rows only when which groups they show changed; otherwise change only
+        the lines whose text changed (a tick: one line of 200). The cursor moves by _mark_cursor."""
         step = self.step
         if step is None:
             return
         options = self.query_one("#group-list", OptionList)
         current = options.highlighted_option.id if options.highlighted_option else None
         ids = self._visible_ids()
-        self._lines = {g: group_line(step, self.roster, g) for g in ids}
+        lines = {g: group_line(step, self.roster, g) for g in ids}
         if [o.id for o in options.options] == ids:
+            changed = [g for g in ids if self._lines.get(g) != lines[g]]
+            self._lines = lines
+            for group_id in changed:
+                prompt = with_cursor(Content(lines[group_id]), group_id == self._cursor)
+                options.replace_option_prompt(group_id, prompt)
             self._mark_cursor()
             return
+        self._lines = lines
+        self._cursor = None
         options.clear_options()
-        options.add_options([Option(Content("  " + self._lines[g]), id=g) for g in ids])
+        options.add_options([Option(with_cursor(Content(lines[g]), False), id=g) for g in ids])
         if current in ids:
             options.highlighted = ids.index(current)
         elif ids:
@@ -127,12 +136,15 @@ class GroupPanel(Vertical):
 
     @on(OptionList.OptionHighlighted, "#group-list")
     def _mark_cursor(self) -> None:
+        """Move the cursor mark: only the row it leaves and the row it reaches are redrawn."""
         options = self.query_one("#group-list", OptionList)
         current = options.highlighted_option.id if options.highlighted_option else None
-        for index, option in enumerate(options.options):
-            prompt = with_cursor(Content(self._lines.get(option.id or "", "")), option.id == current)
-            if str(option.prompt) != prompt.plain:
-                options.replace_option_prompt_at_index(index, prompt)
+        if current == self._cursor:
+            return
+        for group_id, here in ((self._cursor, False), (current, True)):
+            if group_id is not None and group_id in self._lines:
+                options.replace_option_prompt(group_id, with_cursor(Content(self._lines[group_id]), here))
+        self._cursor = current
 
     def _current(self) -> str | None:
         option = self.query_one("#group-list", OptionList).highlighted_option

@@ -180,6 +180,7 @@ class RunScreen(Screen[None]):
         self._presence_pending = False
         self._just_noted = False  # an empty enter right after a note must not complete a step
         self._typed: dict[str, str] = {}  # values typed per step and not recorded yet
+        self._header_text: str | None = None  # the header as shown (not laid out again unchanged)
         self._value_step: str | None = None  # the step whose value the box shows
         self._labels: dict[str, str] | None = None  # a journey's step labels and due times
 
@@ -323,7 +324,9 @@ class RunScreen(Screen[None]):
         if self.services.demo:
             parts.insert(0, (s.t("demo"), 0))
         text = " " + fit_parts(parts, max(self.size.width - 1, 20))
-        self.query_one("#run-header", Static).update(plain(text, newlines=False))
+        if text != self._header_text:  # updating a Static lays out the whole screen again
+            self._header_text = text
+            self.query_one("#run-header", Static).update(plain(text, newlines=False))
 
     def _others(self) -> list[str]:
         """Other operators in this run, with the number of the step they are on."""
