@@ -270,7 +270,7 @@ def test_show_never_prints_control_characters(cli: Cli, tmp_path: Path) -> None:
 
 def test_show_for_an_incident_playbook(cli: Cli) -> None:
     code, out, _ = cli("show", "spam")
-    assert code == 0 and "incident" in out and "P1, P2" in out
+    assert code == 0 and "incident" in out and "P1 (" in out and " · P2 (" in out
     assert any(line.split()[:3] == ["escalate", "after", "5m"] for line in out.splitlines())
     data = json.loads(cli("show", "spam", "--json")[1])
     assert data["due"] is None and data["severities"] == ["P1", "P2"]
