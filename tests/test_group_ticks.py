@@ -26,6 +26,7 @@ from soptui.runs import RunState, expected_groups, fold
 from tests.conftest import write
 from tests.helpers import Clock, recorder_for
 from tests.pg_support import Backend
+from tests.test_groups import ROUND
 
 GROUPS = """\
 [[groups]]
@@ -55,31 +56,6 @@ name = "Alice"
 [[people]]
 id = "bob"
 name = "Bob"
-"""
-
-ROUND = """\
-title = "Morning round"
-cadence = "daily"
-
-[[steps]]
-id = "welcome"
-title = "Welcome newcomers"
-per_group = true
-group_tags = ["新人群", "城市群"]
-
-[[steps]]
-id = "sweep"
-title = "Moderation sweep"
-per_group = true
-[steps.input]
-type = "integer"
-min = 0
-metric = "spam.removed"
-aggregate = "sum"
-
-[[steps]]
-id = "report"
-title = "Report to the lead"
 """
 
 STEPS = ["welcome", "sweep", "report", "gone"]  # "gone": a step the playbook does not have

@@ -32,22 +32,7 @@ from soptui.search import search
 from tests.conftest import REPO, Run, write
 from tests.helpers import DAILY, INCIDENT, Clock, library_from, recorder_for
 from tests.pg_support import Backend, PostgresServer
-
-TEXTS = """\
-title = "Feedback"
-cadence = "daily"
-[[steps]]
-id = "summary"
-title = "Summarise feedback"
-[steps.input]
-type = "text"
-[[steps]]
-id = "count"
-title = "Count complaints"
-[steps.input]
-type = "integer"
-min = 0
-"""
+from tests.test_search import TEXTS
 
 
 def public_methods(cls: type) -> set[str]:
