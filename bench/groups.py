@@ -332,9 +332,9 @@ def main() -> int:
     p50_ms, p99_ms = statistics.median(ticks) * 1000, p99(ticks) * 1000
     print(f"tick one group (run holds {held} events): p50 {p50_ms:.1f} ms, p99 {p99_ms:.1f} ms")
     for label, name in (("2026-W47", "one week"), ("2026-W46", "the week before")):
-        build_review(recorder, week_range(label))  # the stored playbook version, parsed once
-        week = timed(lambda label=label: build_review(recorder, week_range(label)), args.repeat)
-        review = build_review(recorder, week_range(label))
+        build_review(recorder.ledger, week_range(label))  # the stored playbook version, parsed once
+        week = timed(lambda label=label: build_review(recorder.ledger, week_range(label)), args.repeat)
+        review = build_review(recorder.ledger, week_range(label))
         median, least = statistics.median(week) * 1000, min(week) * 1000
         print(
             f"review of {name} with {len(review.groups)} groups: median {median:.0f} ms"
@@ -343,7 +343,7 @@ def main() -> int:
     screen = review_screen(recorder, args.repeat)
     median, least = statistics.median(screen) * 1000, min(screen) * 1000
     print(f"review screen, ← to one week: median {median:.0f} ms (min {least:.0f} ms, {args.repeat} times)")
-    agenda = timed(lambda: build_agenda(recorder), 5)
+    agenda = timed(lambda: build_agenda(recorder.ledger), 5)
     print(f"Today's agenda: {statistics.median(agenda) * 1000:.0f} ms")
     if args.ticks and shutil.which("tmux"):
         _today, held = fill_today(journal, library, left="tone")

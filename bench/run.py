@@ -162,7 +162,7 @@ async def main():
         out["commit_p99"] = p(commit)
         week = week_range(period_of("weekly", recorder.clock().astimezone(recorder.zone).date()))
         started = time.perf_counter()
-        build_review(recorder, week)
+        build_review(recorder.ledger, week)
         out["review_query"] = time.perf_counter() - started
         # Time the key's action until the screen holds the new week's figures (the paint that
         # follows is one frame); Pilot.press itself waits for CPU idleness in 20 ms steps.

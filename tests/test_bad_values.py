@@ -106,7 +106,7 @@ def test_an_invalid_stored_version_falls_back_to_the_library(tmp_path: Path) -> 
     fresh = recorder_for(tmp_path, library, journal=Journal.open(tmp_path / "journal.sqlite3"))
     assert fresh.state(run.run_id).done_count == 1  # folded with the library's playbook
     week = week_range("2026-W48")
-    assert build_review(fresh, week).routines  # and the review renders
+    assert build_review(fresh.ledger, week).routines  # and the review renders
 
 
 # -- 2. FIFOs and other non-regular files --------------------------------------------------

@@ -110,7 +110,10 @@ DOMAIN = [
     "soptui.journeys",
     "soptui.playbooks.workdays",
     "soptui.timeline",
+    "soptui.run_ids",
+    "soptui.ledger",
     "soptui.recorder",
+    "soptui.coordination",
     "soptui.review",
     "soptui.playbooks.library",
     "soptui.playbooks.loader",
@@ -141,7 +144,7 @@ def test_headless_modules_never_import_textual_or_rich() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["soptui.playbooks.library", "soptui.runs", "soptui.config", "soptui.text"]
+    "module", ["soptui.playbooks.library", "soptui.runs", "soptui.run_ids", "soptui.config", "soptui.text"]
 )
 def test_domain_modules_never_load_the_store(module: str) -> None:
     """Loading a library or folding a run needs no sqlite3 (the store sits below, not beside)."""

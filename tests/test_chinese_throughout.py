@@ -264,7 +264,7 @@ async def test_too_small_screen_is_chinese(tmp_path: Path) -> None:
 def test_reports_are_chinese(tmp_path: Path) -> None:
     _app, recorder = prepared(tmp_path)
     activate("zh")
-    review = build_review(recorder, week_range("2026-W48"))
+    review = build_review(recorder.ledger, week_range("2026-W48"))
     for report in (render_text(review), render_markdown(review)):
         assert english_words(report) == set(), report
 

@@ -342,7 +342,7 @@ def test_review_groups_by_hand(tmp_path: Path) -> None:
     clock.advance(days=1)  # type: ignore[attr-defined]
     tuesday = recorder.routine_run("morning").run_id
     recorder.complete(tuesday, "sweep", "2", group="vip")
-    review = build_review(recorder, week_range("2026-W48"))
+    review = build_review(recorder.ledger, week_range("2026-W48"))
     by_id = {g.group_id: g for g in review.groups}
     assert [g.group_id for g in review.groups] == ["new-1", "sh-1", "vip"]  # least complete first
     assert (by_id["sh-1"].done, by_id["sh-1"].expected) == (2, 4)  # 2 runs x (welcome + sweep)
@@ -394,12 +394,14 @@ def test_a_sampled_step_rotates_and_always_takes_flagged_groups(tmp_path: Path) 
     run_id = recorder.routine_run("sweep").run_id
     [today] = recorder.state(run_id).steps["spam"].expected
     recorder.complete(run_id, "spam", "yes", group=today)  # a finding: the group is flagged
-    assert [name for name, _ in build_agenda(recorder).flagged] == [recorder.library.roster.group(today).name]  # type: ignore[union-attr]
+    assert [name for name, _ in build_agenda(recorder.ledger).flagged] == [
+        recorder.library.roster.group(today).name
+    ]  # type: ignore[union-attr]
     clock.advance(days=1)  # type: ignore[attr-defined]
     expected = recorder.state(recorder.routine_run("sweep").run_id).steps["spam"].expected
     assert today in expected and len(expected) == 2  # the day's sample plus the flagged group
     recorder.complete(recorder.routine_run("sweep").run_id, "spam", "no", group=today)  # cleared
-    assert build_agenda(recorder).flagged == []
+    assert build_agenda(recorder.ledger).flagged == []
 
 
 @pytest.mark.parametrize(

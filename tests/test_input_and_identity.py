@@ -136,7 +136,7 @@ def test_the_review_counts_people_by_login_and_shows_the_name_beside_it(tmp_path
     alice.complete(run_id, "welcome")
     mallory = Recorder(alice.journal, library, alice.zone, Identity("alice", "mallory", "h"), alice.clock)
     mallory.note(run_id, "posing as alice")
-    review = build_review(alice, week_range("2026-W48"))
+    review = build_review(alice.ledger, week_range("2026-W48"))
     people = {p.login: p for p in review.people}
     assert set(people) == {"alice", "mallory"}
     assert (people["alice"].actions, people["alice"].overridden) == (2, 0)  # opened the run, completed
@@ -173,7 +173,7 @@ def test_reads_never_queue_behind_a_writer_and_writes_give_up_in_time(tmp_path: 
     recorder.write_wait = 0.2
     with another_writer(recorder.journal.path):
         started = time.monotonic()
-        agenda = build_agenda(recorder)
+        agenda = build_agenda(recorder.ledger)
         assert recorder.state(run_id).run_id == run_id
         assert time.monotonic() - started < 1.0
         assert [i.entry.playbook.id for i in agenda.routines] == ["morning"]
@@ -388,9 +388,9 @@ def test_a_routine_first_seen_after_its_due_time_is_not_overdue(tmp_path: Path) 
         '[due]\ntime = "10:00"', '[due]\nday = 10\ntime = "10:00"'
     )
     recorder = recorder_for(tmp_path, library_from(tmp_path, morning=monthly))  # Monday 2026-11-23
-    agenda = build_agenda(recorder)
+    agenda = build_agenda(recorder.ledger)
     record_sightings(recorder, agenda)
-    [item] = build_agenda(recorder).routines
+    [item] = build_agenda(recorder.ledger).routines
     assert not item.overdue and item.missed == []
 
 

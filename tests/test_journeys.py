@@ -333,7 +333,7 @@ def test_start_two_instances_of_one_playbook(tmp_path: Path) -> None:
     assert opened.payload["anchor"] == "2026-12-12T20:00" and opened.payload["title"] == "双12直播"
     # T-14 (11-28) is still ahead on 11-20 for the 12-12 event, so nothing passed.
     assert first.steps["plan"].status == "pending" and not first.is_incident
-    active = instances(recorder)
+    active = instances(recorder.ledger)
     assert [i.title for i in active] == ["第二场", "双12直播", "圣诞"]
     assert [s.label for s in active[1].next_due] == ["T-14"]
     # Each instance is its own run: completing a step in one leaves the others alone.
@@ -341,8 +341,8 @@ def test_start_two_instances_of_one_playbook(tmp_path: Path) -> None:
     assert recorder.state(second.run_id).steps["plan"].status == "pending"
     # Finishing one ends it; the list of active instances drops it, --all keeps it.
     recorder.finish(second.run_id)
-    assert [i.run.run_id for i in instances(recorder)] == ["launch~2026-12-12", "launch~2026-12-24"]
-    assert len(instances(recorder, everything=True)) == 3
+    assert [i.run.run_id for i in instances(recorder.ledger)] == ["launch~2026-12-12", "launch~2026-12-24"]
+    assert len(instances(recorder.ledger, everything=True)) == 3
     # Routine commands refuse a journey; start refuses what is not one.
     with pytest.raises(ActionError, match="dated journey"):
         recorder.routine_run("launch")
@@ -355,7 +355,7 @@ def test_a_late_start_marks_passed_steps_not_applicable(tmp_path: Path) -> None:
     state = recorder.start_instance("launch", date(2026, 12, 12), time(20))
     assert state.steps["plan"].status == "n/a" and state.steps["announce"].status == "n/a"
     assert state.steps["remind"].status == "pending" and state.total == 3
-    item = instances(recorder)[0]
+    item = instances(recorder.ledger)[0]
     assert item.overdue == [] and item.title == "直播倒计时 2026-12-12"
     with pytest.raises(ActionError, match="before this instance started"):
         recorder.complete(state.run_id, "plan")
@@ -365,12 +365,12 @@ def test_a_late_start_marks_passed_steps_not_applicable(tmp_path: Path) -> None:
         recorder.start_instance("launch", date(2026, 12, 20))
     # Overdue after its due time passes; done when every step is resolved.
     clock.now = _at(date(2026, 12, 12), 19, 30).astimezone(UTC)
-    item = instances(recorder)[0]
+    item = instances(recorder.ledger)[0]
     assert [s.step.id for s in item.overdue] == ["remind"]
     assert item.late(item.overdue[0]) == timedelta(minutes=30)
     for step in ("remind", "live", "recap"):
         recorder.complete(state.run_id, step)
-    assert recorder.state(state.run_id).is_closed and instances(recorder) == []
+    assert recorder.state(state.run_id).is_closed and instances(recorder.ledger) == []
 
 
 def test_per_group_steps_inside_an_instance(tmp_path: Path) -> None:
@@ -387,7 +387,7 @@ def test_per_group_steps_inside_an_instance(tmp_path: Path) -> None:
         recorder.complete(state.run_id, "welcome")
     state = recorder.skip(state.run_id, "welcome", "群已解散", group="new-2")
     assert state.steps["welcome"].status == "done"
-    assert [s.step.id for s in instances(recorder)[0].next_due] == ["perk"]
+    assert [s.step.id for s in instances(recorder.ledger)[0].next_due] == ["perk"]
 
 
 # -- auto-started cohorts -------------------------------------------------------------------
@@ -398,13 +398,13 @@ def test_auto_start_cohorts_day_after_day(tmp_path: Path) -> None:
     clock = Clock(_at(date(2026, 11, 23), 9).astimezone(UTC))
     recorder = recorder_for(tmp_path, library, clock=clock)
     # Building the agenda reads only: no cohort is started by it.
-    agenda = build_agenda(recorder)
+    agenda = build_agenda(recorder.ledger)
     assert agenda.journeys == [] and agenda.unseen == ["newcomer"]
     started = start_due_cohorts(recorder)
     assert [s.run_id for s in started] == ["newcomer~2026-11-23"]
     assert started[0].events[0].payload == {"anchor": "2026-11-23", "auto": "daily"}
     assert start_due_cohorts(recorder) == []  # once per day
-    agenda = build_agenda(recorder)
+    agenda = build_agenda(recorder.ledger)
     assert [j.run.run_id for j in agenda.journeys] == ["newcomer~2026-11-23"]
     assert [(s.label, s.step.id) for s in agenda.journeys[0].next_due] == [("D0", "welcome")]
     # Three days without anyone opening soptui: the missing cohorts start, oldest first, and the
@@ -416,10 +416,10 @@ def test_auto_start_cohorts_day_after_day(tmp_path: Path) -> None:
         "newcomer~2026-11-25",
         "newcomer~2026-11-26",
     ]
-    first = next(i for i in instances(recorder) if i.run.run_id == "newcomer~2026-11-23")
+    first = next(i for i in instances(recorder.ledger) if i.run.run_id == "newcomer~2026-11-23")
     assert [s.step.id for s in first.overdue] == ["welcome", "perk"]
     assert all(s.status == "pending" for s in first.run.steps.values())
-    assert len(instances(recorder)) == 4
+    assert len(instances(recorder.ledger)) == 4
 
 
 def test_weekly_cohorts_anchor_on_monday(tmp_path: Path) -> None:
@@ -451,9 +451,9 @@ def test_a_working_days_routine_is_not_due_on_spring_festival(tmp_path: Path) ->
     library = _library(tmp_path, post=HOLIDAY_ROUTINE, check=PLAIN_ROUTINE)
     clock = Clock(_at(date(2026, 2, 12), 8).astimezone(UTC))
     recorder = recorder_for(tmp_path, library, clock=clock)
-    record_sightings(recorder, build_agenda(recorder))
+    record_sightings(recorder, build_agenda(recorder.ledger))
     clock.now = _at(date(2026, 2, 17), 15).astimezone(UTC)  # 初一, a public holiday
-    items = {i.entry.playbook.id: i for i in build_agenda(recorder).routines}
+    items = {i.entry.playbook.id: i for i in build_agenda(recorder.ledger).routines}
     post, check = items["post"], items["check"]
     assert post.not_due and post.state_word == "not due" and not post.overdue
     assert not check.not_due and check.overdue
@@ -461,7 +461,7 @@ def test_a_working_days_routine_is_not_due_on_spring_festival(tmp_path: Path) ->
     assert post.missed == ["2026-02-13", "2026-02-14"]
     assert check.missed == ["2026-02-13", "2026-02-14", "2026-02-15", "2026-02-16"]
     clock.now = _at(date(2026, 2, 25), 15).astimezone(UTC)
-    assert {i.entry.playbook.id: i for i in build_agenda(recorder).routines}["post"].missed == [
+    assert {i.entry.playbook.id: i for i in build_agenda(recorder.ledger).routines}["post"].missed == [
         "2026-02-13",
         "2026-02-14",
         "2026-02-24",
@@ -485,8 +485,8 @@ def test_instances_survive_export_and_import(tmp_path: Path) -> None:
     versions, events = parse_lines(io.StringIO(text).read().splitlines(), "export.jsonl")
     other = Recorder(fresh, library, SHANGHAI, recorder.identity, clock)
     import_events(fresh, versions, events, lambda run_id: other.state(run_id).closed_at)
-    before = [(i.run.run_id, i.title, i.run.anchor, i.run.done_count) for i in instances(recorder)]
-    after = [(i.run.run_id, i.title, i.run.anchor, i.run.done_count) for i in instances(other)]
+    before = [(i.run.run_id, i.title, i.run.anchor, i.run.done_count) for i in instances(recorder.ledger)]
+    after = [(i.run.run_id, i.title, i.run.anchor, i.run.done_count) for i in instances(other.ledger)]
     assert after == before and len(after) == 2
     assert fresh.open_incidents() == []  # an instance is never taken for an incident
 
@@ -644,7 +644,7 @@ def test_the_review_counts_journey_steps_by_hand(tmp_path: Path) -> None:
     clock.now = datetime(2026, 11, 27, 21, 0, tzinfo=SHANGHAI)
     recorder.complete(state.run_id, "live")  # due 20:00: late
     clock.now = datetime(2026, 11, 28, 12, 0, tzinfo=SHANGHAI)
-    review = build_review(recorder, week_range("2026-W48"))
+    review = build_review(recorder.ledger, week_range("2026-W48"))
     rows = {j.label: (j.on_time, j.late, j.missed, j.pending) for j in review.journeys}
     assert rows == {"T-1h": (1, 0, 0, 0), "T0": (0, 1, 0, 0)}
     assert review.journey_counts is not None

@@ -471,10 +471,12 @@ def test_what_needs_attention_names_owner_and_what_to_do(tmp_path: Path) -> None
         recorder.journal.mark_seen(["morning"], clock.now)
     recorder.start_instance("launch", date(2026, 12, 3), at=clock.now)
     incident = recorder.open_incident("spam", "广告刷屏 [链接](http://x)", "P1")
-    assert attention(recorder, clock.now, "en") == []  # nothing due yet, the journey's day starts at 09:00
+    assert (
+        attention(recorder.ledger, clock.now, "en") == []
+    )  # nothing due yet, the journey's day starts at 09:00
 
     clock.now = datetime(2026, 12, 2, 1, 40, tzinfo=UTC)  # 09:40: morning round due at 10:00
-    found = {r.key: r for r in attention(recorder, clock.now, "en")}
+    found = {r.key: r for r in attention(recorder.ledger, clock.now, "en")}
     assert set(found) == {
         f"escalation:{incident.run_id}:contain",
         "due:morning:2026-12-02",
@@ -501,13 +503,13 @@ def test_what_needs_attention_names_owner_and_what_to_do(tmp_path: Path) -> None
 
     recorder.complete(recorder.routine_run("morning").run_id, "welcome")
     clock.now = datetime(2026, 12, 2, 3, 5, tzinfo=UTC)  # 11:05: an hour and five minutes late
-    overdue = next(r for r in attention(recorder, clock.now, "en") if r.kind == "overdue")
+    overdue = next(r for r in attention(recorder.ledger, clock.now, "en") if r.kind == "overdue")
     assert overdue.key == "overdue:morning:2026-12-02"
     assert overdue.lines[:2] == [
         "Was due 10:00: overdue by 1 h 5 min.",
         "1/5 steps done; next: Moderation sweep.",
     ]
-    zh = next(r for r in attention(recorder, clock.now, "zh") if r.kind == "overdue")
+    zh = next(r for r in attention(recorder.ledger, clock.now, "zh") if r.kind == "overdue")
     assert zh.title == "已超时：Morning round" and zh.lines[0] == "应于 10:00 完成，已超时 1小时5分。"
 
 
@@ -519,7 +521,7 @@ def test_follow_ups_past_due_are_worded_with_their_owner(tmp_path: Path) -> None
         FollowUpItem("整理反馈", "amy", date(2026, 11, 28)),
         FollowUpItem("not yet", "alice", date(2026, 12, 2)),
     ]
-    found = [r for r in attention(recorder, clock.now, "en", followups=items) if r.kind == "followup"]
+    found = [r for r in attention(recorder.ledger, clock.now, "en", followups=items) if r.kind == "followup"]
     assert (found[0].key, found[0].title, found[0].lines, found[0].owner) == (
         "followup:a1b2:2026-12-01",
         "Follow-up past due: 更新群公告",
@@ -528,7 +530,7 @@ def test_follow_ups_past_due_are_worded_with_their_owner(tmp_path: Path) -> None
     )
     assert found[1].owner == "amy" and found[1].key.endswith(":2026-11-28") and len(found) == 2
     early = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)  # 08:30, before the day starts
-    assert not [r for r in attention(recorder, early, "en", followups=items) if r.kind == "followup"]
+    assert not [r for r in attention(recorder.ledger, early, "en", followups=items) if r.kind == "followup"]
 
 
 # -- once, and only once -----------------------------------------------------------------------
@@ -547,7 +549,7 @@ def test_each_reminder_is_sent_once_per_webhook(tmp_path: Path, hooks: Hooks) ->
     recorder, config = _setup(tmp_path, hooks, clock)
     recorder.open_incident("spam", "刷屏", at=NOON - timedelta(hours=1))
     sender = Sender(sleep=lambda _s: None)
-    reminders = attention(recorder, clock.now, "zh")
+    reminders = attention(recorder.ledger, clock.now, "zh")
     assert [r.kind for r in reminders] == ["escalation"]
     first = deliver(recorder, config, reminders, sender, "zh")  # type: ignore[arg-type]
     assert [(o.webhook, o.status, o.attempts) for o in first] == [
@@ -556,7 +558,7 @@ def test_each_reminder_is_sent_once_per_webhook(tmp_path: Path, hooks: Hooks) ->
         ("lark", "sent", 1),
     ]
     assert len(hooks.received) == 3
-    again = deliver(recorder, config, attention(recorder, clock.now, "zh"), sender, "zh")  # type: ignore[arg-type]
+    again = deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), sender, "zh")  # type: ignore[arg-type]
     assert [o.status for o in again] == ["already sent"] * 3 and len(hooks.received) == 3
     sent = [e for e in recorder.journal.events_between() if e.kind == "reminder.sent"]
     assert {e.uuid for e in sent} == {
@@ -573,7 +575,7 @@ def test_a_webhook_gets_only_the_kinds_it_asked_for(tmp_path: Path, hooks: Hooks
     recorder = _recorder(tmp_path, clock)
     config = load_notify(write_notify(tmp_path / "config", notify_text(hooks, events='events = ["overdue"]')))
     recorder.open_incident("spam", "刷屏", at=NOON - timedelta(hours=1))
-    outcomes = deliver(recorder, config, attention(recorder, clock.now, "zh"), Sender(), "zh")
+    outcomes = deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), Sender(), "zh")
     assert outcomes == [] and hooks.received == []
 
 
@@ -585,7 +587,7 @@ def test_a_failed_send_is_recorded_retried_later_with_doubling_waits(tmp_path: P
     pauses: list[float] = []
     sender = Sender(sleep=pauses.append)
     hooks.fail(100, 500)
-    outcome = deliver(recorder, config, attention(recorder, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
+    outcome = deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
     assert (outcome.status, outcome.attempts, outcome.reason) == ("failed", 3, "HTTP 500")
     assert outcome.next_try_at == NOON + timedelta(minutes=5)
     failed = [e for e in recorder.journal.events_between() if e.kind == "reminder.failed"]
@@ -594,12 +596,12 @@ def test_a_failed_send_is_recorded_retried_later_with_doubling_waits(tmp_path: P
     assert parse_utc(failed[1].payload["next_try_at"]) == NOON + timedelta(minutes=5)
 
     clock.advance(minutes=2)  # too early: nothing is tried
-    waiting = deliver(recorder, config, attention(recorder, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
+    waiting = deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
     assert waiting.status == "waiting" and len(hooks.received) == 3
     waits = []
     for _ in range(6):
         clock.now = outcome.next_try_at or clock.now
-        outcome = deliver(recorder, config, attention(recorder, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
+        outcome = deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
         assert outcome.status == "failed"
         waits.append((outcome.next_try_at or clock.now) - clock.now)
     assert waits == [timedelta(minutes=m) for m in (10, 20, 40, 60, 60, 60)]
@@ -607,7 +609,7 @@ def test_a_failed_send_is_recorded_retried_later_with_doubling_waits(tmp_path: P
         timedelta(minutes=m) for m in (5, 10, 20, 40, 60, 60)
     ]
 
-    rows = reminder_status(recorder, clock.now)
+    rows = reminder_status(recorder.ledger, clock.now)
     assert [(r.webhook, r.state, r.attempts, r.reason, r.failures) for r in rows] == [
         ("ops", "failed", 3, "HTTP 500", 7)
     ]
@@ -615,9 +617,9 @@ def test_a_failed_send_is_recorded_retried_later_with_doubling_waits(tmp_path: P
 
     hooks.failures.clear()
     clock.now = rows[0].next_try_at or clock.now
-    done = deliver(recorder, config, attention(recorder, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
+    done = deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), sender, "zh")[0]  # type: ignore[arg-type]
     assert (done.status, done.attempts) == ("sent", 1)
-    assert [(r.state, r.attempts) for r in reminder_status(recorder, clock.now)] == [("sent", 1)]
+    assert [(r.state, r.attempts) for r in reminder_status(recorder.ledger, clock.now)] == [("sent", 1)]
 
 
 def test_a_run_killed_while_sending_is_reported_and_tried_again_after_the_lease(
@@ -635,15 +637,19 @@ def test_a_run_killed_while_sending_is_reported_and_tried_again_after_the_lease(
         raise Killed
 
     with pytest.raises(Killed):
-        deliver(recorder, config, attention(recorder, clock.now, "zh"), Sender(post=killed), "zh")  # type: ignore[arg-type]
-    assert [r.state for r in reminder_status(recorder, clock.now)] == ["sending"]
+        deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), Sender(post=killed), "zh")  # type: ignore[arg-type]
+    assert [r.state for r in reminder_status(recorder.ledger, clock.now)] == ["sending"]
     clock.advance(minutes=5)
     assert (
-        deliver(recorder, config, attention(recorder, clock.now, "zh"), Sender(), "zh")[0].status == "waiting"
+        deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), Sender(), "zh")[0].status
+        == "waiting"
     )  # type: ignore[arg-type]
     clock.advance(minutes=6)
-    assert [r.state for r in reminder_status(recorder, clock.now)] == ["interrupted"]
-    assert deliver(recorder, config, attention(recorder, clock.now, "zh"), Sender(), "zh")[0].status == "sent"  # type: ignore[arg-type]
+    assert [r.state for r in reminder_status(recorder.ledger, clock.now)] == ["interrupted"]
+    assert (
+        deliver(recorder, config, attention(recorder.ledger, clock.now, "zh"), Sender(), "zh")[0].status
+        == "sent"
+    )  # type: ignore[arg-type]
 
 
 def test_two_senders_at_once_send_each_reminder_once(tmp_path: Path, hooks: Hooks) -> None:
@@ -659,7 +665,7 @@ def test_two_senders_at_once_send_each_reminder_once(tmp_path: Path, hooks: Hook
     results: dict[int, list[str]] = {}
 
     def run(number: int, recorder: Recorder) -> None:
-        reminders = attention(recorder, clock.now, "zh")
+        reminders = attention(recorder.ledger, clock.now, "zh")
         start.wait()
         outcomes = deliver(recorder, config, reminders, Sender(sleep=lambda _s: None), "zh")  # type: ignore[arg-type]
         results[number] = [o.status for o in outcomes]
@@ -682,7 +688,9 @@ def test_a_dry_run_sends_and_records_nothing(tmp_path: Path, hooks: Hooks) -> No
     recorder, config = _setup(tmp_path, hooks, clock)
     recorder.open_incident("spam", "刷屏", at=NOON - timedelta(hours=1))
     count = recorder.journal.event_count()
-    outcomes = deliver(recorder, config, attention(recorder, clock.now, "zh"), Sender(), "zh", dry_run=True)  # type: ignore[arg-type]
+    outcomes = deliver(
+        recorder, config, attention(recorder.ledger, clock.now, "zh"), Sender(), "zh", dry_run=True
+    )  # type: ignore[arg-type]
     assert [o.status for o in outcomes] == ["would send"] * 3
     assert "🚨 升级" in outcomes[0].text or "🚨" in outcomes[0].text
     assert hooks.received == [] and recorder.journal.event_count() == count

@@ -139,7 +139,7 @@ def test_notes_checklist_and_day_log(tmp_path: Path, backend: Backend) -> None:
         recorder.note(run_id, "   ")
     with pytest.raises(ActionError, match="longer than 64 KiB"):
         recorder.note(run_id, "x" * (64 * 1024 + 1))
-    agenda = build_agenda(recorder)
+    agenda = build_agenda(recorder.ledger)
     assert [n.payload["text"] for n in agenda.day_notes] == ["quiet morning"]
 
 
@@ -211,20 +211,20 @@ def test_history_reads_right_after_playbook_changes(tmp_path: Path, backend: Bac
 def test_agenda_states_overdue_and_missed(tmp_path: Path, backend: Backend, clock: Clock) -> None:
     library = library_from(tmp_path, morning=DAILY, weekly=WEEKLY)
     recorder = recorder_for(tmp_path, library, clock=clock, journal=backend.open())
-    agenda = build_agenda(recorder)  # first sighting: Monday 09:00
+    agenda = build_agenda(recorder.ledger)  # first sighting: Monday 09:00
     assert agenda.unseen == ["morning", "weekly"]
     record_sightings(recorder, agenda)  # the app does this in a worker; `due` never does
-    assert build_agenda(recorder).unseen == []
+    assert build_agenda(recorder.ledger).unseen == []
     morning = next(i for i in agenda.routines if i.entry.playbook.id == "morning")
     assert morning.state_word == "not started"
     assert not morning.overdue and morning.missed == []
     clock.advance(hours=2)  # 11:00, past due 10:00
     run_id = recorder.routine_run("morning").run_id
     recorder.complete(run_id, "welcome")
-    morning = next(i for i in build_agenda(recorder).routines if i.entry.playbook.id == "morning")
+    morning = next(i for i in build_agenda(recorder.ledger).routines if i.entry.playbook.id == "morning")
     assert morning.overdue and morning.state_word == "in progress"
     clock.advance(days=3)  # Thursday: Tue and Wed were missed, Mon still unfinished
-    morning = next(i for i in build_agenda(recorder).routines if i.entry.playbook.id == "morning")
+    morning = next(i for i in build_agenda(recorder.ledger).routines if i.entry.playbook.id == "morning")
     assert morning.missed == ["2026-11-24", "2026-11-25"]
     assert isinstance(Journal, type)
 
@@ -242,7 +242,7 @@ def test_demo_history_is_realistic_and_consistent(tmp_path: Path, backend: Backe
     assert journal.integrity_problems() == []
     assert journal.event_count() > 500
     recorder = recorder_for(tmp_path, library, journal=journal, clock=Clock(now))
-    review = build_review(recorder, week_range("2026-W47"))
+    review = build_review(recorder.ledger, week_range("2026-W47"))
     daily = [r for r in review.routines if r.cadence == "daily"]
     assert all(r.expected for r in daily) and any(r.completed for r in daily)
     assert any(m.value is not None for m in review.metrics)

@@ -108,7 +108,7 @@ def review(tmp_path: Path, backend: Backend) -> Review:
     clock.now = local(24, 14, 42)
     bob.resolve(incident, "banned")
     clock.now = local(30, 10)
-    return build_review(alice, week_range("2026-W48"))
+    return build_review(alice.ledger, week_range("2026-W48"))
 
 
 def test_routines(review: Review) -> None:
@@ -194,7 +194,7 @@ def test_every_format_shows_the_same_figures(review: Review) -> None:
 def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path, backend: Backend) -> None:
     library = library_from(tmp_path, morning=DAILY)
     recorder = recorder_for(tmp_path, library, journal=backend.open())
-    empty = build_review(recorder, week_range("2026-W40"))
+    empty = build_review(recorder.ledger, week_range("2026-W40"))
     assert all(r.expected == [] for r in empty.routines) and empty.goals == []
     for rendered in (render_text(empty), render_markdown(empty), render_json(empty)):
         assert "W40" in rendered
@@ -204,7 +204,7 @@ def test_empty_week_and_unknown_playbooks_render_cleanly(tmp_path: Path, backend
     recorder.journal.close()
     (tmp_path / "playbooks" / "morning.toml").unlink()
     gone = recorder_for(tmp_path, library_from(tmp_path), journal=backend.open())
-    review = build_review(gone, week_range("2026-W48"))
+    review = build_review(gone.ledger, week_range("2026-W48"))
     assert [r.playbook_id for r in review.routines] == ["morning"]
     assert "Morning round" in render_markdown(review)
 
@@ -231,10 +231,10 @@ def test_playbook_edited_mid_week_and_incident_spanning_weeks(tmp_path: Path, ba
         clock.now = local(day, 9)
         recorder.finish(recorder.routine_run("morning").run_id)
     clock.now = local(30, 10)
-    w48 = build_review(recorder, week_range("2026-W48"))
+    w48 = build_review(recorder.ledger, week_range("2026-W48"))
     [morning] = w48.routines
     assert morning.title == "Morning round v2" and len(morning.completed) == 7  # one routine, both versions
     assert w48.incidents == []  # opened in W47
-    w47 = build_review(recorder, week_range("2026-W47"))
+    w47 = build_review(recorder.ledger, week_range("2026-W47"))
     [spanning] = w47.incidents
     assert spanning.time_to_resolve == timedelta(hours=2)

@@ -138,7 +138,7 @@ def history(tmp_path: Path, library: Library) -> tuple[Recorder, Clock]:
 
 @pytest.fixture
 def review(history: tuple[Recorder, Clock]) -> Review:
-    return build_review(history[0], week_range("2026-W48"))
+    return build_review(history[0].ledger, week_range("2026-W48"))
 
 
 def test_amended_values_count_as_corrected_and_mark_the_metric(review: Review) -> None:
@@ -270,7 +270,7 @@ def test_chinese_headings(review: Review) -> None:
 
 
 def test_sections_are_left_out_when_empty(history: tuple[Recorder, Clock]) -> None:
-    empty = build_review(history[0], week_range("2026-W46"))
+    empty = build_review(history[0].ledger, week_range("2026-W46"))
     assert (empty.handovers, empty.amendments, empty.followups) == ([], [], [])
     assert not any(m.amended for m in empty.metrics)
     for rendered in (render_markdown(empty), render_text(empty)):
@@ -284,7 +284,7 @@ def test_sections_are_left_out_when_empty(history: tuple[Recorder, Clock]) -> No
 def test_overdue_while_the_range_runs_means_overdue_now(history: tuple[Recorder, Clock]) -> None:
     """Mid-week (Wed 11-25 12:00) W48's "end" is now: only items due before today are overdue."""
     recorder, _clock = history
-    midweek = build_review(recorder, week_range("2026-W48"), now=local(25, 12))
+    midweek = build_review(recorder.ledger, week_range("2026-W48"), now=local(25, 12))
     overdue = {f.owner: [i.what for i in f.overdue] for f in midweek.followups}
     assert overdue == {"alice": [], "bob": ["清理群成员"], "chen": []}  # 发周报 is due on 11-28
 

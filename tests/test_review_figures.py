@@ -101,7 +101,7 @@ def recorder(tmp_path: Path) -> Recorder:
 
 @pytest.fixture
 def w48(recorder: Recorder) -> Review:
-    return build_review(recorder, week_range("2026-W48"))
+    return build_review(recorder.ledger, week_range("2026-W48"))
 
 
 # 1. A running week compares with the same days of the previous week ------------------------
@@ -128,7 +128,7 @@ def test_a_running_week_compares_with_the_same_days_of_the_previous_week(w48: Re
 
 
 def test_a_finished_week_compares_with_the_whole_previous_week(recorder: Recorder) -> None:
-    w47 = build_review(recorder, week_range("2026-W47"))
+    w47 = build_review(recorder.ledger, week_range("2026-W47"))
     [metric] = w47.metrics
     assert not w47.running
     assert metric.value == 140 and metric.previous is None  # nothing in W46
@@ -145,14 +145,14 @@ def test_a_finished_week_compares_with_the_whole_previous_week(recorder: Recorde
 
 
 def test_a_running_period_is_not_missed_and_the_review_agrees_with_today(recorder: Recorder) -> None:
-    w48 = build_review(recorder, week_range("2026-W48"))
+    w48 = build_review(recorder.ledger, week_range("2026-W48"))
     morning, weekly = w48.routines
     assert morning.missed == [] and morning.completed == ["2026-11-23"]
     assert morning.expected == ["2026-11-23"]  # today is still running
     assert weekly.missed == [] and weekly.expected == []  # W48 is not over: not missed on Tuesday
     assert "Missed 2026-W48" not in render_text(w48)
-    since_seen = build_review(recorder, ReviewRange(date(2026, 11, 16), date(2026, 11, 24), "since"))
-    agenda = build_agenda(recorder, TUESDAY)
+    since_seen = build_review(recorder.ledger, ReviewRange(date(2026, 11, 16), date(2026, 11, 24), "since"))
+    agenda = build_agenda(recorder.ledger, TUESDAY)
     today = {item.entry.playbook.id: item.missed for item in agenda.routines}
     review = {r.playbook_id: r.missed for r in since_seen.routines}
     assert today == review == {"morning": ["2026-11-20"], "weekly": []}
@@ -164,7 +164,7 @@ def test_a_running_period_is_not_missed_and_the_review_agrees_with_today(recorde
 
 
 def test_day_marks_and_trend_bars(recorder: Recorder, w48: Review) -> None:
-    w47 = build_review(recorder, week_range("2026-W47"))
+    w47 = build_review(recorder.ledger, week_range("2026-W47"))
     assert "".join(w47.routines[0].strip) == "–✓✓✓!✓✓"  # – not due, ! missed (✗ is a skip)
     assert "".join(w48.routines[0].strip) == "✓······"  # today and later: pending
     assert trend(w47, w47.metrics[0].per_period) == "·▁██·██"  # no value on Mon 16 and Fri 20
@@ -199,10 +199,10 @@ def test_the_teams_own_goals_replace_the_samples(tmp_path: Path) -> None:
     library = sample_library(tmp_path, TEAM_GOALS)
     assert [g.id for g in library.goals] == ["members-500"] and library.sample_goals == set()
     recorder, _ = history(tmp_path, library)
-    [goal] = build_review(recorder, week_range("2026-W48")).goals
+    [goal] = build_review(recorder.ledger, week_range("2026-W48")).goals
     assert not goal.sample and goal.value == 165  # 140 in W47 + 25 so far in W48
     assert goal.on_track is True  # 165/500 = 33% of the target, 9 of 76 days gone
-    assert "Sample goals" not in render_text(build_review(recorder, week_range("2026-W48")))
+    assert "Sample goals" not in render_text(build_review(recorder.ledger, week_range("2026-W48")))
 
 
 def test_the_bundled_goals_files_are_samples() -> None:
@@ -220,7 +220,7 @@ def test_notes_name_playbook_and_step_by_title(tmp_path: Path) -> None:
     renamed = DAILY.replace('title = "Welcome newcomers"', 'title = "Greet people"')
     (tmp_path / "playbooks" / "morning.toml").write_text(renamed, encoding="utf-8")
     later = recorder_for(tmp_path, sample_library(tmp_path), "alice", clock)
-    review = build_review(later, week_range("2026-W48"))
+    review = build_review(later.ledger, week_range("2026-W48"))
     first = review.notes[0]
     assert (first.playbook_title, first.step_title) == ("Morning round", "Welcome newcomers")  # as run
     assert [n.where for n in review.notes] == ["Morning round · Welcome newcomers", "Morning round", "log"]
@@ -251,7 +251,7 @@ def test_markdown_escapes_only_what_renders(w48: Review) -> None:
 
 
 def test_csv_cells_are_plain(w48: Review, recorder: Recorder) -> None:
-    w47 = build_review(recorder, week_range("2026-W47"))
+    w47 = build_review(recorder.ledger, week_range("2026-W47"))
     for review in (w47, w48):
         for section in SECTIONS:
             text = render_csv(review, section)

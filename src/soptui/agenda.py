@@ -7,8 +7,10 @@ from datetime import date, datetime, timedelta
 
 from soptui.journal import Event
 from soptui.journeys import JourneyItem, journey_items, start_due_cohorts
+from soptui.ledger import Ledger
 from soptui.playbooks.loader import LoadedPlaybook
-from soptui.recorder import Recorder, routine_run_id
+from soptui.recorder import Recorder
+from soptui.run_ids import routine_run_id
 from soptui.runs import RunState
 from soptui.schedule import due_at, local_midnight, next_period, period_of, period_start, periods_between
 
@@ -57,31 +59,31 @@ class Agenda:
     """(group name, playbook title) of groups a finding flagged and nobody has cleared yet."""
 
 
-def build_agenda(recorder: Recorder, now: datetime | None = None) -> Agenda:
-    """The agenda at ``now`` in the recorder's zone. Reads only: it never waits on a writer."""
-    now = (now or recorder.clock()).astimezone(recorder.zone)
-    journal = recorder.journal
-    routines = [e for e in recorder.library if e.playbook.is_routine]
+def build_agenda(ledger: Ledger, now: datetime | None = None) -> Agenda:
+    """The agenda at ``now`` in the ledger's zone. Reads only: it never waits on a writer."""
+    now = (now or ledger.clock()).astimezone(ledger.zone)
+    journal = ledger.journal
+    routines = [e for e in ledger.library if e.playbook.is_routine]
     seen = journal.first_seen()
-    cohorts = [e for e in recorder.library if e.playbook.is_sequence and e.playbook.auto_start]
+    cohorts = [e for e in ledger.library if e.playbook.is_sequence and e.playbook.auto_start]
     unseen = [e.playbook.id for e in (*routines, *cohorts) if e.playbook.id not in seen]
-    items = [_item(recorder, entry, now, seen.get(entry.playbook.id)) for entry in routines]
-    incidents = [recorder.fold_row(row) for row in journal.open_incidents()]
-    start = local_midnight(now.date(), recorder.zone)
+    items = [_item(ledger, entry, now, seen.get(entry.playbook.id)) for entry in routines]
+    incidents = [ledger.fold_row(row) for row in journal.open_incidents()]
+    start = local_midnight(now.date(), ledger.zone)
     notes = journal.day_notes(
-        start, local_midnight(date.fromordinal(now.date().toordinal() + 1), recorder.zone)
+        start, local_midnight(date.fromordinal(now.date().toordinal() + 1), ledger.zone)
     )
-    agenda = Agenda(now.date(), now, items, incidents, notes, unseen, journey_items(recorder, now))
-    agenda.flagged = _flagged(recorder)
+    agenda = Agenda(now.date(), now, items, incidents, notes, unseen, journey_items(ledger, now))
+    agenda.flagged = _flagged(ledger)
     return agenda
 
 
-def _flagged(recorder: Recorder) -> list[tuple[str, str]]:
+def _flagged(ledger: Ledger) -> list[tuple[str, str]]:
     """Groups flagged by a ``flag_group`` step (a "yes" not yet answered "no" again), by roster order."""
-    roster = recorder.library.roster
+    roster = ledger.library.roster
     found = []
-    for entry in recorder.library:
-        flagged = recorder.flagged_groups(entry.playbook) if roster.groups else set()
+    for entry in ledger.library:
+        flagged = ledger.flagged_groups(entry.playbook) if roster.groups else set()
         found += [(g.name, entry.playbook.title) for g in roster.groups if g.id in flagged]
     return found
 
@@ -103,15 +105,13 @@ def start_agenda_journeys(recorder: Recorder, now: datetime | None = None) -> bo
     return bool(start_due_cohorts(recorder, now))
 
 
-def _item(
-    recorder: Recorder, entry: LoadedPlaybook, now: datetime, first_seen: datetime | None
-) -> AgendaItem:
+def _item(ledger: Ledger, entry: LoadedPlaybook, now: datetime, first_seen: datetime | None) -> AgendaItem:
     playbook = entry.playbook
     period = period_of(playbook.cadence, now.date())
-    row = recorder.journal.run(routine_run_id(playbook.id, period))
-    run = recorder.fold_row(row) if row else None
-    calendar = recorder.library.calendar
-    due = due_at(playbook, period, recorder.zone, calendar)
+    row = ledger.journal.run(routine_run_id(playbook.id, period))
+    run = ledger.fold_row(row) if row else None
+    calendar = ledger.library.calendar
+    due = due_at(playbook, period, ledger.zone, calendar)
     # A working-days daily routine is not due on a day off (春节, a weekend, a team day off).
     not_due = (
         playbook.working_days and playbook.cadence == "daily" and not calendar.is_working_day(now.date())
@@ -123,13 +123,13 @@ def _item(
     missed: list[str] = []
     if first_seen is not None:
         # Periods after the one in which the routine was first seen, before the current one.
-        first = next_period(period_of(playbook.cadence, first_seen.astimezone(recorder.zone).date()))
+        first = next_period(period_of(playbook.cadence, first_seen.astimezone(ledger.zone).date()))
         # Only the last MISSED_LIMIT periods are shown: start there, not years back.
         start = max(period_start(first), now.date() - timedelta(days=MISSED_LIMIT * _DAYS[playbook.cadence]))
         span = periods_between(playbook.cadence, start, now.date()) if start <= now.date() else []
         earlier = [p for p in span if p < period]
         earlier = earlier[-MISSED_LIMIT:]
-        runs = recorder.journal.runs_for_periods(playbook.id, earlier)
+        runs = ledger.journal.runs_for_periods(playbook.id, earlier)
         missed = [p for p in earlier if p not in runs or runs[p].closed_at is None]
         if playbook.working_days and playbook.cadence == "daily":
             missed = [p for p in missed if calendar.is_working_day(period_start(p))]

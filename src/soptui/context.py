@@ -20,6 +20,7 @@ from soptui.errors import CommandError, UsageError
 from soptui.i18n import _, activate, active
 from soptui.journal import JournalError, JournalStore, open_journal_at
 from soptui.journal.base import Location, is_url, location_of, shown
+from soptui.ledger import Clock, Ledger, utc_now
 from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.cache import ValidatedCache
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
@@ -28,7 +29,15 @@ from soptui.recorder import Identity, Recorder
 from soptui.team import TeamLayout, access_problem, check_team, group_members, path_problems
 from soptui.text import visible
 
-__all__ = ["CommandError", "Context", "UsageError", "journal_exists", "make_recorder", "open_journal"]
+__all__ = [
+    "CommandError",
+    "Context",
+    "UsageError",
+    "journal_exists",
+    "make_ledger",
+    "make_recorder",
+    "open_journal",
+]
 
 
 @dataclass
@@ -296,6 +305,12 @@ def open_journal(context: Context, *, readonly: bool = False) -> JournalStore:
     return journal
 
 
-def make_recorder(context: Context, journal: JournalStore) -> Recorder:
+def make_ledger(context: Context, journal: JournalStore, clock: Clock = utc_now) -> Ledger:
+    """The journal read as runs, for commands that only read."""
+    return Ledger(journal, context.library, context.zone, clock)
+
+
+def make_recorder(context: Context, journal: JournalStore, clock: Clock = utc_now) -> Recorder:
+    """A recorder acting as the context's operator, for commands that write."""
     identity = Identity.of(context.operator, context.login)
-    return Recorder(journal, context.library, context.zone, identity)
+    return Recorder(journal, context.library, context.zone, identity, clock)

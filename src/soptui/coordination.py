@@ -17,8 +17,9 @@ from typing import Any
 from soptui.events import Event
 from soptui.followups import OUTCOMES, ActionItem, FollowUpError, find_item, items_of
 from soptui.i18n import N_, _
+from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.inputs import InputError, InputValue, parse_value
-from soptui.recorder import MAX_NOTE_CHARS, ActionError, Recorder, clean_text
+from soptui.recorder import MAX_NOTE_CHARS, Recorder, clean_text
 from soptui.runs import RunState
 
 LEAD_ROLE = "社群经理"
@@ -117,35 +118,16 @@ class Coordinator:
 
     def waiting_handovers(self) -> list[Event]:
         """Hand-overs from the last week, by others, that this login has not acknowledged."""
-        now = self.recorder.clock()
-        events = self.recorder.journal.events_of_kinds(
-            ["handover", "handover.acknowledged"], now - timedelta(days=HANDOVER_DAYS)
-        )
-        seen = {
-            str(t)
-            for e in events
-            if e.kind == "handover.acknowledged" and e.login == self.login
-            for t in e.payload.get("targets") or []
-        }
-        return [e for e in events if e.kind == "handover" and e.login != self.login and e.uuid not in seen]
+        return waiting_handovers(self.recorder.ledger, self.login)
 
     def acknowledge(self, handovers: list[Event]) -> None:
         if handovers:
             self._record("handover.acknowledged", {"targets": [e.uuid for e in handovers]})
 
-    def handovers_between(self, start: datetime, end: datetime) -> list[Event]:
-        return self.recorder.journal.events_of_kinds(["handover"], start, end)
-
     # -- follow-ups -----------------------------------------------------------------
     def action_items(self) -> list[ActionItem]:
         """Every action item the team recorded, with where it stands now."""
-        journal, library = self.recorder.journal, self.recorder.library
-        completions: list[Event] = []
-        for loaded in [*library.entries.values(), *library.hidden.values()]:
-            for step in loaded.playbook.steps:
-                if step.input is not None and step.input.type == "actions":
-                    completions += journal.step_values(loaded.playbook.id, step.id, 100_000)
-        return items_of(completions, journal.events_of_kinds(["action.closed"]))
+        return action_items(self.recorder.ledger)
 
     def close_action(
         self, item_id: str, outcome: str, due: date | None = None, run_id: str | None = None
@@ -177,6 +159,36 @@ class Coordinator:
         with recorder.journal.writing(wait=recorder.write_wait):
             recorder.journal.insert_event(event)
         return replace(event)
+
+
+def waiting_handovers(ledger: Ledger, login: str) -> list[Event]:
+    """Hand-overs from the last week, by others, that ``login`` has not acknowledged."""
+    now = ledger.clock()
+    events = ledger.journal.events_of_kinds(
+        ["handover", "handover.acknowledged"], now - timedelta(days=HANDOVER_DAYS)
+    )
+    seen = {
+        str(t)
+        for e in events
+        if e.kind == "handover.acknowledged" and e.login == login
+        for t in e.payload.get("targets") or []
+    }
+    return [e for e in events if e.kind == "handover" and e.login != login and e.uuid not in seen]
+
+
+def handovers_between(ledger: Ledger, start: datetime, end: datetime) -> list[Event]:
+    return ledger.journal.events_of_kinds(["handover"], start, end)
+
+
+def action_items(ledger: Ledger) -> list[ActionItem]:
+    """Every action item the team recorded, with where it stands now."""
+    journal, library = ledger.journal, ledger.library
+    completions: list[Event] = []
+    for loaded in [*library.entries.values(), *library.hidden.values()]:
+        for step in loaded.playbook.steps:
+            if step.input is not None and step.input.type == "actions":
+                completions += journal.step_values(loaded.playbook.id, step.id, 100_000)
+    return items_of(completions, journal.events_of_kinds(["action.closed"]))
 
 
 def _completion(state: RunState, step_id: str, group: str | None) -> Event:

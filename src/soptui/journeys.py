@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from soptui.journal import JournalError
+from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.models import Playbook, Step
-from soptui.recorder import ActionError, Recorder, instance_key, instance_run_id
+from soptui.recorder import Recorder
+from soptui.run_ids import instance_key, instance_run_id
 from soptui.runs import RunState, StepState
 from soptui.schedule import parse_anchor, period_of, period_start, step_due
 
@@ -102,47 +104,45 @@ def step_label(playbook: Playbook, step: Step) -> str:
     return f"{prefix}{sign}{format_duration(size)}"
 
 
-def journey_item(recorder: Recorder, run: RunState, now: datetime) -> JourneyItem | None:
+def journey_item(ledger: Ledger, run: RunState, now: datetime) -> JourneyItem | None:
     """The instance ``run`` at ``now``; None when it has no readable anchor (a damaged import)."""
     try:
         anchor, anchor_time = parse_anchor(run.anchor or "")
     except ValueError:
         return None
     playbook = run.playbook
-    calendar = recorder.library.calendar
+    calendar = ledger.library.calendar
     steps = [
         JourneyStep(
             state,
-            step_due(playbook, state.step, anchor, anchor_time, recorder.zone, calendar),
+            step_due(playbook, state.step, anchor, anchor_time, ledger.zone, calendar),
             step_label(playbook, state.step),
         )
         for state in run.steps.values()
     ]
     steps.sort(key=lambda s: s.due)
-    return JourneyItem(run, anchor, anchor_time, steps, now.astimezone(recorder.zone))
+    return JourneyItem(run, anchor, anchor_time, steps, now.astimezone(ledger.zone))
 
 
-def instances(
-    recorder: Recorder, now: datetime | None = None, *, everything: bool = False
-) -> list[JourneyItem]:
+def instances(ledger: Ledger, now: datetime | None = None, *, everything: bool = False) -> list[JourneyItem]:
     """Active instances (with ``everything``, finished ones too), by anchor. Reads only."""
-    moment = (now or recorder.clock()).astimezone(recorder.zone)
+    moment = (now or ledger.clock()).astimezone(ledger.zone)
     items = []
-    for row in recorder.journal.instance_runs(active_only=not everything):
-        item = journey_item(recorder, recorder.fold_row(row), moment)
+    for row in ledger.journal.instance_runs(active_only=not everything):
+        item = journey_item(ledger, ledger.fold_row(row), moment)
         if item is not None:
             items.append(item)
     items.sort(key=lambda i: (i.anchor, i.anchor_time or time(0), i.run.run_id))
     return items
 
 
-def journey_items(recorder: Recorder, now: datetime | None = None) -> list[JourneyItem]:
+def journey_items(ledger: Ledger, now: datetime | None = None) -> list[JourneyItem]:
     """The agenda's journeys block: active instances (reads only)."""
-    return instances(recorder, now)
+    return instances(ledger, now)
 
 
 def cohort_anchors(
-    recorder: Recorder, playbook: Playbook, now: datetime, first_seen: datetime | None
+    ledger: Ledger, playbook: Playbook, now: datetime, first_seen: datetime | None
 ) -> list[date]:
     """The anchor days of ``playbook``'s auto-started cohorts that should exist at ``now``: the
     current period's, and earlier ones back to when the journal first saw the playbook, as
@@ -150,14 +150,12 @@ def cohort_anchors(
     cadence = playbook.auto_start
     if cadence is None:
         return []
-    today = now.astimezone(recorder.zone).date()
+    today = now.astimezone(ledger.zone).date()
     current = period_start(period_of(cadence, today))
     longest = max((s.offset or timedelta() for s in playbook.steps), default=timedelta())
     earliest = today - timedelta(days=max(longest.days, 0) + 1)
-    if first_seen is not None:
-        earliest = max(earliest, first_seen.astimezone(recorder.zone).date())
-    else:
-        earliest = current
+    seen = first_seen.astimezone(ledger.zone).date() if first_seen is not None else None
+    earliest = current if seen is None else max(earliest, seen)
     step = timedelta(days=1 if cadence == "daily" else 7)
     anchors: list[date] = []
     day = current
@@ -186,7 +184,7 @@ def start_due_cohorts(recorder: Recorder, now: datetime | None = None) -> list[R
         if playbook.id not in seen:
             with journal.writing(wait=recorder.write_wait):
                 journal.mark_seen([playbook.id], moment)
-        anchors = cohort_anchors(recorder, playbook, moment, seen.get(playbook.id))
+        anchors = cohort_anchors(recorder.ledger, playbook, moment, seen.get(playbook.id))
         keys = [instance_key(instance_run_id(playbook.id, day)) or "" for day in anchors]
         existing = journal.runs_for_periods(playbook.id, keys)
         for day, key in zip(anchors, keys, strict=True):

@@ -21,29 +21,26 @@ from zoneinfo import ZoneInfo
 from soptui.followups import FollowUpError, parse_items
 from soptui.i18n import N_, _
 from soptui.journal import Event, JournalStore, RunRow
+from soptui.ledger import ActionError, Clock, Ledger, utc_now
 from soptui.playbooks.fields import format_offset
 from soptui.playbooks.inputs import InputError, InputValue, parse_value
 from soptui.playbooks.library import Library
-from soptui.playbooks.loader import LoadedPlaybook, content_hash, stored_playbook
+from soptui.playbooks.loader import LoadedPlaybook, content_hash
 from soptui.playbooks.models import Playbook
-from soptui.runs import RunState, StepState, expected_groups, fold
-from soptui.schedule import (
-    ANCHOR_MARGIN,
-    LAST_DAY,
-    anchor_text,
-    local_midnight,
-    period_index,
-    period_of,
-    step_due,
+from soptui.run_ids import (
+    MAX_INSTANCES_PER_DAY,
+    incident_run_id,
+    instance_key,
+    instance_run_id,
+    routine_run_id,
 )
+from soptui.runs import RunState, StepState, fold
+from soptui.schedule import ANCHOR_MARGIN, LAST_DAY, anchor_text, local_midnight, step_due
+
+__all__ = ["ActionError", "Identity", "Recorder", "clean_text"]
 
 MAX_NOTE_CHARS = 64 * 1024
 PRESENCE_TTL = timedelta(seconds=30)
-Clock = Callable[[], datetime]
-
-
-class ActionError(ValueError):
-    """An action that cannot be recorded as asked, with the reason for a person."""
 
 
 @dataclass(frozen=True)
@@ -57,34 +54,6 @@ class Identity:
     @classmethod
     def of(cls, operator: str, login: str) -> Identity:
         return cls(operator, login, socket.gethostname())
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def routine_run_id(playbook_id: str, period: str) -> str:
-    """Routine runs have a stable id, so two operators opening one period share one run."""
-    return f"{playbook_id}@{period}"
-
-
-INSTANCE_MARK = "~"
-"""Instances of a sequence playbook: ``PLAYBOOK~YYYY-MM-DD`` (the anchor day), then
-``PLAYBOOK~YYYY-MM-DD-2``, ``-3`` … for more instances anchored on the same day."""
-MAX_INSTANCES_PER_DAY = 99
-
-
-def instance_run_id(playbook_id: str, anchor: date, number: int = 1) -> str:
-    suffix = "" if number == 1 else f"-{number}"
-    return f"{playbook_id}{INSTANCE_MARK}{anchor.isoformat()}{suffix}"
-
-
-def instance_key(run_id: str) -> str | None:
-    """The ``runs.period`` value an instance is stored with (``~2026-12-12``, ``~2026-12-12-2``):
-    never a real period, so routines' and incidents' queries never see an instance."""
-    if "@" in run_id or "#" in run_id or INSTANCE_MARK not in run_id:
-        return None
-    return INSTANCE_MARK + run_id.rsplit(INSTANCE_MARK, 1)[1]
 
 
 @dataclass
@@ -128,12 +97,8 @@ class Recorder:
         identity: Identity,
         clock: Clock = utc_now,
     ) -> None:
-        self.journal = journal
-        self.library = library
-        self.zone = zone
+        self.ledger = Ledger(journal, library, zone, clock)
         self.identity = identity
-        self.clock = clock
-        self._versions: dict[str, Playbook] = {}
         # The process id in the session lets a later session on this host tell a live one
         # from the ghost of one that crashed or lost its terminal.
         self.session = f"{os.getpid()}-{uuid.uuid4().hex}"
@@ -141,6 +106,33 @@ class Recorder:
         # app sets a fraction of a second: the screen never freezes, a busy action is drafted.
         self.write_wait: float | None = None
         self._folded: dict[str, _Folded] = {}
+
+    @classmethod
+    def on(cls, ledger: Ledger, identity: Identity) -> Recorder:
+        """A recorder writing to ``ledger``'s journal (sharing its version cache)."""
+        recorder = cls(ledger.journal, ledger.library, ledger.zone, identity, ledger.clock)
+        recorder.ledger = ledger
+        return recorder
+
+    @property
+    def journal(self) -> JournalStore:
+        return self.ledger.journal
+
+    @property
+    def library(self) -> Library:
+        return self.ledger.library
+
+    @library.setter
+    def library(self, library: Library) -> None:
+        self.ledger.library = library
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.ledger.zone
+
+    @property
+    def clock(self) -> Clock:
+        return self.ledger.clock
 
     # -- presence: who else is in a run (ephemeral, for team mode) -----------------
     def here(self, run_id: str | None, step_id: str | None) -> None:
@@ -181,87 +173,25 @@ class Recorder:
             return False
         return not _process_alive(int(pid_text))
 
-    # -- reading -----------------------------------------------------------------
+    # -- reading (the ledger's, for the actions below) ---------------------------
     def playbook_version(self, content_hash_: str, playbook_id: str) -> Playbook:
-        """The playbook as it was when a run used it (from the journal's stored copy)."""
-        if content_hash_ not in self._versions:
-            body = self.journal.version(content_hash_)
-            stored: Playbook | None = None
-            problem = ""
-            current = self.library.get(playbook_id)
-            if body is not None and current is not None and body == current.model_dump_json():
-                stored = current  # the version in the library, validated (or cached) already
-            elif body is not None:
-                # A stored body was valid for the soptui that wrote it; limits added since
-                # (or a damaged import) must not make every run of it unreadable.
-                try:
-                    stored = stored_playbook(body, self.library.cache)
-                except (ValueError, OverflowError, RecursionError) as error:
-                    reason = " ".join(str(error).split())[:200] or type(error).__name__
-                    problem = f" (the stored version {content_hash_} is not valid: {reason})"
-            if stored is None:
-                stored = self.library.get(playbook_id)
-                if stored is None:
-                    raise ActionError(
-                        _("no usable stored version of playbook {playbook_id!r}{problem}").format(
-                            playbook_id=playbook_id, problem=problem
-                        )
-                    )
-            self._versions[content_hash_] = stored
-        return self._versions[content_hash_]
+        return self.ledger.playbook_version(content_hash_, playbook_id)
 
     def state(self, run_id: str) -> RunState:
-        row = self.journal.run(run_id)
-        if row is None:
-            raise ActionError(_("no run {run_id!r} in the journal").format(run_id=run_id))
-        return self.fold_row(row)
+        return self.ledger.state(run_id)
 
     def fold_row(self, row: RunRow) -> RunState:
-        playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
-        events = self.journal.run_events(row.run_id)
-        return fold(row.run_id, playbook, events, self.groups_of(playbook, row.period))
+        return self.ledger.fold_row(row)
 
     def groups_of(self, playbook: Playbook, period: str | None = None) -> dict[str, list[str]]:
-        """Each per-group step's groups in ``period``, from the library's roster (none without
-        one): sampled steps rotate with the period and always take the flagged groups."""
-        roster = self.library.roster
-        if not roster.groups:
-            return {}
-        sampled = any(s.sample for s in playbook.steps)
-        flagged = self.flagged_groups(playbook) if sampled else set()
-        return expected_groups(playbook, roster, period_index(period), flagged)
-
-    def flagged_groups(self, playbook: Playbook) -> set[str]:
-        """Groups flagged by a ``flag_group`` step of ``playbook`` and not cleared since."""
-        steps = [s.id for s in playbook.steps if s.flag_group]
-        return self.journal.flagged_groups(playbook.id, steps) if steps else set()
+        return self.ledger.groups_of(playbook, period)
 
     def current_period(self, playbook: Playbook, at: datetime | None = None) -> str:
-        moment = (at or self.clock()).astimezone(self.zone)
-        return period_of(playbook.cadence, moment.date())
+        return self.ledger.current_period(playbook, at)
 
-    def _entry(self, playbook_id: str) -> LoadedPlaybook:
-        entry = self.library.entries.get(playbook_id)
-        if entry is None:
-            from difflib import get_close_matches
-
-            known = ", ".join(sorted(self.library.entries)) or "none"
-            close = get_close_matches(playbook_id, sorted(self.library.entries), n=1)
-            if close:
-                raise ActionError(
-                    _("no playbook {playbook_id!r}; did you mean {value!r}? (known: {known})").format(
-                        playbook_id=playbook_id, value=close[0], known=known
-                    )
-                )
-            raise ActionError(
-                _("no playbook {playbook_id!r} (known: {known})").format(playbook_id=playbook_id, known=known)
-            )
-        return entry
-
-    # -- opening runs ----------------------------------------------------------------
     def routine_run(self, playbook_id: str, at: datetime | None = None) -> RunState:
         """The run of the period containing ``at`` (default now), opened if needed."""
-        entry = self._entry(playbook_id)
+        entry = self.ledger.entry(playbook_id)
         if entry.playbook.is_incident:
             raise ActionError(
                 _("{playbook_id!r} is an incident playbook: open it with a title").format(
@@ -289,7 +219,7 @@ class Recorder:
     def open_incident(
         self, playbook_id: str, title: str, severity: str | None = None, at: datetime | None = None
     ) -> RunState:
-        entry = self._entry(playbook_id)
+        entry = self.ledger.entry(playbook_id)
         playbook = entry.playbook
         if not playbook.is_incident:
             raise ActionError(
@@ -303,7 +233,7 @@ class Recorder:
             raise ActionError(
                 _("severity must be one of {value}").format(value=", ".join(playbook.severities))
             )
-        run_id = f"{playbook_id}#{uuid.uuid4().hex[:8]}"
+        run_id = incident_run_id(playbook_id, uuid.uuid4().hex[:8])
         with self.journal.writing(wait=self.write_wait):
             row = self._open(entry, run_id, None, at, {"title": title, "severity": severity})
         return self.fold_row(row)
@@ -324,7 +254,7 @@ class Recorder:
         starts are not applicable. ``auto`` ("daily" or "weekly") marks an auto-started cohort:
         it counts as started at its anchor day's first instant, and starts only once per day
         (None if it already exists, returned as it stands)."""
-        entry = self._entry(playbook_id)
+        entry = self.ledger.entry(playbook_id)
         playbook = entry.playbook
         if not playbook.is_sequence:
             raise ActionError(
@@ -392,7 +322,7 @@ class Recorder:
         playbook = entry.playbook
         digest = content_hash(playbook)
         self.journal.store_version(digest, playbook.id, playbook.model_dump_json(), moment)
-        self._versions[digest] = playbook
+        self.ledger.remember_version(digest, playbook)
         self.journal.insert_event(
             self.event_for("run.opened", moment, playbook.id, digest, run_id, None, payload)
         )
@@ -635,7 +565,8 @@ class Recorder:
             appended = [each for each in events if self.journal.insert_event(each)]
             groups = self.groups_of(state.playbook, state.period)
             state = fold(run_id, state.playbook, [*state.events, *events], groups)
-            self.journal.set_run_closed(run_id, state.closed_at)
+            if state.closed_at != row.closed_at:  # most actions leave the run open: no write
+                self.journal.set_run_closed(run_id, state.closed_at)
             folded = self._folded.get(run_id)
             if folded is not None:
                 folded.state, folded.ours, folded.groups = state, tuple(map(_same, appended)), groups

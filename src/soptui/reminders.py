@@ -22,6 +22,7 @@ from soptui.agenda import AgendaItem, build_agenda, record_sightings
 from soptui.events import Event, parse_utc, utc_text
 from soptui.i18n import N_, Language, minutes_text, t, weekday
 from soptui.journeys import JourneyItem, JourneyStep, start_due_cohorts
+from soptui.ledger import Ledger
 from soptui.notify import NotifyConfig, Reminder, Sender, Target, message_body, plain_text
 from soptui.notify.transport import scrub
 from soptui.playbooks.models import Playbook
@@ -110,11 +111,11 @@ def catch_up(recorder: Recorder, now: datetime) -> None:
     """The writes the app does when it starts, for a team whose app may be closed all day:
     start the auto-started journeys due by ``now`` and note routines seen for the first time."""
     start_due_cohorts(recorder, now)
-    record_sightings(recorder, build_agenda(recorder, now))
+    record_sightings(recorder, build_agenda(recorder.ledger, now))
 
 
 def attention(
-    recorder: Recorder,
+    ledger: Ledger,
     now: datetime,
     language: Language,
     *,
@@ -131,10 +132,10 @@ def attention(
 
     A due time at the end of a day (no time of day) is announced from ``day_starts`` that day.
     """
-    zone = recorder.zone
+    zone = ledger.zone
     moment = now.astimezone(zone)
-    agenda = build_agenda(recorder, moment)
-    roster = recorder.library.roster
+    agenda = build_agenda(ledger, moment)
+    roster = ledger.library.roster
     words = _Words(language, moment)
     found: list[Reminder] = []
     for incident in agenda.incidents:
@@ -401,8 +402,8 @@ class _Standing:
     failures: int = 0
 
 
-def _standing(recorder: Recorder, key: str, webhook: str, now: datetime) -> _Standing:
-    journal = recorder.journal
+def _standing(ledger: Ledger, key: str, webhook: str, now: datetime) -> _Standing:
+    journal = ledger.journal
     if journal.has_event(sent_id(key, webhook)):
         return _Standing(sent=True)
     records = [
@@ -475,7 +476,7 @@ def _claim(recorder: Recorder, reminder: Reminder, webhook: str, now: datetime) 
         "next_try_at": utc_text(now + CLAIM_LEASE),
     }
     with recorder.journal.writing(wait=recorder.write_wait):
-        standing = _standing(recorder, reminder.key, webhook, now)
+        standing = _standing(recorder.ledger, reminder.key, webhook, now)
         if standing.sent or standing.until is not None:
             return standing
         recorder.journal.insert_event(_event(recorder, FAILED, now, payload, None))
@@ -493,7 +494,7 @@ def _record(
             event = _event(recorder, SENT, at, {**base, "attempts": attempts}, sent_id(reminder.key, webhook))
             recorder.journal.insert_event(event)
             return None
-        earlier = _standing(recorder, reminder.key, webhook, at).failures
+        earlier = _standing(recorder.ledger, reminder.key, webhook, at).failures
         next_try = at + retry_delay(earlier + 1)
         payload = {**base, "attempts": attempts, "reason": reason, "next_try_at": utc_text(next_try)}
         recorder.journal.insert_event(_event(recorder, FAILED, at, payload, None))
@@ -523,7 +524,7 @@ def deliver(
             text = plain_text(reminder, language)
             now = recorder.clock()
             if dry_run:
-                outcomes.append(_preview(recorder, reminder, target.label, now, text))
+                outcomes.append(_preview(recorder.ledger, reminder, target.label, now, text))
                 continue
             if sent_here >= MAX_PER_RUN:
                 outcomes.append(Outcome(reminder, target.label, "later", text=text))
@@ -541,8 +542,8 @@ def deliver(
     return outcomes
 
 
-def _preview(recorder: Recorder, reminder: Reminder, webhook: str, now: datetime, text: str) -> Outcome:
-    standing = _standing(recorder, reminder.key, webhook, now)
+def _preview(ledger: Ledger, reminder: Reminder, webhook: str, now: datetime, text: str) -> Outcome:
+    standing = _standing(ledger, reminder.key, webhook, now)
     if standing.sent:
         return Outcome(reminder, webhook, "already sent", text=text)
     if standing.until is not None:
@@ -603,11 +604,11 @@ class StatusRow:
         }
 
 
-def reminder_status(recorder: Recorder, now: datetime, days: int = STATUS_DAYS) -> list[StatusRow]:
+def reminder_status(ledger: Ledger, now: datetime, days: int = STATUS_DAYS) -> list[StatusRow]:
     """Each key and webhook the journal has sent or tried to send in the last ``days`` days,
     where it stands now; the newest first. Reads only."""
     rows: dict[tuple[str, str], StatusRow] = {}
-    for event in recorder.journal.events_of_kinds([SENT, FAILED], now - timedelta(days=days)):
+    for event in ledger.journal.events_of_kinds([SENT, FAILED], now - timedelta(days=days)):
         key, webhook = event.payload.get("key"), event.payload.get("webhook")
         if not isinstance(key, str) or not isinstance(webhook, str):
             continue

@@ -127,13 +127,26 @@ def period_end(period: str) -> date:
     return start + timedelta(days=days)
 
 
+def cadence_of(period: str) -> Routine:
+    """Which cadence a period belongs to: ``2026-11-23`` daily, ``2026-W48`` weekly,
+    ``2026-11`` monthly (the one place that tells them apart by their form)."""
+    if "-W" in period:
+        return "weekly"
+    return "daily" if period.count("-") == 2 else "monthly"
+
+
+def is_iso_week(start: date, end: date, label: str) -> bool:
+    """Whether a range of days labelled ``label`` is one ISO week (Monday to Sunday)."""
+    return end == start + timedelta(days=6) and label == period_of("weekly", start)
+
+
 def next_period(period: str) -> str:
-    cadence = "weekly" if "-W" in period else ("daily" if period.count("-") == 2 else "monthly")
+    cadence = cadence_of(period)
     return period_of(cadence, period_end(period))
 
 
 def previous_period(period: str) -> str:
-    cadence = "weekly" if "-W" in period else ("daily" if period.count("-") == 2 else "monthly")
+    cadence = cadence_of(period)
     return period_of(cadence, period_start(period) - timedelta(days=1))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from soptui.commands.run_commands import _act, _run_for, _with_recorder
-from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
-from soptui.coordination import Coordinator
+from soptui.context import CommandError, Context, UsageError, journal_exists, make_ledger, open_journal
+from soptui.coordination import Coordinator, action_items
 from soptui.followups import ActionItem, parse_due, short_id
 from soptui.i18n import N_, _
 from soptui.journal import JournalError
@@ -85,7 +85,7 @@ def actions(context: Context, mine: bool, everything: bool, as_json: bool) -> in
     items: list[ActionItem] = []
     if journal_exists(context):
         with open_journal(context, readonly=True) as journal:
-            items = Coordinator(make_recorder(context, journal)).action_items()
+            items = action_items(make_ledger(context, journal))
     if mine:
         items = [i for i in items if i.owner == context.login]
     if not everything:

@@ -11,7 +11,7 @@ from pathlib import Path
 from time import monotonic
 
 from soptui.commands.options import day_range
-from soptui.context import CommandError, Context, journal_exists, make_recorder, open_journal
+from soptui.context import CommandError, Context, journal_exists, make_ledger, open_journal
 from soptui.events import utc_text
 from soptui.files import write_output
 from soptui.i18n import _
@@ -27,8 +27,8 @@ from soptui.journal.exchange import (
     parse_lines,
     read_lines,
 )
+from soptui.ledger import ActionError
 from soptui.playbooks.loader import NotRegularFile, open_regular
-from soptui.recorder import ActionError
 from soptui.text import visible
 
 
@@ -80,17 +80,17 @@ def import_file(context: Context, source: Path) -> int:
         ) from None
     except ImportProblem as error:
         raise CommandError(_("{error}; nothing was imported").format(error=error)) from None
-    recorder = make_recorder(context, open_journal(context))
+    ledger = make_ledger(context, open_journal(context))
 
     def closed(run_id: str) -> datetime | None:
         try:
-            return recorder.state(run_id).closed_at
+            return ledger.state(run_id).closed_at
         except ActionError:
             return None
 
     marker = {"by": context.login, "at": utc_text(datetime.now(UTC)), "file": source.name}
     try:
-        result = import_events(recorder.journal, versions, events, closed, marker)
+        result = import_events(ledger.journal, versions, events, closed, marker)
     except JournalError as error:
         raise CommandError(str(error)) from None
     summary = _("imported {added} new event(s); {already} already present").format(
@@ -260,11 +260,11 @@ def _open_source(location: Path | str) -> JournalStore:
 
 
 def _closed(context: Context, journal: JournalStore) -> Callable[[str], datetime | None]:
-    recorder = make_recorder(context, journal)
+    ledger = make_ledger(context, journal)
 
     def closed(run_id: str) -> datetime | None:
         try:
-            return recorder.state(run_id).closed_at
+            return ledger.state(run_id).closed_at
         except ActionError:
             return None
 

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from soptui.context import CommandError, Context, journal_exists, make_recorder, open_journal
+from soptui.context import CommandError, Context, journal_exists, make_ledger, make_recorder, open_journal
 from soptui.i18n import Language, _, ngettext
 from soptui.journal import JournalError
+from soptui.ledger import ActionError, Ledger, utc_now
 from soptui.notify import NotifyConfig, NotifyError, Sender, find_notify
-from soptui.recorder import ActionError, Recorder, utc_now
+from soptui.recorder import Recorder
 from soptui.reminders import (
     FollowUp,
     Outcome,
@@ -44,12 +45,12 @@ def reminder_language(context: Context) -> Language:
     return context.language_option or context.settings.language or "zh"
 
 
-def followups_past_due(recorder: Recorder, now: datetime) -> Sequence[FollowUp]:
+def followups_past_due(ledger: Ledger, now: datetime) -> Sequence[FollowUp]:
     """Open follow-up action items whose due day is over (in the team's time zone)."""
-    from soptui.coordination import Coordinator
+    from soptui.coordination import action_items
 
-    today = now.astimezone(recorder.zone).date()
-    return [i for i in Coordinator(recorder).action_items() if i.overdue(today)]
+    today = now.astimezone(ledger.zone).date()
+    return [i for i in action_items(ledger) if i.overdue(today)]
 
 
 def remind(context: Context, dry_run: bool, status: bool, as_json: bool) -> int:
@@ -61,8 +62,7 @@ def remind(context: Context, dry_run: bool, status: bool, as_json: bool) -> int:
         raise CommandError(str(error)) from None
     language = reminder_language(context)
     journal = open_journal(context, readonly=dry_run and journal_exists(context))
-    recorder = make_recorder(context, journal)
-    recorder.clock = clock
+    recorder = make_recorder(context, journal, clock)
     try:
         outcomes = _run(recorder, config, language, dry_run)
     except (ActionError, JournalError) as error:
@@ -92,12 +92,12 @@ def _run(recorder: Recorder, config: NotifyConfig, language: Language, dry_run: 
     if not dry_run:
         catch_up(recorder, now)
     reminders = attention(
-        recorder,
+        recorder.ledger,
         now,
         language,
         due_within=config.settings.due_within,
         day_starts=config.settings.day_starts,
-        followups=followups_past_due(recorder, now),
+        followups=followups_past_due(recorder.ledger, now),
     )
     sender = Sender(sleep=_pause)
     return deliver(recorder, config, reminders, sender, language, dry_run=dry_run)
@@ -173,7 +173,7 @@ def _status(context: Context, as_json: bool) -> int:
     else:
         journal = open_journal(context, readonly=True)
         try:
-            rows = reminder_status(make_recorder(context, journal), clock())
+            rows = reminder_status(make_ledger(context, journal), clock())
         except JournalError as error:
             raise CommandError(str(error)) from None
         finally:

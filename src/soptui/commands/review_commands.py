@@ -6,11 +6,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
+from soptui.context import CommandError, Context, UsageError, journal_exists, make_ledger, open_journal
 from soptui.files import write_output
 from soptui.i18n import _
 from soptui.journal import JournalError
-from soptui.recorder import ActionError
+from soptui.ledger import ActionError
 from soptui.review import ReviewRange, build_review, week_range
 from soptui.review.render import render_csv, render_json, render_markdown, render_text
 from soptui.review_sections import SECTIONS
@@ -70,7 +70,7 @@ def review(
         )
     journal = open_journal(context, readonly=True)
     try:
-        report = build_review(make_recorder(context, journal), rng)
+        report = build_review(make_ledger(context, journal), rng)
     except (JournalError, ActionError) as error:
         raise CommandError(str(error)) from None
     finally:

@@ -8,7 +8,15 @@ from typing import Any
 
 from soptui import severities
 from soptui.agenda import Agenda, AgendaItem, build_agenda
-from soptui.context import CommandError, Context, UsageError, journal_exists, make_recorder, open_journal
+from soptui.context import (
+    CommandError,
+    Context,
+    UsageError,
+    journal_exists,
+    make_ledger,
+    make_recorder,
+    open_journal,
+)
 from soptui.events import INSTANT_RANGE, check_instant
 from soptui.i18n import _, hms, weekday
 from soptui.journal import JournalError
@@ -77,7 +85,7 @@ def _run_for(recorder: Recorder, playbook: str | None, run: str | None, at: date
 def _only_instance(recorder: Recorder, playbook: str) -> RunState:
     """A dated journey named without --run: its one active instance, else say which exist."""
     start_due_cohorts(recorder)  # a write command: today's cohort may need starting first
-    active = [i.run for i in instances(recorder) if i.playbook.id == playbook]
+    active = [i.run for i in instances(recorder.ledger) if i.playbook.id == playbook]
     if len(active) == 1:
         return active[0]
     if not active:
@@ -234,7 +242,7 @@ def start(context: Context, playbook: str, anchor: str, title: str | None) -> in
         recorder = _with_recorder(context)
         state = recorder.start_instance(playbook, day, at, title)
         start_due_cohorts(recorder)
-        item = next((i for i in instances(recorder) if i.run.run_id == state.run_id), None)
+        item = next((i for i in instances(recorder.ledger) if i.run.run_id == state.run_id), None)
     except (ActionError, JournalError) as error:
         raise CommandError(str(error)) from None
     print(
@@ -252,8 +260,8 @@ def list_instances(context: Context, as_json: bool, everything: bool) -> int:
     """``soptui instances``: active (or, with --all, every) instance. Reads only."""
     try:
         readonly = journal_exists(context)
-        recorder = make_recorder(context, open_journal(context, readonly=readonly))
-        items = instances(recorder, everything=everything)
+        ledger = make_ledger(context, open_journal(context, readonly=readonly))
+        items = instances(ledger, everything=everything)
     except (ActionError, JournalError) as error:
         raise CommandError(str(error)) from None
     if as_json:
@@ -369,7 +377,7 @@ def due(context: Context, day_text: str | None, as_json: bool) -> int:
     try:
         # A read-only command: an existing journal is opened read-only, so `due` never writes.
         readonly = journal_exists(context)
-        agenda = build_agenda(make_recorder(context, open_journal(context, readonly=readonly)), now)
+        agenda = build_agenda(make_ledger(context, open_journal(context, readonly=readonly)), now)
     except (ActionError, JournalError) as error:
         raise CommandError(str(error)) from None
     if as_json:

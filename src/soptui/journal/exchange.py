@@ -22,7 +22,8 @@ from soptui.events import Event, dumps, utc_text
 from soptui.journal.base import JournalStore
 from soptui.journal.store import JournalValueError, RunRow
 from soptui.playbooks.models import Playbook
-from soptui.schedule import parse_anchor, period_end, period_of, period_start
+from soptui.run_ids import instance_key, routine_period
+from soptui.schedule import cadence_of, parse_anchor, period_end, period_of, period_start
 from soptui.text import visible
 
 CSV_FIELDS = [
@@ -154,30 +155,21 @@ def _check_event(event: Event, bodies: dict[str, Playbook]) -> None:
         run_id = event.run_id or ""
         period = payload.get("period")
         playbook = bodies.get(event.playbook_hash or "")
-        if "@" in run_id:
-            if not isinstance(period, str) or run_id.rsplit("@", 1)[1] != period:
-                raise ValueError(
-                    f"routine run {run_id!r} must have payload.period {run_id.rsplit('@', 1)[1]!r}"
-                )
+        if (named := routine_period(run_id)) is not None:
+            if not isinstance(period, str) or named != period:
+                raise ValueError(f"routine run {run_id!r} must have payload.period {named!r}")
             if not _is_period(period):
                 raise ValueError(f"payload.period {period!r} is not a day, ISO week or month in range")
             if playbook is not None and playbook.is_incident:
                 raise ValueError("an incident run cannot have a period")
         elif period is not None:
             raise ValueError(f"run {run_id!r} is not a routine run (no '@'), so it cannot have a period")
-        elif _instance_key(run_id) is not None:
+        elif instance_key(run_id) is not None:
             _check_instance(run_id, payload, playbook)
         elif playbook is not None and playbook.is_sequence:
             raise ValueError(f"run {run_id!r} of a sequence needs an id PLAYBOOK~ANCHOR")
         elif playbook is not None and not playbook.is_incident:
             raise ValueError(f"run {run_id!r} of a {playbook.cadence} routine needs an id PLAYBOOK@PERIOD")
-
-
-def _instance_key(run_id: str) -> str | None:
-    """``~ANCHOR[-n]`` for an instance's run id (``PLAYBOOK~2026-12-12``), stored as its period."""
-    if "#" in run_id or "~" not in run_id:
-        return None
-    return "~" + run_id.rsplit("~", 1)[1]
 
 
 def _check_instance(run_id: str, payload: dict[str, Any], playbook: Playbook | None) -> None:
@@ -188,7 +180,7 @@ def _check_instance(run_id: str, payload: dict[str, Any], playbook: Playbook | N
         day, _time = parse_anchor(anchor)
     except ValueError as error:
         raise ValueError(f"instance {run_id!r}: payload.anchor {anchor!r}: {error}") from None
-    if not re.fullmatch(r"~" + re.escape(day.isoformat()) + r"(-[1-9]\d{0,2})?", _instance_key(run_id) or ""):
+    if not re.fullmatch(r"~" + re.escape(day.isoformat()) + r"(-[1-9]\d{0,2})?", instance_key(run_id) or ""):
         raise ValueError(f"instance {run_id!r} must be named after its anchor day {day.isoformat()}")
     if playbook is not None and not playbook.is_sequence:
         raise ValueError(f"run {run_id!r} looks like an instance, but {playbook.id!r} is not a sequence")
@@ -202,10 +194,7 @@ def _is_period(period: str) -> bool:
         period_end(period)
     except (ValueError, OverflowError):
         return False
-    return (
-        period_of("daily" if period.count("-") == 2 else "weekly" if "-W" in period else "monthly", start)
-        == period
-    )
+    return period_of(cadence_of(period), start) == period
 
 
 def _body(data: dict[str, Any]) -> tuple[str, str, str, Playbook]:
@@ -345,7 +334,7 @@ def opened_run(event: Event) -> RunRow:
         event.run_id,
         event.playbook_id,
         event.playbook_hash,
-        payload.get("period") or _instance_key(event.run_id),
+        payload.get("period") or instance_key(event.run_id),
         event.at,
         event.operator,
         payload.get("title"),

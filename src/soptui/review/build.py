@@ -20,9 +20,9 @@ from typing import TypeGuard
 from zoneinfo import ZoneInfo
 
 from soptui.journal import RunRow
+from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.fields import MAX_NUMBER
 from soptui.playbooks.models import Playbook
-from soptui.recorder import ActionError, Recorder
 from soptui.review.coordination import Corrections, with_coordination
 from soptui.review.model import (
     GoalStats,
@@ -41,9 +41,11 @@ from soptui.review.model import (
     SlowStep,
 )
 from soptui.review.titles import Titles
+from soptui.run_ids import routine_period
 from soptui.runs import RunState, fold
 from soptui.schedule import (
     due_at,
+    is_iso_week,
     period_end,
     period_of,
     period_start,
@@ -67,17 +69,22 @@ class ReviewRange:
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
+    @property
+    def is_week(self) -> bool:
+        """Whether the range is one ISO week (Monday to Sunday), labelled as such."""
+        return is_iso_week(self.start, self.end, self.label)
+
     def previous(self) -> ReviewRange:
         length = self.end - self.start + timedelta(days=1)
         start = self.start - length
-        if self.label.count("-W") == 1:
+        if self.is_week:
             return week_range(period_of("weekly", start))
         return ReviewRange(
             start, self.start - timedelta(days=1), f"{start} → {self.start - timedelta(days=1)}"
         )
 
     def next(self) -> ReviewRange:
-        if self.label.count("-W") == 1:
+        if self.is_week:
             return week_range(period_of("weekly", self.end + timedelta(days=1)))
         length = self.end - self.start + timedelta(days=1)
         return ReviewRange(
@@ -98,24 +105,24 @@ def _instant(day: date, zone: ZoneInfo) -> datetime:
 class _Runs:
     """The runs a review needs, folded once each."""
 
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
         self.cache: dict[str, RunState] = {}
 
     def fold(self, row: RunRow) -> RunState:
         if row.run_id not in self.cache:
-            self.cache[row.run_id] = self.recorder.fold_row(row)
+            self.cache[row.run_id] = self.ledger.fold_row(row)
         return self.cache[row.run_id]
 
     def fold_all(self, rows: list[RunRow]) -> list[RunState]:
         """Fold many runs, reading all their events at once (their groups' ticks in compact
         form: a week of 200 groups and eight per-group steps is 11,200 of them)."""
         missing = [r for r in rows if r.run_id not in self.cache]
-        read = self.recorder.journal.events_and_ticks_of_runs([r.run_id for r in missing])
+        read = self.ledger.journal.events_and_ticks_of_runs([r.run_id for r in missing])
         for row in missing:
-            playbook = self.recorder.playbook_version(row.playbook_hash, row.playbook_id)
+            playbook = self.ledger.playbook_version(row.playbook_hash, row.playbook_id)
             events, ticks = read[row.run_id]
-            groups = self.recorder.groups_of(playbook, row.period)
+            groups = self.ledger.groups_of(playbook, row.period)
             self.cache[row.run_id] = fold(row.run_id, playbook, events, groups, ticks)
         return [self.cache[r.run_id] for r in rows]
 
@@ -123,66 +130,64 @@ class _Runs:
         periods: list[str] = []
         for cadence in ("daily", "weekly", "monthly"):
             periods += periods_between(cadence, start, end, limit=5000)
-        return self.fold_all(self.recorder.journal.routine_runs(periods))
+        return self.fold_all(self.ledger.journal.routine_runs(periods))
 
     def incidents(self, start: date, end: date, zone: ZoneInfo) -> list[RunState]:
-        rows = self.recorder.journal.incidents_opened_between(
+        rows = self.ledger.journal.incidents_opened_between(
             _instant(start, zone), _instant(end + timedelta(days=1), zone)
         )
         return self.fold_all(rows)
 
 
-def build_review(recorder: Recorder, rng: ReviewRange, now: datetime | None = None) -> Review:
+def build_review(ledger: Ledger, rng: ReviewRange, now: datetime | None = None) -> Review:
     """The review of ``rng`` as of ``now``."""
-    zone = recorder.zone
-    now = (now or recorder.clock()).astimezone(zone)
-    runs = _Runs(recorder)
-    goal_start = min(
-        (g.start or g.by - timedelta(days=91) for g in recorder.library.goals), default=rng.start
-    )
-    corrections = Corrections.read(recorder)  # amendments, applied to the values
-    values = _values(recorder, min(goal_start, rng.previous().start), rng.end, corrections)
+    zone = ledger.zone
+    now = (now or ledger.clock()).astimezone(zone)
+    runs = _Runs(ledger)
+    goal_start = min((g.start or g.by - timedelta(days=91) for g in ledger.library.goals), default=rng.start)
+    corrections = Corrections.read(ledger)  # amendments, applied to the values
+    values = _values(ledger, min(goal_start, rng.previous().start), rng.end, corrections)
     routine_runs = runs.routine(rng.start, rng.end)
     incidents = runs.incidents(rng.start, rng.end, zone)
     in_range = routine_runs + incidents
-    notes, people = _notes_and_people(recorder, rng)
+    notes, people = _notes_and_people(ledger, rng)
     review = Review(
         start=rng.start,
         end=rng.end,
         label=rng.label,
         generated_at=now,
-        routines=_routines(recorder, rng, routine_runs, now),
+        routines=_routines(ledger, rng, routine_runs, now),
         skipped=_skipped(in_range),
         left=_left(in_range),
         slow=_slow(in_range),
-        metrics=_metrics(recorder, rng, values, now),
-        goals=_goals(recorder, rng, values),
+        metrics=_metrics(ledger, rng, values, now),
+        goals=_goals(ledger, rng, values),
         incidents=[_incident(state, now) for state in incidents],
         notes=notes,
         people=people,
         days=rng.days,
-        groups=(groups := _groups(recorder, routine_runs)),
-        owners=_owners(recorder, groups),
-        journeys=(journeys := _journeys(recorder, rng, now))[0],
+        groups=(groups := _groups(ledger, routine_runs)),
+        owners=_owners(ledger, groups),
+        journeys=(journeys := _journeys(ledger, rng, now))[0],
         journey_counts=journeys[1],
     )
-    return with_coordination(review, recorder, corrections)
+    return with_coordination(review, ledger, corrections)
 
 
 # -- journeys --------------------------------------------------------------------------------
 
 
 def _journeys(
-    recorder: Recorder, rng: ReviewRange, now: datetime
+    ledger: Ledger, rng: ReviewRange, now: datetime
 ) -> tuple[list[JourneyStats], JourneyCounts | None]:
     """Each step of each instance that fell due in the range: on time, late, missed or still to
     come; and how many instances were active, started and finished in it."""
     from soptui.journeys import instances
 
-    items = instances(recorder, now, everything=True)
+    items = instances(ledger, now, everything=True)
     if not items:
         return [], None
-    zone = recorder.zone
+    zone = ledger.zone
     start, end = _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     counts: dict[tuple[str, str], list[int]] = {}
     order: list[tuple[str, str]] = []
@@ -214,9 +219,9 @@ def _journeys(
 # -- groups ----------------------------------------------------------------------------------
 
 
-def _groups(recorder: Recorder, runs: list[RunState]) -> list[GroupStats]:
+def _groups(ledger: Ledger, runs: list[RunState]) -> list[GroupStats]:
     """Each group's ticks on the per-group steps of the range's runs, and its metric values."""
-    roster = recorder.library.roster
+    roster = ledger.library.roster
     if not roster.groups:
         return []
     done: dict[str, int] = {}
@@ -272,8 +277,8 @@ def _combine(values: list[float], aggregate: str) -> float:
     return values[-1]
 
 
-def _owners(recorder: Recorder, groups: list[GroupStats]) -> list[OwnerLoad]:
-    roster = recorder.library.roster
+def _owners(ledger: Ledger, groups: list[GroupStats]) -> list[OwnerLoad]:
+    roster = ledger.library.roster
     owned: dict[str, list[GroupStats]] = {}
     for group in groups:
         if group.owner:
@@ -293,24 +298,22 @@ def _owners(recorder: Recorder, groups: list[GroupStats]) -> list[OwnerLoad]:
 # -- routines --------------------------------------------------------------------------
 
 
-def _playbooks(recorder: Recorder, runs: Iterable[RunState]) -> dict[str, Playbook]:
+def _playbooks(ledger: Ledger, runs: Iterable[RunState]) -> dict[str, Playbook]:
     """Routines in the library, plus any the journal knows that the library no longer has."""
-    found = {e.playbook.id: e.playbook for e in recorder.library if e.playbook.is_routine}
+    found = {e.playbook.id: e.playbook for e in ledger.library if e.playbook.is_routine}
     for state in runs:
         found.setdefault(state.playbook.id, state.playbook)
     return found
 
 
-def _routines(
-    recorder: Recorder, rng: ReviewRange, runs: list[RunState], now: datetime
-) -> list[RoutineStats]:
-    zone = recorder.zone
-    seen = recorder.journal.first_seen()
-    first_runs = recorder.journal.first_periods()
+def _routines(ledger: Ledger, rng: ReviewRange, runs: list[RunState], now: datetime) -> list[RoutineStats]:
+    zone = ledger.zone
+    seen = ledger.journal.first_seen()
+    first_runs = ledger.journal.first_periods()
     by_key = {(s.playbook.id, s.period): s for s in runs}
     stats = []
     for playbook_id, playbook in sorted(
-        _playbooks(recorder, runs).items(),
+        _playbooks(ledger, runs).items(),
         key=lambda kv: (("daily", "weekly", "monthly").index(kv[1].cadence), kv[0]),
     ):
         current = period_of(playbook.cadence, now.date())
@@ -435,7 +438,7 @@ def _slow(runs: list[RunState], limit: int = 5) -> list[SlowStep]:
 # -- metrics and goals ---------------------------------------------------------------------
 
 
-def _values(recorder: Recorder, start: date, end: date, corrections: Corrections) -> dict[str, list[Value]]:
+def _values(ledger: Ledger, start: date, end: date, corrections: Corrections) -> dict[str, list[Value]]:
     """Metric values attributed to days in [start, end], by metric.
 
     Read straight from the completions that carry a value (one indexed query) rather than by
@@ -444,9 +447,9 @@ def _values(recorder: Recorder, start: date, end: date, corrections: Corrections
     A corrected value counts as corrected, a retracted one not at all (``corrections.touched``
     notes the metric and day).
     """
-    zone = recorder.zone
+    zone = ledger.zone
     # A run's value may be recorded up to a month after its period began (monthly routines).
-    recorded = recorder.journal.recorded_values(
+    recorded = ledger.journal.recorded_values(
         _instant(start - timedelta(days=1), zone), _instant(end + timedelta(days=36), zone)
     )
     found: dict[str, list[Value]] = defaultdict(list)
@@ -461,13 +464,12 @@ def _values(recorder: Recorder, start: date, end: date, corrections: Corrections
             continue
         key = (item.playbook_hash, item.playbook_id or "", item.step_id or "")
         if key not in metrics:
-            metrics[key] = _metric_of(recorder, *key)
+            metrics[key] = _metric_of(ledger, *key)
         metric = metrics[key]
         if metric is None:
             continue
-        if item.run_id and "@" in item.run_id:
+        if item.run_id and (period := routine_period(item.run_id)) is not None:
             if item.run_id not in periods:
-                period = item.run_id.rsplit("@", 1)[1]
                 periods[item.run_id] = (period_start(period), period_end(period) - timedelta(days=1))
             first, last = periods[item.run_id]
             # A daily run's values all belong to its day, whenever they were recorded.
@@ -484,10 +486,10 @@ def _values(recorder: Recorder, start: date, end: date, corrections: Corrections
     return found
 
 
-def _metric_of(recorder: Recorder, content_hash: str, playbook_id: str, step_id: str) -> str | None:
+def _metric_of(ledger: Ledger, content_hash: str, playbook_id: str, step_id: str) -> str | None:
     """The metric a step of a playbook version records, if any."""
     try:
-        playbook = recorder.playbook_version(content_hash, playbook_id)
+        playbook = ledger.playbook_version(content_hash, playbook_id)
     except ActionError:
         return None
     step = playbook.step(step_id)
@@ -530,10 +532,10 @@ def compared_days(rng: ReviewRange, today: date) -> tuple[date, date, bool]:
 
 
 def _metrics(
-    recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]], now: datetime
+    ledger: Ledger, rng: ReviewRange, values: dict[str, list[Value]], now: datetime
 ) -> list[MetricStats]:
     compared_from, compared_until, same_days = compared_days(rng, now.date())
-    definitions = recorder.library.metrics()
+    definitions = ledger.library.metrics()
     stats = []
     for metric in sorted(set(definitions) | set(values)):
         definition = definitions.get(metric)
@@ -562,8 +564,8 @@ def _metrics(
     return stats
 
 
-def _goals(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]]) -> list[GoalStats]:
-    goals = recorder.library.goals
+def _goals(ledger: Ledger, rng: ReviewRange, values: dict[str, list[Value]]) -> list[GoalStats]:
+    goals = ledger.library.goals
     if not goals:
         return []
     stats = []
@@ -584,7 +586,7 @@ def _goals(recorder: Recorder, rng: ReviewRange, values: dict[str, list[Value]])
         needed = None
         if weeks_left > 0 and value is not None:
             needed = max(goal.target - value, 0.0) / weeks_left
-        sample = goal.id in recorder.library.sample_goals
+        sample = goal.id in ledger.library.sample_goals
         on_track = None if progress is None or sample else progress >= elapsed
         stats.append(
             GoalStats(
@@ -626,13 +628,13 @@ def _incident(state: RunState, now: datetime) -> IncidentStats:
     )
 
 
-def _notes_and_people(recorder: Recorder, rng: ReviewRange) -> tuple[list[NoteRow], list[PersonRow]]:
+def _notes_and_people(ledger: Ledger, rng: ReviewRange) -> tuple[list[NoteRow], list[PersonRow]]:
     """Notes in the range, and actions per login (every event but undo)."""
-    zone = recorder.zone
-    notes, people = recorder.journal.activity(
+    zone = ledger.zone
+    notes, people = ledger.journal.activity(
         _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
     )
-    titles = Titles(recorder)
+    titles = Titles(ledger)
     rows = [
         NoteRow(
             e.at,

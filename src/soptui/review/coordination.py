@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from soptui.coordination import Coordinator
+from soptui.coordination import action_items, handovers_between
 from soptui.events import Event
 from soptui.i18n import N_, _
+from soptui.ledger import Ledger
 from soptui.playbooks.inputs import InputValue, show_value
-from soptui.recorder import Recorder
 from soptui.review.model import (
     AmendmentRow,
     FollowUpRow,
@@ -73,11 +73,11 @@ class Corrections:
     _unmatched: dict[_Key, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, recorder: Recorder) -> Corrections:
+    def read(cls, ledger: Ledger) -> Corrections:
         """Every correction not undone, and the completions they correct (two queries, and
         none more when there are no corrections). A correction of a completion since undone,
         or of one already retracted, changes nothing, as when the run is folded."""
-        journal = recorder.journal
+        journal = ledger.journal
         amends = journal.events_of_kinds(["amend"])
         runs = sorted({e.run_id for e in amends if e.run_id})
         events = [e for found in (journal.events_of_runs(runs) if runs else {}).values() for e in found]
@@ -121,9 +121,9 @@ class Corrections:
         hit = {metric for metric, day in self.touched if start <= day <= end}
         return [replace(m, amended=True) if m.metric in hit else m for m in metrics]
 
-    def rows(self, recorder: Recorder, start: datetime, end: datetime) -> list[AmendmentRow]:
+    def rows(self, ledger: Ledger, start: datetime, end: datetime) -> list[AmendmentRow]:
         """The corrections recorded in [start, end) that changed something, oldest first."""
-        titles = Titles(recorder)
+        titles = Titles(ledger)
         rows = []
         for amend in self.amends:
             if not start <= amend.at < end or amend.uuid not in self.befores:
@@ -151,34 +151,34 @@ class Corrections:
         return rows
 
 
-def with_coordination(review: Review, recorder: Recorder, corrections: Corrections) -> Review:
+def with_coordination(review: Review, ledger: Ledger, corrections: Corrections) -> Review:
     """``review`` with its metrics marked where corrected, and its coordination sections."""
-    zone = recorder.zone
+    zone = ledger.zone
     start = datetime.combine(review.start, time(0), zone)
     end = datetime.combine(review.end + timedelta(days=1), time(0), zone)
     handovers = [
         HandoverRow(e.at, e.operator, e.login, str(e.payload.get("text") or ""))
-        for e in Coordinator(recorder).handovers_between(start, end)
+        for e in handovers_between(ledger, start, end)
     ]
     return replace(
         review,
         metrics=corrections.marked(review.metrics, review.start, review.end),
         handovers=handovers,
-        amendments=corrections.rows(recorder, start, end),
-        followups=_followups(recorder, start, end, review.generated_at),
+        amendments=corrections.rows(ledger, start, end),
+        followups=_followups(ledger, start, end, review.generated_at),
     )
 
 
-def _followups(recorder: Recorder, start: datetime, end: datetime, now: datetime) -> list[FollowUpRow]:
+def _followups(ledger: Ledger, start: datetime, end: datetime, now: datetime) -> list[FollowUpRow]:
     """Per owner, items opened and closed in [start, end) and those overdue at its end (or
     now, while it runs): open then, due before that day. Owners with nothing are left out."""
-    zone = recorder.zone
+    zone = ledger.zone
     cutoff = min(now, end)
     cutoff_day = cutoff.astimezone(zone).date()
     opened: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
     overdue: dict[str, list[OverdueItem]] = defaultdict(list)
-    for item in Coordinator(recorder).action_items():
+    for item in action_items(ledger):
         if start <= item.opened_at < end:
             opened[item.owner] += 1
         if item.status != "open" and item.closed_at is not None and start <= item.closed_at < end:
@@ -198,7 +198,7 @@ def _followups(recorder: Recorder, start: datetime, end: datetime, now: datetime
                     list(item.moves),
                 )
             )
-    roster = recorder.library.roster
+    roster = ledger.library.roster
     owners = sorted(set(opened) | set(closed) | set(overdue), key=lambda o: (-len(overdue[o]), o))
     return [
         FollowUpRow(owner, roster.name_of(owner), opened[owner], closed[owner], overdue[owner])

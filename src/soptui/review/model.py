@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from soptui.i18n import N_
 from soptui.playbooks.inputs import InputValue
+from soptui.schedule import is_iso_week
 
 MARKS = {"✓": N_("done"), "!": N_("missed"), "·": N_("pending"), "–": N_("not due")}
 """The day marks of a routine strip and the word for each (CSV cells use the words)."""
@@ -333,3 +334,8 @@ class Review:
     def has_come(self, day: date) -> bool:
         """``day`` is today or earlier (a later day is drawn blank, never as a value)."""
         return day <= self.today
+
+    @property
+    def is_week(self) -> bool:
+        """Whether the review covers one ISO week (else a custom range of days)."""
+        return is_iso_week(self.start, self.end, self.label)

@@ -69,7 +69,7 @@ def trend(review: Review, values: list[float | None]) -> str:
 
 def unit_word(review: Review) -> str:
     """What the range is, for "the previous week": week, or period for a custom range."""
-    return _("week") if review.label.count("-W") == 1 else _("period")
+    return _("week") if review.is_week else _("period")
 
 
 def comparison(review: Review) -> str | None:

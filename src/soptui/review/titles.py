@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.models import Playbook
-from soptui.recorder import ActionError, Recorder
 
 
 class Titles:
     """Playbook and step titles for notes, from the stored version of the run's playbook."""
 
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
         self.cache: dict[tuple[str, str | None], Playbook | None] = {}
 
     def playbook(self, playbook_id: str, playbook_hash: str | None) -> Playbook | None:
@@ -19,10 +19,10 @@ class Titles:
             found: Playbook | None = None
             if playbook_hash:
                 try:
-                    found = self.recorder.playbook_version(playbook_hash, playbook_id)
+                    found = self.ledger.playbook_version(playbook_hash, playbook_id)
                 except ActionError:
                     found = None
-            self.cache[key] = found or self.recorder.library.get(playbook_id)
+            self.cache[key] = found or self.ledger.library.get(playbook_id)
         return self.cache[key]
 
     def of(

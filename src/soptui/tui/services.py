@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 
 from soptui.drafts import Drafts
 from soptui.i18n import Language, t
+from soptui.ledger import Ledger
 from soptui.playbooks.library import Library, Source
 from soptui.recorder import Recorder
 
 
 @dataclass
 class Services:
-    """The recorder (journal + library), language, clock and where files go."""
+    """The recorder (the write side, wrapping the ledger: journal + library), language, clock
+    and where files go. Screens read through :attr:`ledger` and act through :attr:`recorder`."""
 
     recorder: Recorder
     language: Language
@@ -33,6 +35,10 @@ class Services:
     """What each incident severity means, as the config says (soptui.severities has the defaults)."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Other keys for bindings, by binding id (the config's checked ``[keymap]``)."""
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.recorder.ledger
 
     @property
     def library(self) -> Library:

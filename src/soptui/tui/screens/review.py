@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 from soptui.files import write_private
 from soptui.i18n import _, weekday
 from soptui.journal import JournalError
-from soptui.recorder import ActionError
+from soptui.ledger import ActionError
 from soptui.review import Review, ReviewRange, build_review, coordination, week_range
 from soptui.review.render import (
     bar,
@@ -27,6 +27,7 @@ from soptui.review.render import (
     signed_pct,
     trend,
 )
+from soptui.run_ids import routine_period, routine_run_id
 from soptui.schedule import period_of
 from soptui.text import visible
 from soptui.tui.messages import OpenRun
@@ -115,7 +116,7 @@ class ReviewScreen(Screen[None]):
 
     def load(self) -> None:
         try:
-            self.review = build_review(self.services.recorder, self.rng)
+            self.review = build_review(self.services.ledger, self.rng)
         except (JournalError, ActionError) as error:
             self.notify(str(error), severity="error", markup=False)
             return
@@ -281,7 +282,7 @@ class ReviewScreen(Screen[None]):
             return ""
         first = review.metrics[0]
         days = f"{first.compared_from:%m-%d} → {first.compared_until:%m-%d}"
-        unit = self.services.t("unit-week" if review.label.count("-W") == 1 else "unit-period")
+        unit = self.services.t("unit-week" if review.is_week else "unit-period")
         return self.services.t(
             "compared-same-days" if first.same_days else "compared-whole", unit=unit, days=days
         )
@@ -322,8 +323,8 @@ class ReviewScreen(Screen[None]):
         stats = next((r for r in self.review.routines if r.playbook_id == playbook_id), None)
         if stats is None:
             return
-        runs = [f"{playbook_id}@{p}" for p in stats.completed + stats.missed]
-        existing = [r for r in runs if self.services.recorder.journal.run(r) is not None]
+        runs = [routine_run_id(playbook_id, p) for p in stats.completed + stats.missed]
+        existing = [r for r in runs if self.services.ledger.journal.run(r) is not None]
         if not existing:
             self.notify(_("no runs in this range"), markup=False)
             return
@@ -333,7 +334,8 @@ class ReviewScreen(Screen[None]):
             if run_id:
                 self.post_message(OpenRun(run_id))
 
-        self.app.push_screen(Pick(stats.title, [(r, r.split("@", 1)[1]) for r in sorted(existing)]), chosen)
+        choices = [(r, routine_period(r) or r) for r in sorted(existing)]
+        self.app.push_screen(Pick(stats.title, choices), chosen)
 
     @on(DataTable.RowSelected, "#review-incidents")
     def _incident(self, event: DataTable.RowSelected) -> None:

@@ -560,7 +560,7 @@ class RunScreen(Screen[None]):
     def _compute_due_labels(self) -> dict[str, str]:
         from soptui.journeys import journey_item
 
-        item = journey_item(self.services.recorder, self.state, self.services.clock())
+        item = journey_item(self.services.ledger, self.state, self.services.clock())
         if item is None:
             return {}
         zone = self.services.zone

@@ -183,7 +183,7 @@ class TodayScreen(Screen[None]):
         """Re-read the agenda and redraw, keeping the highlighted row."""
         s = self.services
         try:
-            self.agenda = agenda = build_agenda(s.recorder)
+            self.agenda = agenda = build_agenda(s.ledger)
         except (JournalError, ActionError) as error:
             self.notify(str(error), severity="error", markup=False)
             return

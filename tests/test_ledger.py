@@ -1,0 +1,120 @@
+"""The read side: run ids written and parsed in one place, and a Ledger that reads runs
+without a Recorder (read-only commands build one; nothing here can write)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from soptui.agenda import build_agenda
+from soptui.journal import Journal
+from soptui.ledger import ActionError, Ledger
+from soptui.review import build_review, week_range
+from soptui.review.build import ReviewRange
+from soptui.run_ids import (
+    incident_run_id,
+    instance_key,
+    instance_run_id,
+    parse_run_id,
+    routine_period,
+    routine_run_id,
+)
+from soptui.schedule import cadence_of, is_iso_week
+from tests.helpers import DAILY, SHANGHAI, WEEKLY, Clock, library_from, recorder_for
+
+playbook_ids = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
+
+
+@given(playbook_ids, st.dates(date(1971, 1, 1), date(9998, 1, 1)), st.integers(1, 99))
+def test_an_instance_id_parses_back_to_its_parts(playbook_id: str, anchor: date, number: int) -> None:
+    run_id = instance_run_id(playbook_id, anchor, number)
+    parsed = parse_run_id(run_id)
+    assert parsed is not None
+    assert (parsed.playbook_id, parsed.kind, parsed.anchor, parsed.number) == (
+        playbook_id,
+        "instance",
+        anchor,
+        number,
+    )
+    assert instance_key(run_id) == run_id[len(playbook_id) :]
+    assert routine_period(run_id) is None
+
+
+@given(playbook_ids, st.sampled_from(["2026-11-23", "2026-W48", "2026-11"]))
+def test_a_routine_id_parses_back_to_its_period(playbook_id: str, period: str) -> None:
+    run_id = routine_run_id(playbook_id, period)
+    parsed = parse_run_id(run_id)
+    assert parsed is not None and (parsed.playbook_id, parsed.kind, parsed.period) == (
+        playbook_id,
+        "routine",
+        period,
+    )
+    assert routine_period(run_id) == period
+    assert instance_key(run_id) is None
+
+
+def test_incident_ids_and_foreign_ids() -> None:
+    parsed = parse_run_id(incident_run_id("outage", "0a1b2c3d"))
+    assert parsed is not None and (parsed.kind, parsed.token) == ("incident", "0a1b2c3d")
+    assert instance_key("outage#0a1b2c3d") is None
+    assert parse_run_id("imported-run") is None
+    assert parse_run_id("journey~not-a-day") is None
+    assert parse_run_id("journey~2026-02-30") is None
+
+
+def test_a_period_says_its_cadence_and_a_week_is_told_by_its_days() -> None:
+    assert [cadence_of(p) for p in ("2026-11-23", "2026-W48", "2026-11")] == ["daily", "weekly", "monthly"]
+    assert week_range("2026-W48").is_week
+    assert is_iso_week(date(2026, 11, 23), date(2026, 11, 29), "2026-W48")
+    # A custom range whose label happens to contain "-W" is not a week.
+    assert not ReviewRange(date(2026, 11, 24), date(2026, 11, 30), "my-Week").is_week
+    assert not is_iso_week(date(2026, 11, 23), date(2026, 11, 30), "2026-W48")
+    assert week_range("2026-W48").previous().label == "2026-W47"
+
+
+def test_a_ledger_reads_what_a_recorder_wrote_from_a_read_only_journal(tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+    library = library_from(tmp_path, morning=DAILY, weekly=WEEKLY)
+    recorder = recorder_for(tmp_path, library, clock=clock)
+    run_id = recorder.routine_run("morning").run_id
+    written = recorder.complete(run_id, "welcome")
+    recorder.journal.close()
+
+    journal = Journal.open(tmp_path / "journal.sqlite3", readonly=True)
+    ledger = Ledger(journal, library, SHANGHAI, clock)
+    state = ledger.state(run_id)
+    assert state.steps["welcome"].status == written.steps["welcome"].status == "done"
+    assert ledger.current_period(library.entries["weekly"].playbook) == "2026-W48"
+    agenda = build_agenda(ledger)
+    assert [item.run.run_id for item in agenda.routines if item.run] == [run_id]
+    review = build_review(ledger, week_range("2026-W48"))
+    assert review.is_week and review.label == "2026-W48"
+    with pytest.raises(ActionError, match="did you mean 'morning'"):
+        ledger.entry("mornin")
+    with pytest.raises(ActionError, match="no run"):
+        ledger.state("morning@2026-11-24")
+
+
+def test_an_action_that_leaves_the_run_open_does_not_rewrite_its_row(tmp_path: Path) -> None:
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+    run_id = recorder.routine_run("morning").run_id
+    writes: list[object] = []
+    journal = recorder.journal
+    original = journal.set_run_closed
+
+    def counted(run: str, closed: datetime | None) -> None:
+        writes.append(closed)
+        original(run, closed)
+
+    journal.set_run_closed = counted  # type: ignore[method-assign]
+    recorder.complete(run_id, "welcome")
+    recorder.note(run_id, "fine", "welcome")
+    assert writes == []
+    finished = recorder.finish(run_id)
+    assert writes == [finished.closed_at] and journal.run(run_id).closed_at is not None  # type: ignore[union-attr]
+    recorder.undo(run_id)
+    assert writes[-1] is None and journal.run(run_id).closed_at is None  # type: ignore[union-attr]
