@@ -238,3 +238,29 @@ def test_playbook_edited_mid_week_and_incident_spanning_weeks(tmp_path: Path, ba
     w47 = build_review(recorder.ledger, week_range("2026-W47"))
     [spanning] = w47.incidents
     assert spanning.time_to_resolve == timedelta(hours=2)
+
+
+def test_a_value_recorded_after_the_week_counts_for_its_runs_period_only(
+    tmp_path: Path, backend: Backend
+) -> None:
+    """Values recorded after the range are read only for runs of periods inside it: a daily
+    run's value typed in twelve days late counts on its day; a weekly run's, on the week's
+    last day; a later run's value recorded the same day counts for no day of the range."""
+    weekly = (
+        WEEKLY
+        + '[[steps]]\nid = "reach"\ntitle = "Reach"\n[steps.input]\ntype = "integer"\nmetric = "reach"\n'
+    )
+    library = library_from(tmp_path, morning=DAILY, weekly=weekly)
+    clock = Clock(local(23, 9))
+    alice = recorder_for(tmp_path, library, "alice", clock, journal=backend.open())
+    monday = alice.routine_run("morning").run_id
+    week = alice.routine_run("weekly").run_id
+    clock.now = local(5, 9, month=12)
+    alice.complete(monday, "new-members", "7")
+    alice.complete(week, "reach", "300")
+    alice.complete(alice.routine_run("morning").run_id, "new-members", "99")
+    review = build_review(alice.ledger, week_range("2026-W48"), now=local(6, 9, month=12))
+    members = next(m for m in review.metrics if m.metric == "members.new")
+    reach = next(m for m in review.metrics if m.metric == "reach")
+    assert members.value == 7 and members.per_period == [7, None, None, None, None, None, None]
+    assert reach.value == 300 and reach.per_period == [None] * 6 + [300]

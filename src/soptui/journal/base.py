@@ -13,7 +13,7 @@ message can show one. :func:`shown` is the form of a location fit for messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -86,7 +86,13 @@ class JournalStore(Protocol):
     def events_and_ticks_of_runs(
         self, run_ids: list[str]
     ) -> dict[str, tuple[list[Event], list[GroupTick]]]: ...
-    def recorded_values(self, start: datetime, end: datetime) -> list[RecordedValue]: ...
+    def recorded_values(
+        self,
+        start: datetime,
+        end: datetime,
+        late_until: datetime | None = None,
+        late_periods: Sequence[tuple[str, str]] = (),
+    ) -> list[RecordedValue]: ...
     def activity(
         self, start: datetime, end: datetime
     ) -> tuple[list[Event], list[tuple[str, list[str], int, int, int]]]: ...

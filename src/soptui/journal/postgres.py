@@ -777,15 +777,33 @@ class PostgresJournal:
                 found[row["run_id"]].append(_event(row))
         return found
 
-    def recorded_values(self, start: datetime, end: datetime) -> list[RecordedValue]:
-        """Values recorded by completions in [start, end) that were not undone (for metrics)."""
-        undone = self._undone_between(start, end)
-        rows = self._query(
+    def recorded_values(
+        self,
+        start: datetime,
+        end: datetime,
+        late_until: datetime | None = None,
+        late_periods: Sequence[tuple[str, str]] = (),
+    ) -> list[RecordedValue]:
+        """Values recorded by completions in [start, end) that were not undone (for metrics),
+        and those recorded later, until ``late_until``, in runs whose period lies in one of
+        ``late_periods`` (see the SQLite journal)."""
+        undone = self._undone_between(start, late_until or end)
+        values = (
             "SELECT uuid, at, playbook_id, playbook_hash, run_id, step_id, "
             "(payload::json -> 'value')::text AS value FROM events WHERE at >= %s AND at < %s "
-            "AND kind = 'step.done' AND strpos(payload, '\"value\"') > 0 ORDER BY at, seq",
-            (start, end),
+            "AND kind = 'step.done' AND strpos(payload, '\"value\"') > 0"
         )
+        rows = self._query(f"{values} ORDER BY at, seq", (start, end))
+        if late_until is not None and late_until > end and late_periods:
+            # Periods compare as plain strings (2026-11-02, 2026-W45, 2026-11), not in the locale's order.
+            ranges = " OR ".join(
+                '(length(period) = %s AND period COLLATE "C" BETWEEN %s AND %s)' for _ in late_periods
+            )
+            bounds = [item for first, last in late_periods for item in (len(first), first, last)]
+            rows += self._query(
+                f"{values} AND run_id IN (SELECT run_id FROM runs WHERE {ranges}) ORDER BY at, seq",
+                (end, late_until, *bounds),
+            )
         found = []
         for r in rows:
             if r["uuid"] in undone or r["playbook_hash"] is None:

@@ -21,7 +21,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -748,19 +748,33 @@ class Journal:
                 found[row["run_id"]].append(_event(row))
         return found
 
-    def recorded_values(self, start: datetime, end: datetime) -> list[RecordedValue]:
-        """Values recorded by completions in [start, end) that were not undone (for metrics).
+    def recorded_values(
+        self,
+        start: datetime,
+        end: datetime,
+        late_until: datetime | None = None,
+        late_periods: Sequence[tuple[str, str]] = (),
+    ) -> list[RecordedValue]:
+        """Values recorded by completions in [start, end) that were not undone (for metrics),
+        and those recorded later, until ``late_until``, in runs whose period lies in one of
+        ``late_periods`` (inclusive ``(first, last)`` ranges of one form: ``2026-11-02`` …).
 
         Reviews look back months: the values and undo targets come out of the JSON payloads
         in SQL, so no event object is built per row.
         """
-        window = (utc_text(start), utc_text(end))
-        undone = self._undone_between(window)
-        rows = self._query(
+        undone = self._undone_between((utc_text(start), utc_text(late_until or end)))
+        values = (
             "SELECT uuid, at, playbook_id, playbook_hash, run_id, step_id, json_extract(payload, '$.value') "
-            "FROM events WHERE at >= ? AND at < ? AND kind = 'step.done' AND instr(payload, '\"value\"') > 0",
-            window,
+            "FROM events WHERE at >= ? AND at < ? AND kind = 'step.done' AND instr(payload, '\"value\"') > 0"
         )
+        rows = self._query(values, (utc_text(start), utc_text(end)))
+        if late_until is not None and late_until > end and late_periods:
+            ranges = " OR ".join("(length(period) = ? AND period BETWEEN ? AND ?)" for _ in late_periods)
+            bounds = [item for first, last in late_periods for item in (len(first), first, last)]
+            rows += self._query(
+                f"{values} AND run_id IN (SELECT run_id FROM runs WHERE {ranges})",
+                (utc_text(end), utc_text(late_until), *bounds),
+            )
         found = []
         for r in rows:
             if r[0] in undone or r[3] is None:

@@ -448,9 +448,13 @@ def _values(ledger: Ledger, start: date, end: date, corrections: Corrections) ->
     notes the metric and day).
     """
     zone = ledger.zone
-    # A run's value may be recorded up to a month after its period began (monthly routines).
+    # A run's value may be recorded up to a month after its period began (monthly routines):
+    # values recorded after the range count only for runs of periods in it.
     recorded = ledger.journal.recorded_values(
-        _instant(start - timedelta(days=1), zone), _instant(end + timedelta(days=36), zone)
+        _instant(start - timedelta(days=1), zone),
+        _instant(end + timedelta(days=1), zone),
+        late_until=_instant(end + timedelta(days=36), zone),
+        late_periods=[(period_of(c, start), period_of(c, end)) for c in ("daily", "weekly", "monthly")],
     )
     found: dict[str, list[Value]] = defaultdict(list)
     # Thousands of values (a metric per group) share a few steps and runs: look each up once.
