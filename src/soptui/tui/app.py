@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -32,6 +31,7 @@ from soptui.runs import RunState
 from soptui.schedule import parse_anchor
 from soptui.text import visible
 from soptui.timeline import incident_report
+from soptui.tui.commands import Command, bindings_of, keys_for, palette_commands, with_keys
 from soptui.tui.messages import (
     JournalChanged,
     OpenPlaybook,
@@ -84,7 +84,8 @@ class SoptuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "soptui"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [Binding("ctrl+c", "quit", N_("quit"), show=False, id="app.quit")]
+    USER_COMMANDS = (Command("app.quit", "ctrl+c", "quit", N_("quit"), show=False, palette=False),)
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(
         self, services: Services, start_playbook: str | None = None, review: ReviewRange | None = None
@@ -326,9 +327,20 @@ class SoptuiApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             yield command._replace(title=_(command.title), help=_(command.help))
-        yield SystemCommand(self.services.t("notices"), self.services.t("notices-help"), self.action_notices)
+        # The screen's own commands (tui/commands.py): "Today: review", with their keys.
+        language = self.services.language
+        yield from palette_commands(self, screen, language)
+        notices_keys = keys_for(self, screen, "app.notices")
         yield SystemCommand(
-            _("Incidents: all"), _("Open and resolved incidents, newest first"), self.action_incidents
+            self.services.t("notices"),
+            with_keys(language, self.services.t("notices-help"), notices_keys),
+            self.action_notices,
+        )
+        incidents_help = _("Open and resolved incidents, newest first")
+        yield SystemCommand(
+            _("Incidents: all"),
+            with_keys(language, incidents_help, keys_for(self, screen, "app.incidents")),
+            self.action_incidents,
         )
         for entry in self.services.library:
             playbook = entry.playbook

@@ -12,7 +12,6 @@ from typing import Literal
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -22,6 +21,7 @@ from textual.widgets.option_list import Option
 from soptui.playbooks.roster import Roster
 from soptui.runs import MARKS, StepState
 from soptui.text import visible
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.plain import with_cursor
 from soptui.tui.words import N_, localise_bindings
 
@@ -52,13 +52,14 @@ def group_line(step: StepState, roster: Roster, group_id: str) -> str:
 class GroupPanel(Vertical):
     """Tick (space), skip (s) or tick all remaining (a) groups; / filters by name or tag."""
 
-    BINDINGS = [
-        Binding("space", "tick", N_("tick"), id="groups.tick", tooltip=N_("Tick the group and move down")),
-        Binding("s", "skip", N_("skip"), id="groups.skip", tooltip=N_("Skip the group (asks for a reason)")),
-        Binding("a", "all", N_("all"), id="groups.all", tooltip=N_("Tick every remaining group")),
-        Binding("slash", "filter", N_("filter"), id="groups.filter", tooltip=N_("Filter by name or tag")),
-        Binding("m", "claim", N_("mine"), id="groups.claim", tooltip=N_("Claim the group (again: release)")),
-    ]
+    USER_COMMANDS = (
+        Command("groups.tick", "space", "tick", N_("tick"), N_("Tick the group and move down")),
+        Command("groups.skip", "s", "skip", N_("skip"), N_("Skip the group (asks for a reason)")),
+        Command("groups.all", "a", "all", N_("all"), N_("Tick every remaining group")),
+        Command("groups.filter", "slash", "filter", N_("filter"), N_("Filter by name or tag")),
+        Command("groups.claim", "m", "claim", N_("mine"), N_("Claim the group (again: release)")),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     @dataclass
     class Act(Message):

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, TextArea
 
 from soptui.text import strip_unsafe
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.words import N_, localise_bindings
 
 
@@ -43,9 +43,10 @@ class NoteBox(TextArea):
     so nothing in it can act as a key press.
     """
 
-    BINDINGS = [
-        Binding("ctrl+j,alt+enter", "newline", N_("new line"), show=False, id="note.newline"),
-    ]
+    USER_COMMANDS = (
+        Command("note.newline", "ctrl+j,alt+enter", "newline", N_("new line"), show=False, palette=False),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     @dataclass
     class Submitted(Message):

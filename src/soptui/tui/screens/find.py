@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -16,6 +15,7 @@ from soptui.i18n import _
 from soptui.journal import JournalError
 from soptui.search import PlaybookHit, SearchError, SearchHit, outside_word, search, search_playbooks
 from soptui.text import pad, visible
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import OpenRun, PreviewPlaybook
 from soptui.tui.plain import plain, styled
 from soptui.tui.screens.modals import ShowText
@@ -29,10 +29,11 @@ class SearchScreen(Screen[None]):
     """Type; the journal's results (newest first), then the playbooks', follow; enter opens the
     run or incident at that step, or the playbook's preview."""
 
-    BINDINGS = [
-        Binding("escape", "back", N_("back"), id="search.back", tooltip=N_("Back to Today")),
-        Binding("down", "to_results", show=False, id="search.results"),
-    ]
+    USER_COMMANDS = (
+        Command("search.back", "escape", "back", N_("back"), N_("Back to Today"), palette=False),
+        Command("search.results", "down", "to_results", show=False, palette=False),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services) -> None:
         super().__init__()

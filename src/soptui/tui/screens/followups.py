@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, Static
@@ -17,6 +16,7 @@ from soptui.i18n import _
 from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.text import visible
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.plain import plain
 from soptui.tui.screens.modals import Prompt
 from soptui.tui.services import Services
@@ -28,13 +28,14 @@ STATUS = {"open": N_("open"), "done": N_("done"), "dropped": N_("dropped")}
 class FollowUpsScreen(Screen[None]):
     """The team's open action items, oldest due first; close, move or drop the highlighted one."""
 
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("back"), id="followups.back", tooltip=N_("Back")),
-        Binding("d", "close('done')", N_("done"), id="followups.done", tooltip=N_("Mark the item done")),
-        Binding("v", "move", N_("move"), id="followups.move", tooltip=N_("Move the item to a new due date")),
-        Binding("x", "close('dropped')", N_("drop"), id="followups.drop", tooltip=N_("Drop the item")),
-        Binding("ctrl+o", "toggle_mine", N_("mine only"), id="followups.mine", tooltip=N_("Only your items")),
-    ]
+    USER_COMMANDS = (
+        Command("followups.back", "escape", "app.pop_screen", N_("back"), N_("Back"), palette=False),
+        Command("followups.done", "d", "close('done')", N_("done"), N_("Mark the item done")),
+        Command("followups.move", "v", "move", N_("move"), N_("Move the item to a new due date")),
+        Command("followups.drop", "x", "close('dropped')", N_("drop"), N_("Drop the item")),
+        Command("followups.mine", "ctrl+o", "toggle_mine", N_("mine only"), N_("Only your items")),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services, run_id: str | None = None, mine: bool = False) -> None:
         super().__init__()
@@ -130,10 +131,12 @@ class FollowUpsScreen(Screen[None]):
 class HandoverScreen(ModalScreen[bool]):
     """Hand-over notes waiting for this operator: enter acknowledges them, escape asks again later."""
 
-    BINDINGS = [
-        Binding("enter", "acknowledge", N_("acknowledge"), id="handover.ack", priority=True),
-        Binding("escape", "later", N_("later"), id="handover.later"),
-    ]
+    # A dialog's keys are on it: not in the palette.
+    USER_COMMANDS = (
+        Command("handover.ack", "enter", "acknowledge", N_("acknowledge"), palette=False, priority=True),
+        Command("handover.later", "escape", "later", N_("later"), palette=False),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services, notes: list[Event]) -> None:
         super().__init__()

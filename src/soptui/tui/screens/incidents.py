@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -16,6 +15,7 @@ from soptui.journal import JournalError
 from soptui.recorder import ActionError
 from soptui.text import visible
 from soptui.timeline import IncidentSummary, incident_summary
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import OpenRun
 from soptui.tui.plain import plain
 from soptui.tui.services import Services
@@ -31,10 +31,11 @@ class IncidentsScreen(Screen[None]):
     """Every incident of the journal (the latest 500): severity, playbook, opened, time to
     acknowledge, time to resolve, who. Type to filter by title, playbook or severity."""
 
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", N_("back"), id="incidents.back", tooltip=N_("Back to Today")),
-        Binding("ctrl+o", "toggle_open", N_("open only"), id="incidents.open", tooltip=N_("Only open ones")),
-    ]
+    USER_COMMANDS = (
+        Command("incidents.back", "escape", "app.pop_screen", N_("back"), N_("Back to Today"), palette=False),
+        Command("incidents.open", "ctrl+o", "toggle_open", N_("open only"), N_("Only open ones")),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services) -> None:
         super().__init__()

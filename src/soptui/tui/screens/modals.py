@@ -1,13 +1,14 @@
-"""Small dialogs: ask for text, confirm, pick one, show text. Keyboard first, mouse welcome."""
+"""Small dialogs: ask for text, confirm, pick one, show text. Keyboard first, mouse welcome.
+
+A dialog's keys are on it (or in its footer): its commands stay out of the command palette.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -17,20 +18,28 @@ from textual.widgets.option_list import Option
 from soptui.i18n import _
 from soptui.playbooks.snippets import fill, placeholders
 from soptui.text import has_unsafe, strip_unsafe
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.plain import plain, styled
 from soptui.tui.widgets import NoteBox, TextField
 from soptui.tui.words import N_, localise_bindings
 
-CANCEL: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
-    Binding(
-        "escape,ctrl+g", "dismiss_none", N_("cancel"), id="modal.cancel", tooltip=N_("Close without saving")
-    )
-]
+CANCEL_COMMANDS = (
+    Command(
+        "modal.cancel",
+        "escape,ctrl+g",
+        "dismiss_none",
+        N_("cancel"),
+        N_("Close without saving"),
+        palette=False,
+    ),
+)
+CANCEL = bindings_of(CANCEL_COMMANDS)
 
 
 class Prompt(ModalScreen[str | None]):
     """Ask for text (one line, or a multi-line note); enter submits, escape cancels."""
 
+    USER_COMMANDS = CANCEL_COMMANDS
     BINDINGS = CANCEL
 
     def __init__(
@@ -109,10 +118,11 @@ class Prompt(ModalScreen[str | None]):
 class Confirm(ModalScreen[bool]):
     """A yes/no question: y or enter for yes, n or escape for no."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", N_("yes"), id="confirm.yes"),
-        Binding("n,escape", "answer(False)", N_("no"), id="confirm.no"),
-    ]
+    USER_COMMANDS = (
+        Command("confirm.yes", "y", "answer(True)", N_("yes"), palette=False),
+        Command("confirm.no", "n,escape", "answer(False)", N_("no"), palette=False),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, question: str, yes: str = N_("Yes"), no: str = N_("No")) -> None:
         super().__init__()
@@ -141,6 +151,7 @@ class Pick(ModalScreen[str | None]):
     """Pick one of several options (id, label); ``details`` adds a dimmed line of words beside
     an option (a severity's meaning)."""
 
+    USER_COMMANDS = CANCEL_COMMANDS
     BINDINGS = CANCEL
 
     def __init__(
@@ -180,11 +191,12 @@ class ShowText(ModalScreen[bool]):
     the text is (a hint under the text was cut off at 80x24).
     """
 
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("escape,ctrl+g", "dismiss_none", N_("cancel"), show=False, id="modal.cancel"),
-        Binding("enter,q", "dismiss_none", N_("close"), id="show.close"),
-        Binding("s", "save", N_("save Markdown"), id="show.save"),
-    ]
+    USER_COMMANDS = (
+        Command("modal.cancel", "escape,ctrl+g", "dismiss_none", N_("cancel"), show=False, palette=False),
+        Command("show.close", "enter,q", "dismiss_none", N_("close"), palette=False),
+        Command("show.save", "s", "save", N_("save Markdown"), palette=False),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, title: str, text: str, can_save: bool = False) -> None:
         super().__init__()
@@ -218,6 +230,7 @@ class SnippetForm(ModalScreen[dict[str, str] | None]):
     the last one, copies; esc cancels. The preview is plain text: the snippet's own words.
     """
 
+    USER_COMMANDS = CANCEL_COMMANDS
     BINDINGS = CANCEL
 
     def __init__(

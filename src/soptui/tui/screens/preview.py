@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -26,6 +25,7 @@ from soptui.playbooks.loader import LoadedPlaybook
 from soptui.playbooks.models import WEEKDAYS, InputSpec, Playbook, Step
 from soptui.recorder import ActionError, Recorder
 from soptui.text import visible
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import OpenPlaybook
 from soptui.tui.plain import plain, styled
 from soptui.tui.services import Services
@@ -198,17 +198,14 @@ class PreviewScreen(Screen[None]):
     """One playbook, read only: scroll with ↑/↓ (j/k), page keys; enter or s starts it."""
 
     CSS_PATH = "preview.tcss"
-    BINDINGS = [
-        Binding("escape,q", "back", N_("back"), id="preview.back", tooltip=N_("Back to where you were")),
-        Binding(
-            "enter,s", "start", N_("start"), id="preview.start", tooltip=N_("Start or open this playbook")
-        ),
-        Binding("j", "scroll(1)", show=False, id="preview.scroll-down"),
-        Binding("k", "scroll(-1)", show=False, id="preview.scroll-up"),
-        Binding(
-            "question_mark,f1", "app.help", N_("help"), id="preview.help", tooltip=N_("Keys of this screen")
-        ),
-    ]
+    USER_COMMANDS = (
+        Command("preview.back", "escape,q", "back", N_("back"), N_("Back to where you were"), palette=False),
+        Command("preview.start", "enter,s", "start", N_("start"), N_("Start or open this playbook")),
+        Command("preview.scroll-down", "j", "scroll(1)", show=False, palette=False),
+        Command("preview.scroll-up", "k", "scroll(-1)", show=False, palette=False),
+        Command("preview.help", "question_mark,f1", "app.help", N_("help"), N_("Keys of this screen")),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services, playbook_id: str) -> None:
         super().__init__()

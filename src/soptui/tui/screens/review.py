@@ -6,7 +6,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
@@ -30,6 +29,7 @@ from soptui.review.render import (
 from soptui.run_ids import routine_period, routine_run_id
 from soptui.schedule import period_of
 from soptui.text import visible
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import OpenRun
 from soptui.tui.plain import plain
 from soptui.tui.services import Services
@@ -58,27 +58,17 @@ class ReviewScreen(Screen[None]):
     }
     """
 
-    BINDINGS = [
-        Binding("left,h", "move(-1)", N_("prev"), id="review.prev", tooltip=N_("Previous week")),
-        Binding("right,l", "move(1)", N_("next"), id="review.next", tooltip=N_("Next week")),
-        Binding("t", "this_week", N_("now"), id="review.now", tooltip=N_("This week")),
-        Binding(
-            "e",
-            "export",
-            N_("export Markdown"),
-            id="review.export",
-            tooltip=N_("Save the review as Markdown"),
+    USER_COMMANDS = (
+        Command("review.prev", "left,h", "move(-1)", N_("prev"), N_("Previous week")),
+        Command("review.next", "right,l", "move(1)", N_("next"), N_("Next week")),
+        Command("review.now", "t", "this_week", N_("now"), N_("This week")),
+        Command("review.export", "e", "export", N_("export Markdown"), N_("Save the review as Markdown")),
+        Command("review.back", "escape,b", "back", N_("back"), N_("Back to Today"), palette=False),
+        Command(
+            "review.help", "question_mark,f1", "app.help", N_("help"), N_("Keys of this screen"), show=False
         ),
-        Binding("escape,b", "back", N_("back"), id="review.back", tooltip=N_("Back to Today")),
-        Binding(
-            "question_mark,f1",
-            "app.help",
-            N_("help"),
-            show=False,
-            id="review.help",
-            tooltip=N_("Keys of this screen"),
-        ),
-    ]
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services, rng: ReviewRange | None = None) -> None:
         super().__init__()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.words import N_, localise_bindings
 
 
 class TooSmallScreen(Screen[None]):
     """Shown instead of a broken layout when the terminal is below 60x20."""
 
-    BINDINGS = [Binding("q,ctrl+c", "app.quit", N_("quit"), id="small.quit")]
+    USER_COMMANDS = (Command("small.quit", "q,ctrl+c", "app.quit", N_("quit"), palette=False),)
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, message: str) -> None:
         super().__init__()

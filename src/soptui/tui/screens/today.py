@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
@@ -25,6 +24,7 @@ from soptui.recorder import ActionError
 from soptui.runs import RunState
 from soptui.text import pad, visible
 from soptui.timeline import escalations
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import JournalChanged, OpenRoutine, OpenRun, PreviewPlaybook, StartIncident
 from soptui.tui.plain import plain, styled, with_cursor
 from soptui.tui.screens.modals import Prompt
@@ -56,83 +56,77 @@ def _record_quietly(services: Services, agenda: Agenda) -> bool:
 class TodayScreen(Screen[None]):
     """The home screen."""
 
-    BINDINGS = [
-        Binding(
+    USER_COMMANDS = (
+        Command(
+            "today.open",
             "enter",
             "open",
             N_("open"),
-            id="today.open",
-            tooltip=N_("Open or resume the selected run"),
+            N_("Open or resume the selected run"),
             priority=True,
         ),
-        Binding("i", "incident", N_("incident"), id="today.incident", tooltip=N_("Open an incident")),
-        Binding(
+        Command("today.incident", "i", "incident", N_("incident"), N_("Open an incident")),
+        # The app lists these two in the palette on every screen ("Incidents: all", "Notices").
+        Command(
+            "today.incidents",
             "I",
             "app.incidents",
             N_("incidents"),
+            N_("All incidents"),
             show=False,
-            id="today.incidents",
-            tooltip=N_("All incidents"),
+            palette=False,
         ),
-        Binding("r", "app.review", N_("review"), id="today.review", tooltip=N_("The week's review")),
-        Binding(
-            "slash", "app.open_search", N_("search"), id="today.search", tooltip=N_("Search the journal")
-        ),
-        Binding(
-            "question_mark,f1", "app.help", N_("help"), id="today.help", tooltip=N_("Keys of this screen")
-        ),
-        Binding(
-            "l",
-            "day_note",
-            N_("day log"),
-            show=False,
-            id="today.log",
-            tooltip=N_("Add a note to the day's log"),
-        ),
-        Binding(
+        Command("today.review", "r", "app.review", N_("review"), N_("The week's review")),
+        Command("today.search", "slash", "app.open_search", N_("search"), N_("Search the journal")),
+        Command("today.help", "question_mark,f1", "app.help", N_("help"), N_("Keys of this screen")),
+        Command("today.log", "l", "day_note", N_("day log"), N_("Add a note to the day's log"), show=False),
+        Command(
+            "today.preview",
             "p",
             "preview",
             N_("preview"),
+            N_("The highlighted playbook's steps, before starting it"),
             show=False,
-            id="today.preview",
-            tooltip=N_("The highlighted playbook's steps, before starting it"),
         ),
-        Binding(
+        Command(
+            "today.claim",
             "m",
             "claim",
             N_("mine"),
+            N_("Claim the highlighted run (again: release)"),
             show=False,  # the footer is full at 60 columns: help (?) lists it
-            id="today.claim",
-            tooltip=N_("Claim the highlighted run (again: release)"),
         ),
-        Binding(
+        Command(
+            "today.followups",
             "a",
             "followups",
             N_("follow-ups"),
+            N_("The team's open action items"),
             show=False,
-            id="today.followups",
-            tooltip=N_("The team's open action items"),
         ),
-        Binding(
+        Command(
+            "today.handover",
             "H",
             "hand_over",
             N_("hand over"),
+            N_("Leave a hand-over note for the next shift"),
             show=False,
-            id="today.handover",
-            tooltip=N_("Leave a hand-over note for the next shift"),
         ),
-        Binding("q", "app.quit", N_("quit"), id="today.quit", tooltip=N_("Quit soptui")),
-        Binding(
+        # Textual's own "Quit" is in the palette already.
+        Command("today.quit", "q", "app.quit", N_("quit"), N_("Quit soptui"), palette=False),
+        Command(
+            "today.notices",
             "exclamation_mark",
             "app.notices",
             N_("notices"),
+            N_("Everything soptui told you at start-up"),
             show=False,
-            id="today.notices",
-            tooltip=N_("Everything soptui told you at start-up"),
+            palette=False,
         ),
-        Binding("j", "cursor_down", show=False, id="today.move-down"),
-        Binding("k", "cursor_up", show=False, id="today.move-up"),
-    ]
+        Command("today.move-down", "j", "cursor_down", show=False, palette=False),
+        Command("today.move-up", "k", "cursor_up", show=False, palette=False),
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     def __init__(self, services: Services) -> None:
         super().__init__()
