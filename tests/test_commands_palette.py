@@ -22,9 +22,6 @@ from soptui.tui.screens.review import ReviewScreen
 from soptui.tui.screens.today import TodayScreen
 from tests.ui_support import build_app
 
-PENDING = {"soptui.tui.screens.run"}
-"""Modules whose bindings are not commands yet (run.py is being refactored; convert it next)."""
-
 
 def palette(app, screen=None) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The palette's entries on ``screen`` (the one in front): title -> help."""
@@ -169,8 +166,6 @@ def _classes_with_bindings() -> list[tuple[str, type]]:
 @pytest.mark.parametrize(("module", "cls"), _classes_with_bindings(), ids=lambda x: getattr(x, "__name__", x))
 def test_every_binding_comes_from_a_command(module: str, cls: type) -> None:
     """The bindings and the palette cannot drift: a class's BINDINGS are its commands'."""
-    if module in PENDING:
-        pytest.skip(f"{module}: bindings not converted to commands yet")
     commands: tuple[Command, ...] = vars(cls).get("USER_COMMANDS", ())
     assert commands, f"{cls.__name__} has BINDINGS but no USER_COMMANDS"
     bindings = [b for b in vars(cls)["BINDINGS"] if isinstance(b, Binding)]

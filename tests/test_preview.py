@@ -179,7 +179,7 @@ async def test_the_preview_shows_what_changed_since_you_last_ran_it(tmp_path: Pa
     first.routine_run("sweep")  # alice ran the version before the edit
     write(tmp_path / "team", "sweep.toml", EDITED)  # a teammate edits the shared file
     app, recorder = _team_app(tmp_path, "alice", journal)
-    assert changes_since_last_use(recorder, "alice", "sweep") == [
+    assert changes_since_last_use(recorder.ledger, "alice", "sweep") == [
         "+ Thank \x1b[31mhelpers",
         "− Old step",
         "~ Reply to questions",
@@ -197,8 +197,8 @@ async def test_the_preview_shows_what_changed_since_you_last_ran_it(tmp_path: Pa
         assert "weekly · due Fri 17:00 · working days only" in lines
         assert " 3. Thank ␛[31mhelpers" in lines
     _other, bob = _team_app(tmp_path, "bob", journal)
-    assert changes_since_last_use(bob, "bob", "sweep") == []  # bob never ran it
-    assert changes_since_last_use(first, "alice", "nope") == []
+    assert changes_since_last_use(bob.ledger, "bob", "sweep") == []  # bob never ran it
+    assert changes_since_last_use(first.ledger, "alice", "nope") == []
 
 
 # -- search over the playbooks' text ------------------------------------------------------------

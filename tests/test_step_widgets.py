@@ -215,3 +215,36 @@ async def test_the_journal_changing_redraws_the_run(tmp_path: Path) -> None:
         await pilot.pause()
         assert rows(screen.query_one("#steps", StepList))[3] == "  ✗ 4 Post a topic (no time)"
         assert screen.state.steps["topic"].status == "skipped"
+
+
+async def test_who_else_is_here_is_read_on_a_timer_never_on_a_key_press(tmp_path: Path) -> None:
+    """Presence is a query: a key press draws the header from the last read, and the
+    screen's own timer reads it again and shows an operator who came in."""
+    from soptui.tui.screens import run as run_module
+
+    app, recorder = build_app(tmp_path)
+    reads: list[str] = []
+    others_here = recorder.others_here
+
+    def counted(run_id: str) -> list[tuple[str, str | None]]:
+        reads.append(run_id)
+        return others_here(run_id)
+
+    recorder.others_here = counted  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        bob = recorder_for(tmp_path, recorder.library, "bob", recorder.clock, recorder.journal)
+        bob.here(RUN, "found-negative")
+        before = len(reads)
+        await pilot.press("down", "down", "down", "space")  # complete "Post a topic"
+        assert screen.state.steps["topic"].status == "done"
+        assert len(reads) == before  # the header was drawn again, from the last read
+        header = screen.query_one("#run-header", Static)
+        for _ in range(int(run_module.PRESENCE_READ_EVERY * 10) + 20):
+            if "with bob" in str(header.render()):
+                break
+            await pilot.pause(0.1)
+        assert "with bob @2" in str(header.render())
+        assert len(reads) > before

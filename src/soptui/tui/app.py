@@ -175,7 +175,7 @@ class SoptuiApp(App[int]):
 
     def _journal_version(self) -> int | None:
         try:
-            return self.services.recorder.journal.data_version()
+            return self.services.ledger.journal.data_version()
         except JournalError:
             return -1
 
@@ -439,17 +439,17 @@ class SoptuiApp(App[int]):
         self._show_run(state, changes)
 
     def _previous_version(self, playbook_id: str) -> Playbook | None:
-        recorder = self.services.recorder
+        ledger = self.services.ledger
         try:
-            digest = recorder.journal.last_hash_used_by(self.services.operator, playbook_id)
-            return recorder.playbook_version(digest, playbook_id) if digest else None
+            digest = ledger.journal.last_hash_used_by(self.services.operator, playbook_id)
+            return ledger.playbook_version(digest, playbook_id) if digest else None
         except (ActionError, JournalError):
             return None
 
     def open_run(self, run_id: str, step_id: str | None = None) -> None:
         """Open a run (at ``step_id``, when given: search results open at their step)."""
         try:
-            state = self.services.recorder.state(run_id)
+            state = self.services.ledger.state(run_id)
         except (ActionError, JournalError) as error:
             self.notify(str(error), severity="error", markup=False)
             return

@@ -81,7 +81,7 @@ class SearchScreen(Screen[None]):
             return
         try:
             self.playbook_hits = search_playbooks(self.services.library, query)
-            self.hits = search(self.services.recorder.journal, query)
+            self.hits = search(self.services.ledger.journal, query)
         except (SearchError, JournalError) as error:
             status.update(plain(str(error), newlines=False))
             return

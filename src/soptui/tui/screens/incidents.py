@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from soptui import severities
 from soptui.i18n import _, duration_text
 from soptui.journal import JournalError
-from soptui.recorder import ActionError
+from soptui.ledger import ActionError
 from soptui.text import visible
 from soptui.timeline import IncidentSummary, incident_summary
 from soptui.tui.commands import Command, bindings_of
@@ -66,10 +66,8 @@ class IncidentsScreen(Screen[None]):
             _("sev"), _("incident"), _("playbook"), _("opened"), _("ack"), _("resolved in"), _("who")
         )
         try:
-            recorder = self.services.recorder
-            self.rows = [
-                incident_summary(recorder.fold_row(row)) for row in recorder.journal.recent_incidents()
-            ]
+            ledger = self.services.ledger
+            self.rows = [incident_summary(ledger.fold_row(row)) for row in ledger.journal.recent_incidents()]
         except (ActionError, JournalError) as error:
             self.notify(str(error), severity="error", markup=False)
         self._fill()

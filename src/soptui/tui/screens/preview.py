@@ -19,11 +19,11 @@ from textual.widgets import Footer, Static
 from soptui import severities
 from soptui.i18n import _, duration_text, ngettext, weekday
 from soptui.journal import JournalError
+from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.diff import describe_changes
 from soptui.playbooks.fields import format_offset
 from soptui.playbooks.loader import LoadedPlaybook
 from soptui.playbooks.models import WEEKDAYS, InputSpec, Playbook, Step
-from soptui.recorder import ActionError, Recorder
 from soptui.text import visible
 from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import OpenPlaybook
@@ -41,17 +41,17 @@ INPUT_WORDS = {
 }
 
 
-def changes_since_last_use(recorder: Recorder, operator: str, playbook_id: str) -> list[str]:
+def changes_since_last_use(ledger: Ledger, operator: str, playbook_id: str) -> list[str]:
     """Steps added (+), removed (−) and changed (~) since the version of the operator's last run
     of the playbook (the journal keeps every version used); empty when none, or never run."""
-    entry = recorder.library.entries.get(playbook_id)
+    entry = ledger.library.entries.get(playbook_id)
     if entry is None:
         return []
     try:
-        digest = recorder.journal.last_hash_used_by(operator, playbook_id)
+        digest = ledger.journal.last_hash_used_by(operator, playbook_id)
         if digest is None or digest == entry.content_hash:
             return []
-        previous = recorder.playbook_version(digest, playbook_id)
+        previous = ledger.playbook_version(digest, playbook_id)
     except (ActionError, JournalError):
         return []
     return describe_changes(previous, entry.playbook)
@@ -212,9 +212,8 @@ class PreviewScreen(Screen[None]):
         localise_bindings(self)
         self.services = services
         self.playbook_id = playbook_id
-        recorder = services.recorder
-        self.entry = recorder.library.entries[playbook_id]
-        self.changes = changes_since_last_use(recorder, services.operator, playbook_id)
+        self.entry = services.library.entries[playbook_id]
+        self.changes = changes_since_last_use(services.ledger, services.operator, playbook_id)
 
     def compose(self) -> ComposeResult:
         playbook = self.entry.playbook

@@ -22,7 +22,6 @@ from typing import Literal
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
@@ -35,6 +34,7 @@ from soptui.playbooks.inputs import InputError, parse_value
 from soptui.recorder import ActionError
 from soptui.runs import RunState, StepState
 from soptui.timeline import escalations
+from soptui.tui.commands import Command, bindings_of
 from soptui.tui.groups import GroupPanel
 from soptui.tui.incident_timeline import IncidentTimeline
 from soptui.tui.messages import JournalChanged, RunClosed, StartIncident
@@ -49,6 +49,8 @@ from soptui.tui.widgets import NoteBox
 from soptui.tui.words import N_, localise_bindings
 
 Outcome = Literal["done", "queued", "refused"]
+PRESENCE_READ_EVERY = 2.0
+"""Seconds between reads of who else is in the run (presence is written every 10 s)."""
 Action = Callable[[str], RunState | None]
 """A recorder call given the UUID its event must carry (so a replayed draft is recorded once)."""
 
@@ -60,86 +62,81 @@ def _no_state() -> RunState:
 class RunScreen(Screen[None]):
     """Walk through one run, step by step."""
 
-    BINDINGS = [
-        Binding("space", "complete", N_("done"), id="run.done", tooltip=N_("Complete the current step")),
-        Binding("s", "skip", N_("skip"), id="run.skip", tooltip=N_("Skip the step (asks for a reason)")),
-        Binding("n", "note", N_("note"), id="run.note", tooltip=N_("Add a note to the step")),
-        Binding("c", "copy", N_("copy"), id="run.copy", tooltip=N_("Copy the step's ready-made text")),
-        Binding("u", "undo", N_("undo"), id="run.undo", tooltip=N_("Undo your last action")),
-        Binding(
+    USER_COMMANDS = (
+        Command("run.done", "space", "complete", N_("done"), N_("Complete the current step")),
+        Command("run.skip", "s", "skip", N_("skip"), N_("Skip the step (asks for a reason)")),
+        Command("run.note", "n", "note", N_("note"), N_("Add a note to the step")),
+        Command("run.copy", "c", "copy", N_("copy"), N_("Copy the step's ready-made text")),
+        Command("run.undo", "u", "undo", N_("undo"), N_("Undo your last action")),
+        Command(
+            "run.undo-ctrl",
             "ctrl+z",
             "undo",
             N_("undo"),
+            N_("Undo (works while typing)"),
             show=False,
-            id="run.undo-ctrl",
-            tooltip=N_("Undo (works while typing)"),
+            palette=False,
         ),
-        Binding("f", "finish", N_("finish"), id="run.finish", tooltip=N_("Finish the run now")),
-        Binding(
-            "m", "claim", N_("mine"), show=False, id="run.claim", tooltip=N_("Claim the run (again: release)")
-        ),
-        Binding(
+        Command("run.finish", "f", "finish", N_("finish"), N_("Finish the run now")),
+        Command("run.claim", "m", "claim", N_("mine"), N_("Claim the run (again: release)"), show=False),
+        Command(
+            "run.amend",
             "e",
             "amend",
             N_("correct"),
+            N_("Correct the step's recorded value or completion"),
             show=False,
-            id="run.amend",
-            tooltip=N_("Correct the step's recorded value or completion"),
         ),
-        Binding(
+        Command(
+            "run.followups",
             "a",
             "followups",
             N_("follow-ups"),
+            N_("The team's open action items"),
             show=False,
-            id="run.followups",
-            tooltip=N_("The team's open action items"),
         ),
-        Binding(
+        Command(
+            "run.history",
             "h",
             "history",
             N_("history"),
+            N_("The values recorded for this step before"),
             show=False,
-            id="run.history",
-            tooltip=N_("The values recorded for this step before"),
         ),
-        Binding("R", "resolve", N_("resolve"), id="run.resolve", tooltip=N_("Resolve the incident")),
-        Binding(
+        Command("run.resolve", "R", "resolve", N_("resolve"), N_("Resolve the incident")),
+        Command(
+            "run.resolve-ctrl",
             "ctrl+r",
             "resolve",
             N_("resolve"),
-            id="run.resolve-ctrl",
-            tooltip=N_("Resolve (works while typing)"),
+            N_("Resolve (works while typing)"),
+            palette=False,
         ),
-        Binding(
+        Command(
+            "run.copy-ctrl",
             "ctrl+o",
             "copy",
             N_("copy"),
+            N_("Copy (works while typing)"),
             show=False,
-            id="run.copy-ctrl",
-            tooltip=N_("Copy (works while typing)"),
+            palette=False,
         ),
-        Binding(
-            "escape,b", "back", N_("back"), id="run.back", tooltip=N_("Back to Today; the run stays open")
+        Command(
+            "run.back", "escape,b", "back", N_("back"), N_("Back to Today; the run stays open"), palette=False
         ),
-        Binding(
-            "i", "incident", N_("incident"), show=False, id="run.incident", tooltip=N_("Open an incident")
-        ),
-        Binding(
-            "question_mark,f1",
-            "app.help",
-            N_("help"),
-            show=False,
-            id="run.help",
-            tooltip=N_("Keys of this screen"),
+        Command("run.incident", "i", "incident", N_("incident"), N_("Open an incident"), show=False),
+        Command(
+            "run.help", "question_mark,f1", "app.help", N_("help"), N_("Keys of this screen"), show=False
         ),
         # Moving is handled here, before the list sees the key, so keys typed ahead apply in
         # order: the row (and the focus) a key leaves is the one the next key acts on.
-        Binding("down", "move(1)", show=False, priority=True, id="run.move-down"),
-        Binding("up", "move(-1)", show=False, priority=True, id="run.move-up"),
-        Binding("j", "move(1)", show=False, id="run.move-j"),
-        Binding("k", "move(-1)", show=False, id="run.move-k"),
-        *[Binding(str(n), f"tick({n - 1})", show=False, id=f"run.tick{n}") for n in range(1, 10)],
-    ]
+        Command("run.move-down", "down", "move(1)", show=False, palette=False, priority=True),
+        Command("run.move-up", "up", "move(-1)", show=False, palette=False, priority=True),
+        Command("run.move-j", "j", "move(1)", show=False, palette=False),
+        Command("run.move-k", "k", "move(-1)", show=False, palette=False),
+        *[Command(f"run.tick{n}", str(n), f"tick({n - 1})", show=False, palette=False) for n in range(1, 10)],
+    )
+    BINDINGS = bindings_of(USER_COMMANDS)
 
     state: var[RunState] = var(_no_state, init=False, always_update=True)
     """The run as last recorded or read: assigning it draws the screen (every assignment, a
@@ -163,6 +160,7 @@ class RunScreen(Screen[None]):
         self.rung: set[str] = set()
         self._presence_target: str | None = None
         self._presence_pending = False
+        self._here: list[tuple[str, str | None]] = []  # others in this run, as last read
         self._just_noted = False  # an empty enter right after a note must not complete a step
         self._labels: dict[str, str] | None = None  # a journey's step labels and due times
         self.dialogs = RunDialogs(self)
@@ -194,6 +192,7 @@ class RunScreen(Screen[None]):
         return True
 
     def on_mount(self) -> None:
+        self._read_presence()
         self._draw()
         first = self.state.current()
         if self.start_step in self.state.steps:
@@ -209,6 +208,8 @@ class RunScreen(Screen[None]):
         self._focus_for(self.step)  # a step that takes a typed value: the cursor is in its box
         self._announce()
         self.set_interval(10.0, self._announce)
+        # Who else is here is read on a timer, never on the key-press path.
+        self.set_interval(PRESENCE_READ_EVERY, self._presence_changed)
         if self.changes:
             self.notify(self.services.t("changed") + " · ".join(self.changes), markup=False, timeout=8)
 
@@ -284,16 +285,25 @@ class RunScreen(Screen[None]):
         parts = header_parts(self.state, s.clock(), s.t, self._others(), demo=s.demo)
         self.query_one("#run-header", RunHeader).show(parts, self.size.width)
 
-    def _others(self) -> list[str]:
-        """Other operators in this run, with the number of the step they are on."""
+    def _read_presence(self) -> bool:
+        """Read who else is in this run; whether that changed since the last read."""
         try:
             here = self.services.recorder.others_here(self.state.run_id)
         except JournalError:
-            return []
+            here = []
+        changed, self._here = here != self._here, here
+        return changed
+
+    def _presence_changed(self) -> None:
+        if self.is_current and self._read_presence():
+            self._draw_header()
+
+    def _others(self) -> list[str]:
+        """Other operators in this run (as last read), with the number of the step they are on."""
         ids = list(self.state.steps)
         return [
             _("with {name}").format(name=op) + (f" @{ids.index(step) + 1}" if step in ids else "")
-            for op, step in here
+            for op, step in self._here
         ]
 
     def _draw_list(self) -> None:
@@ -416,7 +426,7 @@ class RunScreen(Screen[None]):
     def reload(self) -> None:
         """Re-read the run from the journal (after drafts were replayed or others acted)."""
         try:
-            state = self.services.recorder.state(self.state.run_id)
+            state = self.services.ledger.state(self.state.run_id)
         except (ActionError, JournalError):
             return
         self.state = state  # watch_state draws it

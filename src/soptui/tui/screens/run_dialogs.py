@@ -101,7 +101,7 @@ class RunDialogs:
             return
         try:
             history = step_history(
-                screen.services.recorder.journal, state.playbook.id, step.step.id, max(HISTORY_LIMITS)
+                screen.services.ledger.journal, state.playbook.id, step.step.id, max(HISTORY_LIMITS)
             )
         except JournalError as error:
             screen.notify(str(error), severity="error", markup=False)
