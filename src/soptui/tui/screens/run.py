@@ -505,6 +505,9 @@ class RunScreen(Screen[None]):
         if step is None:
             return
         if step.step.input is not None:
+            # Checked here as well as by the recorder (under the lock): a value typed while the
+            # journal is busy is kept as a draft and must not be one that replay would refuse;
+            # and the reason shows under the box, not in a toast. Parsing costs microseconds.
             try:
                 parse_value(step.step.input, raw)
             except InputError as error:
