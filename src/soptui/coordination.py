@@ -183,11 +183,13 @@ def handovers_between(ledger: Ledger, start: datetime, end: datetime) -> list[Ev
 def action_items(ledger: Ledger) -> list[ActionItem]:
     """Every action item the team recorded, with where it stands now."""
     journal, library = ledger.journal, ledger.library
-    completions: list[Event] = []
-    for loaded in [*library.entries.values(), *library.hidden.values()]:
-        for step in loaded.playbook.steps:
-            if step.input is not None and step.input.type == "actions":
-                completions += journal.step_values(loaded.playbook.id, step.id, 100_000)
+    steps = [
+        (loaded.playbook.id, step.id)
+        for loaded in [*library.entries.values(), *library.hidden.values()]
+        for step in loaded.playbook.steps
+        if step.input is not None and step.input.type == "actions"
+    ]
+    completions = journal.action_completions(steps) if steps else []
     return items_of(completions, journal.events_of_kinds(["action.closed"]))
 
 

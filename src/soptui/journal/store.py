@@ -869,6 +869,21 @@ class Journal:
         )
         return [_event(r) for r in rows]
 
+    def action_completions(self, steps: Sequence[tuple[str, str]]) -> list[Event]:
+        """Completions of these (playbook, step) pairs that recorded follow-up action items
+        and were not undone, in journal order. Years of a weekly sync hold hundreds of
+        completions; only the few with items are read (and checked for an undo)."""
+        found: list[Event] = []
+        for playbook_id, step_id in steps:
+            rows = self._query(
+                "SELECT * FROM events WHERE playbook_id = ? AND step_id = ? AND kind = 'step.done' "
+                "AND instr(payload, '\"actions\"') > 0 AND NOT EXISTS (SELECT 1 FROM events u "
+                "WHERE u.run_id = events.run_id AND u.kind = 'undo' AND instr(u.payload, events.uuid) > 0)",
+                (playbook_id, step_id),
+            )
+            found += (_event(r) for r in rows)
+        return sorted(found, key=lambda e: e.seq)
+
     def event_by_uuid(self, event_uuid: str) -> Event | None:
         """The event with this UUID, if the journal holds it."""
         rows = self._query("SELECT * FROM events WHERE uuid = ?", (event_uuid,))
