@@ -108,6 +108,15 @@ class Event:
     team: str | None = None
     """The team the event came from, in a journal merged from several (``journal copy --team``)."""
 
+    @classmethod
+    def stored(cls, fields: dict[str, Any]) -> Event:
+        """An event read back from the journal, every field given: built without the
+        dataclass ``__init__`` (its defaults and frozen checks cost a third of reading an
+        event, and a review reads tens of thousands)."""
+        event = object.__new__(cls)
+        event.__dict__.update(fields)
+        return event
+
     def to_json(self) -> dict[str, Any]:
         return {
             "type": "event",
