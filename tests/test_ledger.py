@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from soptui.agenda import build_agenda
+from soptui.coordination import Coordinator
 from soptui.journal import Journal
 from soptui.ledger import ActionError, Ledger
 from soptui.review import build_review, week_range
@@ -25,6 +27,7 @@ from soptui.run_ids import (
 )
 from soptui.schedule import cadence_of, is_iso_week
 from tests.helpers import DAILY, SHANGHAI, WEEKLY, Clock, library_from, recorder_for
+from tests.pg_support import Backend
 
 playbook_ids = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
 
@@ -118,3 +121,40 @@ def test_an_action_that_leaves_the_run_open_does_not_rewrite_its_row(tmp_path: P
     assert writes == [finished.closed_at] and journal.run(run_id).closed_at is not None  # type: ignore[union-attr]
     recorder.undo(run_id)
     assert writes[-1] is None and journal.run(run_id).closed_at is None  # type: ignore[union-attr]
+
+
+def test_a_review_folds_a_run_again_only_when_something_was_appended_to_it(
+    tmp_path: Path, backend: Backend
+) -> None:
+    """The ledger keeps the runs a review folded: the same week again reads no event, and a
+    run that gained an event since (a correction, a late note) is folded again, so the
+    figures always say what the journal holds."""
+    clock = Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+    recorder = recorder_for(
+        tmp_path, library_from(tmp_path, morning=DAILY), clock=clock, journal=backend.open()
+    )
+    run_id = recorder.routine_run("morning").run_id
+    recorder.complete(run_id, "new-members", "5")
+    ledger = recorder.ledger
+    reads: list[list[str]] = []
+    read = ledger.journal.events_and_ticks_of_runs
+
+    def counted(run_ids: list[str]) -> Any:
+        reads.append(list(run_ids))
+        return read(run_ids)
+
+    ledger.journal.events_and_ticks_of_runs = counted  # type: ignore[method-assign]
+    week = week_range("2026-W48")
+
+    def members() -> float | None:
+        return next(m.value for m in build_review(ledger, week).metrics if m.metric == "members.new")
+
+    assert members() == 5 and reads == [[run_id]]
+    first = ledger.fold_rows([ledger.journal.run(run_id)])[0]  # type: ignore[list-item]
+    assert members() == 5 and reads == [[run_id]]  # nothing appended: nothing read
+    assert ledger.fold_rows([ledger.journal.run(run_id)])[0] is first  # type: ignore[list-item]
+    Coordinator(recorder).amend(run_id, "new-members", "typo", "7")
+    assert members() == 7 and reads == [[run_id], [run_id]]
+    recorder.note(run_id, "late", "welcome")
+    assert ledger.fold_rows([ledger.journal.run(run_id)])[0].steps["welcome"].notes  # type: ignore[list-item]
+    assert len(reads) == 3

@@ -10,7 +10,9 @@ acting and the write path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +25,9 @@ from soptui.runs import RunState, expected_groups, fold
 from soptui.schedule import period_index, period_of
 
 Clock = Callable[[], datetime]
+MAX_KEPT_FOLDS = 2048
+"""Runs whose folded state a ledger keeps (a week of a team with 200 groups is 7 daily runs;
+of a team with a dozen group playbooks, a few hundred)."""
 
 
 def utc_now() -> datetime:
@@ -34,8 +39,24 @@ class ActionError(ValueError):
     refuses), with the reason for a person."""
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A run as this ledger last folded it: valid while its last event, its playbook version
+    and its expected groups are the same."""
+
+    last_seq: int
+    playbook: Playbook
+    groups: dict[str, list[str]]
+    state: RunState
+
+
 class Ledger:
-    """Reads runs out of the journal; never writes."""
+    """Reads runs out of the journal; never writes.
+
+    The runs a review folds are kept (up to MAX_KEPT_FOLDS): a run is folded again only when
+    an event was appended to it since, so the review screen moving between weeks folds only
+    the week it has not seen. The states handed out are shared: read them, never change them.
+    """
 
     def __init__(
         self, journal: JournalStore, library: Library, zone: ZoneInfo, clock: Clock = utc_now
@@ -45,6 +66,8 @@ class Ledger:
         self.zone = zone
         self.clock = clock
         self._versions: dict[str, Playbook] = {}
+        self._kept: dict[str, _Kept] = {}
+        self._kept_lock = threading.Lock()  # the app's workers read through the same ledger
 
     def today(self) -> datetime:
         """Now, in the team's zone."""
@@ -90,9 +113,51 @@ class Ledger:
         return self.fold_row(row)
 
     def fold_row(self, row: RunRow) -> RunState:
+        """The run as it stands, with every event in ``state.events`` (what undo, corrections
+        and the timeline look through)."""
         playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
         events = self.journal.run_events(row.run_id)
         return fold(row.run_id, playbook, events, self.groups_of(playbook, row.period))
+
+    def fold_rows(self, rows: Sequence[RunRow]) -> list[RunState]:
+        """The state of each run, for figures (the review): its groups' ticks are read in
+        compact form and are not among ``state.events``. A run is taken as this ledger kept it
+        when nothing was appended to it since, else folded again (one batched read for all)."""
+        if not rows:
+            return []
+        last = self.journal.last_seqs([row.run_id for row in rows])
+        states: dict[str, RunState] = {}
+        stale: list[tuple[RunRow, Playbook, dict[str, list[str]]]] = []
+        for row in rows:
+            playbook = self.playbook_version(row.playbook_hash, row.playbook_id)
+            groups = self.groups_of(playbook, row.period)
+            with self._kept_lock:
+                kept = self._kept.get(row.run_id)
+            if (
+                kept is not None
+                and kept.last_seq == last.get(row.run_id)
+                and kept.playbook is playbook
+                and kept.groups == groups
+            ):
+                states[row.run_id] = kept.state
+            else:
+                stale.append((row, playbook, groups))
+        read = self.journal.events_and_ticks_of_runs([row.run_id for row, _p, _g in stale]) if stale else {}
+        for row, playbook, groups in stale:
+            events, ticks = read[row.run_id]
+            state = fold(row.run_id, playbook, events, groups, ticks)
+            states[row.run_id] = state
+            # A run may have grown between the two reads: then it is kept under the older
+            # position and folded again next time, never taken as current when it is not.
+            self._keep(row.run_id, _Kept(last.get(row.run_id, 0), playbook, groups, state))
+        return [states[row.run_id] for row in rows]
+
+    def _keep(self, run_id: str, kept: _Kept) -> None:
+        with self._kept_lock:
+            self._kept.pop(run_id, None)
+            self._kept[run_id] = kept  # the most recent last: the oldest goes first
+            while len(self._kept) > MAX_KEPT_FOLDS:
+                del self._kept[next(iter(self._kept))]
 
     def groups_of(self, playbook: Playbook, period: str | None = None) -> dict[str, list[str]]:
         """Each per-group step's groups in ``period``, from the library's roster (none without

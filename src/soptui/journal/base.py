@@ -86,6 +86,7 @@ class JournalStore(Protocol):
     def events_and_ticks_of_runs(
         self, run_ids: list[str]
     ) -> dict[str, tuple[list[Event], list[GroupTick]]]: ...
+    def last_seqs(self, run_ids: Sequence[str]) -> dict[str, int]: ...
     def recorded_values(
         self,
         start: datetime,

@@ -1174,6 +1174,16 @@ class PostgresJournal:
         )
 
     # -- many groups (issue 14) ------------------------------------------------------------------
+    def last_seqs(self, run_ids: Sequence[str]) -> dict[str, int]:
+        """Each run's last event (its journal position; see the SQLite journal)."""
+        if not run_ids:
+            return {}
+        rows = self._query(
+            "SELECT run_id, max(seq) AS last FROM events WHERE run_id = ANY(%s) GROUP BY run_id",
+            (list(run_ids),),
+        )
+        return {str(r["run_id"]): int(r["last"]) for r in rows}
+
     def events_and_ticks_of_runs(self, run_ids: list[str]) -> dict[str, tuple[list[Event], list[GroupTick]]]:
         """The events of many runs, with their groups' ticks and skips apart in the compact
         :class:`~soptui.runs.GroupTick` form (see :meth:`Journal.events_and_ticks_of_runs`)."""

@@ -1195,6 +1195,19 @@ class Journal:
         return found
 
     # -- many groups (issue 14) ------------------------------------------------------------------
+    def last_seqs(self, run_ids: Sequence[str]) -> dict[str, int]:
+        """Each run's last event (its journal position): a run whose last event is the one a
+        reader saw before has not changed since (the journal only appends)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(run_ids), 500):
+            chunk = tuple(run_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT run_id, max(seq) FROM events WHERE run_id IN ({marks}) GROUP BY run_id", chunk
+            )
+            found.update((str(r[0]), int(r[1])) for r in rows)
+        return found
+
     def events_and_ticks_of_runs(self, run_ids: list[str]) -> dict[str, tuple[list[Event], list[GroupTick]]]:
         """The events of many runs, as :meth:`events_of_runs` reads them, except their groups'
         ticks and skips (``step.done``/``step.skipped`` with a group), which come apart as compact

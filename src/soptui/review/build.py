@@ -42,7 +42,7 @@ from soptui.review.model import (
 )
 from soptui.review.titles import Titles
 from soptui.run_ids import routine_period
-from soptui.runs import RunState, fold
+from soptui.runs import RunState
 from soptui.schedule import (
     due_at,
     is_iso_week,
@@ -118,12 +118,8 @@ class _Runs:
         """Fold many runs, reading all their events at once (their groups' ticks in compact
         form: a week of 200 groups and eight per-group steps is 11,200 of them)."""
         missing = [r for r in rows if r.run_id not in self.cache]
-        read = self.ledger.journal.events_and_ticks_of_runs([r.run_id for r in missing])
-        for row in missing:
-            playbook = self.ledger.playbook_version(row.playbook_hash, row.playbook_id)
-            events, ticks = read[row.run_id]
-            groups = self.ledger.groups_of(playbook, row.period)
-            self.cache[row.run_id] = fold(row.run_id, playbook, events, groups, ticks)
+        for row, state in zip(missing, self.ledger.fold_rows(missing), strict=True):
+            self.cache[row.run_id] = state
         return [self.cache[r.run_id] for r in rows]
 
     def routine(self, start: date, end: date) -> list[RunState]:
