@@ -174,3 +174,34 @@ async def test_an_edited_team_playbook_reloads_in_the_running_app_and_says_what_
         assert recorder.library.get("daily").title == "Morning sweep"  # type: ignore[union-attr]
         assert recorder.state(run).playbook.title == "Morning round"  # the run keeps its version
         assert any("Morning sweep" in r for r in options_text(app, "#agenda"))
+
+
+async def test_a_library_reload_validates_only_the_files_that_changed(tmp_path: Path) -> None:
+    """The running app reloads the library through the same validated cache as start-up: an
+    edited playbook is validated again, the unchanged ones come from the cache."""
+    from soptui.playbooks.cache import ValidatedCache
+    from soptui.playbooks.library import Source, load_library
+
+    directory = tmp_path / "team-playbooks"
+    directory.mkdir()
+    (directory / "daily.toml").write_text(DAILY, encoding="utf-8")
+    (directory / "sync.toml").write_text(SYNC, encoding="utf-8")
+    sources = [Source(directory, "team")]
+    cache = ValidatedCache.open(tmp_path / "cache")
+    library = load_library(sources, cache=cache)
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    recorder = Recorder(journal, library, SHANGHAI, Identity("alice", "alice", "host"), Clock(MONDAY_9AM))
+    app = make_app(Services(recorder, "en", tmp_path / "reports", [], sources=sources))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app._stamp_library()
+        hits, misses = cache.hits, cache.misses
+        (directory / "daily.toml").write_text(
+            DAILY.replace("Morning round", "Morning sweep"), encoding="utf-8"
+        )
+        app._reload_if_changed_now()
+        await pilot.pause()
+        assert recorder.library.get("daily").title == "Morning sweep"  # type: ignore[union-attr]
+        assert recorder.library.cache is cache
+        assert cache.hits > hits  # sync.toml, unchanged
+        assert cache.misses == misses + 1  # daily.toml, edited

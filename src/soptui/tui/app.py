@@ -214,7 +214,10 @@ class SoptuiApp(App[int]):
 
         now, before = stamp(self.services.sources), self._library_stamp
         self._library_stamp = now
-        return None if before is None or before == now else load_library(self.services.sources)
+        if before is None or before == now:
+            return None
+        # Through the same cache as start-up: only the files that changed are validated again.
+        return load_library(self.services.sources, cache=self.services.library.cache)
 
     def _swap_library(self, library: Library) -> None:
         from soptui.playbooks.watch import changes
