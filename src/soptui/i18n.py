@@ -189,7 +189,7 @@ _WORDS: dict[str, str] = {
         "highlighted row"
     ),
     "help-close": N_("Press esc, q or enter to close this help."),
-    "help.palette": N_("command palette: start any playbook"),
+    "help.palette": N_("command palette: this screen's commands with their keys, and any playbook"),
     "help.today.open": N_("open or resume the selected run"),
     "help.today.incident": N_("open an incident"),
     "help.today.review": N_("the week's review"),
