@@ -127,9 +127,10 @@ def journey_item(ledger: Ledger, run: RunState, now: datetime) -> JourneyItem | 
 def instances(ledger: Ledger, now: datetime | None = None, *, everything: bool = False) -> list[JourneyItem]:
     """Active instances (with ``everything``, finished ones too), by anchor. Reads only."""
     moment = (now or ledger.clock()).astimezone(ledger.zone)
+    rows = ledger.journal.instance_runs(active_only=not everything)
     items = []
-    for row in ledger.journal.instance_runs(active_only=not everything):
-        item = journey_item(ledger, ledger.fold_row(row), moment)
+    for state in ledger.fold_rows(rows):  # one batched read, not a query per instance
+        item = journey_item(ledger, state, moment)
         if item is not None:
             items.append(item)
     items.sort(key=lambda i: (i.anchor, i.anchor_time or time(0), i.run.run_id))

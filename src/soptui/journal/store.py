@@ -979,7 +979,10 @@ class Journal:
         """Instances of sequence playbooks (their period is ``~ANCHOR``), open ones only unless
         ``active_only`` is false; oldest first."""
         open_only = " AND closed_at IS NULL" if active_only else ""
-        rows = self._query(f"SELECT * FROM runs WHERE period LIKE '~%'{open_only} ORDER BY opened_at, run_id")
+        # A range, not LIKE '~%' (case-insensitive, so no index): every key is "~" and digits.
+        rows = self._query(
+            f"SELECT * FROM runs WHERE period > '~' AND period < '~~'{open_only} ORDER BY opened_at, run_id"
+        )
         return [_run_row(r) for r in rows]
 
     def runs_opened_between(self, start: datetime, end: datetime) -> list[RunRow]:

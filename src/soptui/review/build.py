@@ -455,7 +455,7 @@ def _values(ledger: Ledger, start: date, end: date, corrections: Corrections) ->
     found: dict[str, list[Value]] = defaultdict(list)
     # Thousands of values (a metric per group) share a few steps and runs: look each up once.
     metrics: dict[tuple[str, str, str], str | None] = {}
-    periods: dict[str, tuple[date, date]] = {}  # run -> the first and last day of its period
+    periods: dict[str, tuple[date, date] | None] = {}  # run -> the first and last day of its period
     for item in recorded:
         fix = corrections.take(item)
         value = item.value if fix is None else fix.value
@@ -468,10 +468,9 @@ def _values(ledger: Ledger, start: date, end: date, corrections: Corrections) ->
         metric = metrics[key]
         if metric is None:
             continue
-        if item.run_id and (period := routine_period(item.run_id)) is not None:
-            if item.run_id not in periods:
-                periods[item.run_id] = (period_start(period), period_end(period) - timedelta(days=1))
-            first, last = periods[item.run_id]
+        span = _period_span(item.run_id, periods)
+        if span is not None:
+            first, last = span
             # A daily run's values all belong to its day, whenever they were recorded.
             day = first if first == last else min(max(item.at.astimezone(zone).date(), first), last)
         else:
@@ -484,6 +483,18 @@ def _values(ledger: Ledger, start: date, end: date, corrections: Corrections) ->
     for values in found.values():
         values.sort(key=itemgetter(0, 1))  # by day, then instant
     return found
+
+
+def _period_span(run_id: str | None, known: dict[str, tuple[date, date] | None]) -> tuple[date, date] | None:
+    """The first and last day of a routine run's period (None for other runs), each run's once."""
+    if run_id is None:
+        return None
+    if run_id not in known:
+        period = routine_period(run_id)
+        known[run_id] = (
+            None if period is None else (period_start(period), period_end(period) - timedelta(days=1))
+        )
+    return known[run_id]
 
 
 def _metric_of(ledger: Ledger, content_hash: str, playbook_id: str, step_id: str) -> str | None:

@@ -107,6 +107,8 @@ class Corrections:
         three (groups ticked in one action) are told apart by their original value, and if
         that is shared too, either one stands for the other. Each correction is taken once.
         """
+        if not self._unmatched:
+            return None  # no correction left to place (most reviews: none at all)
         candidates = self._unmatched.get((item.run_id, item.step_id, item.at))
         if not candidates:
             return None
