@@ -137,13 +137,13 @@ def test_a_review_folds_a_run_again_only_when_something_was_appended_to_it(
     recorder.complete(run_id, "new-members", "5")
     ledger = recorder.ledger
     reads: list[list[str]] = []
-    read = ledger.journal.events_and_ticks_of_runs
+    read_runs = ledger._read_runs
 
-    def counted(run_ids: list[str]) -> Any:
-        reads.append(list(run_ids))
-        return read(run_ids)
+    def counted(stale: list[Any]) -> Any:
+        reads.append([row.run_id for row, _playbook, _groups in stale])
+        return read_runs(stale)
 
-    ledger.journal.events_and_ticks_of_runs = counted  # type: ignore[method-assign]
+    ledger._read_runs = counted  # type: ignore[method-assign]
     week = week_range("2026-W48")
 
     def members() -> float | None:

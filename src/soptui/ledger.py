@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from soptui.i18n import _
-from soptui.journal import JournalStore, RunRow
+from soptui.journal import Event, JournalStore, RunRow
 from soptui.playbooks.library import Library
 from soptui.playbooks.loader import LoadedPlaybook, stored_playbook
 from soptui.playbooks.models import Playbook
-from soptui.runs import RunState, expected_groups, fold
+from soptui.runs import GroupTick, RunState, expected_groups, fold
 from soptui.schedule import period_index, period_of
 
 Clock = Callable[[], datetime]
@@ -144,7 +144,7 @@ class Ledger:
                 states[row.run_id] = kept.state
             else:
                 stale.append((row, playbook, groups))
-        read = self.journal.events_and_ticks_of_runs([row.run_id for row, _p, _g in stale]) if stale else {}
+        read = self._read_runs(stale) if stale else {}
         for row, playbook, groups in stale:
             events, ticks = read[row.run_id]
             state = fold(row.run_id, playbook, events, groups, ticks)
@@ -153,6 +153,20 @@ class Ledger:
             # position and folded again next time, never taken as current when it is not.
             self._keep(row.run_id, _Kept(last.get(row.run_id, 0), playbook, groups, state))
         return [states[row.run_id] for row in rows]
+
+    def _read_runs(
+        self, stale: list[tuple[RunRow, Playbook, dict[str, list[str]]]]
+    ) -> dict[str, tuple[list[Event], list[GroupTick]]]:
+        """The events of these runs: runs of a playbook with per-group steps with their
+        groups' ticks apart (compact), the others whole, all in one batched read (a run
+        without per-group steps has no ticks to read apart: no query per run for them)."""
+        grouped = [row.run_id for row, playbook, _g in stale if any(s.per_group for s in playbook.steps)]
+        plain = [row.run_id for row, playbook, _g in stale if not any(s.per_group for s in playbook.steps)]
+        read = self.journal.events_and_ticks_of_runs(grouped) if grouped else {}
+        if plain:
+            whole = self.journal.events_of_runs(plain)
+            read.update((run_id, (whole.get(run_id, []), [])) for run_id in plain)
+        return read
 
     def _keep(self, run_id: str, kept: _Kept) -> None:
         with self._kept_lock:

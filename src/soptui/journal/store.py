@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from soptui.events import Event, dumps, parse_utc, search_text, utc_text
@@ -75,9 +75,9 @@ class JournalBusy(JournalError):
     """Another writer held the journal longer than this caller was willing to wait."""
 
 
-@dataclass(frozen=True)
-class RecordedValue:
-    """A value a completion recorded: when, where, and the number or text itself."""
+class RecordedValue(NamedTuple):
+    """A value a completion recorded: when, where, and the number or text itself (a tuple: a
+    review reads thousands of them, for goals months of them)."""
 
     at: datetime
     playbook_id: str | None

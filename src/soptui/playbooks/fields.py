@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from soptui.i18n import _
@@ -39,6 +40,14 @@ def parse_duration(value: Any, max_days: int = MAX_DURATION_DAYS) -> timedelta:
         return value
     if not isinstance(value, str):
         raise ValueError(_('expected a duration such as "90s", "25m", "1h30m" or "90d"'))
+    return _duration_of(value, max_days)
+
+
+@lru_cache(maxsize=1024)
+def _duration_of(value: str, max_days: int) -> timedelta:
+    """The text's duration, each text parsed once (a library of 200 playbooks repeats a few
+    estimates thousands of times); a refusal is not cached, so its message is in the language
+    of the moment."""
     text = value.strip()
     if not text or not re.fullmatch(DURATION_PATTERN, text):
         raise ValueError(
@@ -68,7 +77,17 @@ def parse_offset(value: Any) -> timedelta:
                 _("an offset must be at most {value} days either way").format(value=MAX_DURATION_DAYS)
             )
         return value
-    text = value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        raise ValueError(
+            _('{value!r} is not an offset; write e.g. "-14d", "0d", "+3d" or "-1h"').format(value=value)
+        )
+    return _offset_of(value)
+
+
+@lru_cache(maxsize=1024)
+def _offset_of(value: str) -> timedelta:
+    """The text's offset, each text parsed once (see :func:`_duration_of`)."""
+    text = value.strip()
     if not text or text in ("+", "-") or not re.fullmatch(OFFSET_PATTERN, text):
         raise ValueError(
             _('{value!r} is not an offset; write e.g. "-14d", "0d", "+3d" or "-1h"').format(value=value)
