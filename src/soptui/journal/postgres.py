@@ -379,22 +379,13 @@ class PostgresJournal:
         its new tables (the catalog is read as of the transaction's start), and would try to
         create them again.
         """
-        import psycopg
-
         with self._lock:
             db = self._write_connection()
             db.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_CLASS, self._lock_key))
             try:
-                db.execute("BEGIN")
-                self._migrate_in(db)
-                db.execute("SELECT pg_notify(%s, '')", (self._channel,))
-                db.execute("COMMIT")
-            except psycopg.Error as error:
-                self._rollback(db)
-                raise explain(error, self.location) from None
-            except BaseException:
-                self._rollback(db)
-                raise
+                with self._committing(db):
+                    db.execute("BEGIN")
+                    self._migrate_in(db)
             finally:
                 with contextlib.suppress(Exception):
                     db.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_CLASS, self._lock_key))
@@ -506,18 +497,9 @@ class PostgresJournal:
                 return
             db = self._begin(wait)
             self._depth, self._writer = 1, threading.get_ident()
-            import psycopg
-
             try:
-                yield self
-                db.execute("SELECT pg_notify(%s, '')", (self._channel,))
-                db.execute("COMMIT")
-            except psycopg.Error as error:
-                self._rollback(db)
-                raise explain(error, self.location) from None
-            except BaseException:
-                self._rollback(db)
-                raise
+                with self._committing(db):
+                    yield self
             finally:
                 self._depth, self._writer = 0, None
         finally:
@@ -544,6 +526,29 @@ class PostgresJournal:
             self._rollback(db)
             raise explain(error, self.location) from None
         return db
+
+    @contextlib.contextmanager
+    def _committing(self, db: psycopg.Connection[Row]) -> Iterator[None]:
+        """The body of a transaction begun on ``db``: at its end listeners are told (NOTIFY)
+        and it commits; on any error it rolls back. A lock not had within the transaction's
+        ``lock_timeout`` is JournalBusy; any other database error is said for a person."""
+        import psycopg
+
+        try:
+            yield
+            db.execute("SELECT pg_notify(%s, '')", (self._channel,))
+            db.execute("COMMIT")
+        except psycopg.errors.LockNotAvailable:
+            self._rollback(db)
+            raise JournalBusy(
+                _("the journal {path} is busy: another program is writing").format(path=self.location)
+            ) from None
+        except psycopg.Error as error:
+            self._rollback(db)
+            raise explain(error, self.location) from None
+        except BaseException:
+            self._rollback(db)
+            raise
 
     @staticmethod
     def _rollback(db: psycopg.Connection[Row]) -> None:
@@ -659,29 +664,17 @@ class PostgresJournal:
             )
         if not self._lock.acquire(timeout=PRESENCE_WAIT):
             raise JournalBusy(_("the journal {path} is busy with another action").format(path=self.location))
-        import psycopg
-
         try:
             if self._depth:  # inside an action on this thread: part of its transaction
                 for sql, params in statements:
                     self._execute(sql, params)
                 return
             db = self._write_connection()
-            try:
+            with self._committing(db):
                 db.execute("BEGIN")
                 db.execute(f"SET LOCAL lock_timeout = '{int(PRESENCE_WAIT * 1000)}ms'")
                 for sql, params in statements:
                     db.execute(sql, params)
-                db.execute("SELECT pg_notify(%s, '')", (self._channel,))
-                db.execute("COMMIT")
-            except psycopg.errors.LockNotAvailable:
-                self._rollback(db)
-                raise JournalBusy(
-                    _("the journal {path} is busy: another program is writing").format(path=self.location)
-                ) from None
-            except psycopg.Error as error:
-                self._rollback(db)
-                raise explain(error, self.location) from None
         finally:
             self._lock.release()
 
