@@ -34,6 +34,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from soptui_env import soptui_env
+
 from soptui.agenda import build_agenda
 from soptui.events import Event
 from soptui.journal import Journal, RunRow
@@ -233,14 +235,7 @@ def terminal_ticks(out: Path, journal: Path, playbooks: Path, samples: int) -> l
     home = out / "home"
     soptui = shutil.which("soptui", path=str(Path(sys.executable).parent)) or "soptui"
     env = {
-        "SOPTUI_JOURNAL": str(journal),
-        "SOPTUI_PLAYBOOKS": str(playbooks),
-        "SOPTUI_CONFIG_DIR": f"{home}/config",
-        "SOPTUI_DATA_DIR": f"{home}/data",
-        "SOPTUI_CACHE_DIR": f"{home}/cache",
-        "LANG": "C.UTF-8",
-        "TERM": "xterm-256color",
-        "TZ": "Asia/Shanghai",
+        **soptui_env(home, journal, playbooks),
         **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},  # another soptui, to compare
     }
     socket = Path(tempfile.mkdtemp()) / "tmux.sock"

@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate
+from soptui_env import inherited, soptui_env
 
 PYTHON = sys.executable
 SOPTUI = shutil.which("soptui", path=str(Path(PYTHON).parent)) or "soptui"
@@ -344,24 +345,7 @@ def main() -> int:
         source.backup(copy)
         source.close()
         copy.close()
-        env = {
-            # PYTHONDONTWRITEBYTECODE (exported on some machines) would recompile soptui's
-            # source on every start; installed, its modules are compiled once: keep them.
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if k not in ("LINES", "COLUMNS", "PYTHONDONTWRITEBYTECODE")
-            },
-            "PYTHONPYCACHEPREFIX": f"{home}/pycache",
-            "SOPTUI_JOURNAL": str(journal),
-            "SOPTUI_PLAYBOOKS": str(playbooks),
-            "SOPTUI_CONFIG_DIR": f"{home}/config",
-            "SOPTUI_DATA_DIR": f"{home}/data",
-            "SOPTUI_CACHE_DIR": f"{home}/cache",
-            "LANG": "C.UTF-8",
-            "TERM": "xterm-256color",
-            "TZ": "Asia/Shanghai",
-        }
+        env = {**inherited(), **soptui_env(home, journal, playbooks)}
         events = subprocess.run(
             [
                 PYTHON,

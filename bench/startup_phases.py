@@ -12,12 +12,13 @@ fills the cache; the figures are medians of the N warm runs after it.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from soptui_env import inherited, soptui_env
 
 HERE = Path(__file__).resolve().parent
 
@@ -81,19 +82,7 @@ def main() -> int:
         copy = Path(home) / "journal.sqlite3"
         if journal.exists():
             copy.write_bytes(journal.read_bytes())
-        env = {
-            **os.environ,
-            "SOPTUI_CONFIG_DIR": f"{home}/config",
-            "SOPTUI_DATA_DIR": f"{home}/data",
-            "SOPTUI_CACHE_DIR": f"{home}/cache",
-            "SOPTUI_JOURNAL": str(copy),
-            "LANG": "C.UTF-8",
-            "TZ": "Asia/Shanghai",
-            # As installed: compiled modules are kept (some machines export
-            # PYTHONDONTWRITEBYTECODE, which recompiles soptui's source on every start).
-            "PYTHONPYCACHEPREFIX": f"{home}/pycache",
-        }
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = {**inherited(), **soptui_env(home, copy)}
         run(SOPTUI, env)  # fills the cache (and compiles)
         run(BARE, env)
         runs, bares = [], []
