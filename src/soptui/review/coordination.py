@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from soptui.coordination import action_items, handovers_between
 from soptui.events import Event
+from soptui.followups import ActionItem
 from soptui.i18n import N_, _
 from soptui.ledger import Ledger
 from soptui.playbooks.inputs import InputValue, show_value
@@ -30,7 +31,6 @@ from soptui.review.model import (
     FollowUpRow,
     HandoverRow,
     MetricStats,
-    OverdueItem,
     Review,
 )
 from soptui.review.titles import Titles
@@ -179,7 +179,7 @@ def _followups(ledger: Ledger, start: datetime, end: datetime, now: datetime) ->
     cutoff_day = cutoff.astimezone(zone).date()
     opened: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
-    overdue: dict[str, list[OverdueItem]] = defaultdict(list)
+    overdue: dict[str, list[ActionItem]] = defaultdict(list)
     for item in action_items(ledger):
         if start <= item.opened_at < end:
             opened[item.owner] += 1
@@ -187,19 +187,7 @@ def _followups(ledger: Ledger, start: datetime, end: datetime, now: datetime) ->
             closed[item.owner] += 1
         open_then = item.opened_at < cutoff and (item.closed_at is None or item.closed_at >= cutoff)
         if cutoff >= start and open_then and item.due < cutoff_day:
-            overdue[item.owner].append(
-                OverdueItem(
-                    item.id,
-                    item.what,
-                    item.owner,
-                    item.due,
-                    item.opened_at,
-                    item.opened_by,
-                    item.playbook_id,
-                    item.run_id,
-                    list(item.moves),
-                )
-            )
+            overdue[item.owner].append(item)
     roster = ledger.library.roster
     owners = sorted(set(opened) | set(closed) | set(overdue), key=lambda o: (-len(overdue[o]), o))
     return [
@@ -324,7 +312,7 @@ def to_json(review: Review) -> dict[str, Any]:
                         "opened_by": item.opened_by,
                         "playbook": item.playbook_id,
                         "run": item.run_id,
-                        "moved_from": [d.isoformat() for d in item.moved_from],
+                        "moved_from": [d.isoformat() for d in item.moves],
                     }
                     for item in row.overdue
                 ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from soptui.followups import ActionItem
 from soptui.i18n import N_
 from soptui.playbooks.inputs import InputValue
 from soptui.schedule import is_iso_week
@@ -258,21 +259,6 @@ class AmendmentRow:
 
 
 @dataclass(frozen=True)
-class OverdueItem:
-    """An action item still open at the end of the range with its due day over."""
-
-    id: str
-    what: str
-    owner: str
-    due: date
-    opened_at: datetime
-    opened_by: str
-    playbook_id: str | None
-    run_id: str | None
-    moved_from: list[date] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class FollowUpRow:
     """One owner's action items: opened and closed (done or dropped) in the range, overdue at its end."""
 
@@ -282,7 +268,8 @@ class FollowUpRow:
     """The owner's name in people.toml (the login when the roster does not know it)."""
     opened: int
     closed: int
-    overdue: list[OverdueItem]
+    overdue: list[ActionItem]
+    """Items still open at the end of the range with their due day over."""
 
     @property
     def label(self) -> str:
