@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal, Protocol
 
 from soptui.agenda import AgendaItem, build_agenda, record_sightings
@@ -433,18 +433,8 @@ def _next_try(event: Event) -> datetime | None:
 
 
 def _event(recorder: Recorder, kind: str, at: datetime, payload: dict[str, Any], uuid_: str | None) -> Event:
-    ident = recorder.identity
-    if ident.operator != ident.login:
-        payload = {**payload, "operator_override": True}
-    event = Event(
-        kind=kind,
-        at=at.astimezone(UTC),
-        operator=ident.operator,
-        login=ident.login,
-        host=ident.host,
-        payload=payload,
-        recorded_at=recorder.clock().astimezone(UTC),
-    )
+    """An event of no run, as the recorder writes them (its UUID fixed when given)."""
+    event = recorder.event_for(kind, at, None, None, None, None, payload)
     return event if uuid_ is None else replace(event, uuid=uuid_)
 
 
