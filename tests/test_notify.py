@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote_plus
@@ -34,7 +35,6 @@ from soptui.notify import (
 from soptui.notify.transport import judge, prepare
 from soptui.recorder import Recorder
 from soptui.reminders import (
-    FollowUpItem,
     attention,
     deliver,
     reminder_status,
@@ -44,6 +44,17 @@ from soptui.reminders import (
 from tests.conftest import REPO
 from tests.helpers import DAILY, INCIDENT, Clock, library_from, recorder_for
 from tests.webhooks import Hooks, webhook_server
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    """A follow-up made by hand: what ``attention`` takes (soptui.reminders.FollowUp)."""
+
+    what: str
+    owner: str
+    due: date
+    id: str | None = None
+
 
 WECOM_KEY = "wecom-key-693a91f6-7aaa"
 DING_TOKEN = "ding-token-5e3d587e"

@@ -94,16 +94,6 @@ class FollowUp(Protocol):
     def due(self) -> date: ...
 
 
-@dataclass(frozen=True)
-class FollowUpItem:
-    """A follow-up made by hand (tests, and callers without ``soptui.followups``)."""
-
-    what: str
-    owner: str
-    due: date
-    id: str | None = None
-
-
 # -- what needs attention ----------------------------------------------------------------------
 
 
