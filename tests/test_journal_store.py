@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,30 @@ def test_review_and_agenda_queries_use_indexes(tmp_path: Path) -> None:
         for query in queries:
             plan = " ".join(str(r[3]) for r in journal._db.execute("EXPLAIN QUERY PLAN " + query))
             assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (query, plan)
+
+
+def test_the_reviews_own_queries_use_indexes(tmp_path: Path) -> None:
+    """The statements the journal really runs for a review and Today (captured, not copied):
+    none walks the whole events or runs table (five years hold millions of events)."""
+    with Journal.open(tmp_path / "j.sqlite3") as journal:
+        ran: list[tuple[str, tuple[object, ...]]] = []
+        query = journal._query
+
+        def captured(sql: str, params: tuple[object, ...] = ()) -> list[object]:
+            ran.append((sql, params))
+            return query(sql, params)  # type: ignore[arg-type, return-value]
+
+        journal._query = captured  # type: ignore[method-assign, assignment]
+        journal.instance_runs()
+        journal.last_seqs(["a@2026-11-23", "b@2026-11-23"])
+        journal.events_and_ticks_of_runs(["a@2026-11-23"])
+        journal.action_completions([("team-sync", "assign-actions")])
+        start = datetime(2026, 11, 23, tzinfo=UTC)
+        journal.recorded_values(
+            start, start + timedelta(days=7), start + timedelta(days=36), [("2026-11-23", "2026-11-29")]
+        )
+        assert len(ran) >= 7, ran
+        for sql, params in ran:
+            plan = " ".join(str(r[3]) for r in journal._db.execute("EXPLAIN QUERY PLAN " + sql, params))
+            # SEARCH through an index; a SCAN, even along an index, reads every row.
+            assert not re.search(r"\bSCAN (events|runs)\b", plan), (sql, plan)
