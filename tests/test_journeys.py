@@ -13,7 +13,7 @@ import pytest
 from soptui.agenda import build_agenda, record_sightings
 from soptui.cli import main
 from soptui.journal import Journal
-from soptui.journal.exchange import export_jsonl, import_events, parse_lines
+from soptui.journal.exchange import ImportProblem, export_jsonl, import_events, parse_lines
 from soptui.journeys import cohort_anchors, instances, start_due_cohorts, step_label
 from soptui.playbooks.library import Library, Source, load_library
 from soptui.playbooks.loader import load_playbook
@@ -701,3 +701,28 @@ def journey_app(tmp_path: Path, **playbooks: str):  # type: ignore[no-untyped-de
     library = library_from(tmp_path, **playbooks)
     recorder = Recorder(journal, library, SHANGHAI, Identity("alice", "alice", "h"), Clock(MONDAY_9AM))
     return make_app(Services(recorder, "en", tmp_path / "reports", []))
+
+
+@pytest.mark.parametrize(
+    ("run_id", "refused"),
+    [
+        ("launch~2026-12-12", False),
+        ("launch~2026-12-12-2", False),
+        ("launch~2026-12-13", True),  # another day than its anchor
+        ("launch~2026-12-12-0", True),  # instances are numbered from 2
+        ("launch~2026-12-1", True),
+    ],
+)
+def test_an_imported_instance_must_be_named_after_its_anchor_day(
+    tmp_path: Path, run_id: str, refused: bool
+) -> None:
+    library = _library(tmp_path, launch=LAUNCH)
+    recorder = recorder_for(tmp_path, library)
+    state = recorder.start_instance("launch", date(2026, 12, 12), time(20))
+    lines = [line.replace(state.run_id, run_id) for line in export_jsonl(recorder.journal, None, None)]
+    if refused:
+        with pytest.raises(ImportProblem, match="must be named after its anchor day 2026-12-12"):
+            parse_lines(lines, "export.jsonl")
+    else:
+        _versions, events = parse_lines(lines, "export.jsonl")
+        assert {e.run_id for e in events if e.kind == "run.opened"} == {run_id}

@@ -71,10 +71,6 @@ class Ledger:
         self._kept: dict[str, _Kept] = {}
         self._kept_lock = threading.Lock()  # the app's workers read through the same ledger
 
-    def today(self) -> datetime:
-        """Now, in the team's zone."""
-        return self.clock().astimezone(self.zone)
-
     def remember_version(self, content_hash_: str, playbook: Playbook) -> None:
         """A version just stored by the write side: no need to read it back."""
         self._versions[content_hash_] = playbook

@@ -107,13 +107,6 @@ class Recorder:
         self.write_wait: float | None = None
         self._folded: dict[str, _Folded] = {}
 
-    @classmethod
-    def on(cls, ledger: Ledger, identity: Identity) -> Recorder:
-        """A recorder writing to ``ledger``'s journal (sharing its version cache)."""
-        recorder = cls(ledger.journal, ledger.library, ledger.zone, identity, ledger.clock)
-        recorder.ledger = ledger
-        return recorder
-
     @property
     def journal(self) -> JournalStore:
         return self.ledger.journal

@@ -22,7 +22,7 @@ from soptui.events import Event, dumps, utc_text
 from soptui.journal.base import JournalStore
 from soptui.journal.store import JournalValueError, RunRow
 from soptui.playbooks.models import Playbook
-from soptui.run_ids import instance_key, routine_period
+from soptui.run_ids import instance_key, parse_run_id, routine_period
 from soptui.schedule import cadence_of, parse_anchor, period_end, period_of, period_start
 from soptui.text import visible
 
@@ -180,7 +180,8 @@ def _check_instance(run_id: str, payload: dict[str, Any], playbook: Playbook | N
         day, _time = parse_anchor(anchor)
     except ValueError as error:
         raise ValueError(f"instance {run_id!r}: payload.anchor {anchor!r}: {error}") from None
-    if not re.fullmatch(r"~" + re.escape(day.isoformat()) + r"(-[1-9]\d{0,2})?", instance_key(run_id) or ""):
+    named = parse_run_id(run_id)
+    if named is None or named.kind != "instance" or named.anchor != day:
         raise ValueError(f"instance {run_id!r} must be named after its anchor day {day.isoformat()}")
     if playbook is not None and not playbook.is_sequence:
         raise ValueError(f"run {run_id!r} looks like an instance, but {playbook.id!r} is not a sequence")
