@@ -156,8 +156,10 @@ class Ledger:
         """The events of these runs: runs of a playbook with per-group steps with their
         groups' ticks apart (compact), the others whole, all in one batched read (a run
         without per-group steps has no ticks to read apart: no query per run for them)."""
-        grouped = [row.run_id for row, playbook, _g in stale if any(s.per_group for s in playbook.steps)]
-        plain = [row.run_id for row, playbook, _g in stale if not any(s.per_group for s in playbook.steps)]
+        grouped: list[str] = []
+        plain: list[str] = []
+        for row, playbook, _groups in stale:
+            (grouped if any(s.per_group for s in playbook.steps) else plain).append(row.run_id)
         read = self.journal.events_and_ticks_of_runs(grouped) if grouped else {}
         if plain:
             whole = self.journal.events_of_runs(plain)
