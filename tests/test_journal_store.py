@@ -185,6 +185,9 @@ def test_the_reviews_own_queries_use_indexes(tmp_path: Path) -> None:
         journal.recorded_values(
             start, start + timedelta(days=7), start + timedelta(days=36), [("2026-11-23", "2026-11-29")]
         )
+        journal.recorded_values(start - timedelta(days=30), start, steps=[("morning", "new-members")])
+        journal.value_steps(start - timedelta(days=30), start)
+        journal.first_periods(["morning", "weekly"])
         assert len(ran) >= 7, ran
         for sql, params in ran:
             plan = " ".join(str(r[3]) for r in journal._db.execute("EXPLAIN QUERY PLAN " + sql, params))

@@ -264,3 +264,36 @@ def test_a_value_recorded_after_the_week_counts_for_its_runs_period_only(
     reach = next(m for m in review.metrics if m.metric == "reach")
     assert members.value == 7 and members.per_period == [7, None, None, None, None, None, None]
     assert reach.value == 300 and reach.per_period == [None] * 6 + [300]
+
+
+def test_a_goal_counts_values_from_before_the_compared_week_in_the_version_they_were_recorded_with(
+    tmp_path: Path, backend: Backend
+) -> None:
+    """Before the compared week only values that measure a goal are read: which step measured
+    it is looked up in the playbook version each value was recorded with (here the step was
+    renamed since), and a value that measures no goal changes nothing."""
+    write(tmp_path / "playbooks", "goals.toml", GOALS.replace("start = 2026-11-16", "start = 2026-11-02"))
+    weekly = (
+        WEEKLY
+        + '[[steps]]\nid = "reach"\ntitle = "Reach"\n[steps.input]\ntype = "integer"\nmetric = "reach"\n'
+    )
+    old_morning = DAILY.replace('id = "new-members"', 'id = "joined"')
+    library = library_from(tmp_path, morning=old_morning, weekly=weekly)
+    clock = Clock(local(5, 9))
+    recorder = recorder_for(tmp_path, library, "alice", clock, journal=backend.open())
+    recorder.complete(recorder.routine_run("morning").run_id, "joined", "7")  # W45, old step id
+    recorder.complete(recorder.routine_run("weekly").run_id, "reach", "300")  # W45, measures no goal
+    recorder.journal.close()
+    (tmp_path / "playbooks" / "morning.toml").write_text(DAILY, encoding="utf-8")
+    recorder = recorder_for(tmp_path, library_from(tmp_path), "alice", clock, journal=backend.open())
+    for day, value in ((10, 4), (20, 5), (24, 10)):  # W46, W47 (compared), W48
+        clock.now = local(day, 9)
+        recorder.complete(recorder.routine_run("morning").run_id, "new-members", str(value))
+    clock.now = local(30, 10)
+    review = build_review(recorder.ledger, week_range("2026-W48"))
+    [goal] = review.goals
+    assert goal.value == 7 + 4 + 5 + 10
+    members = next(m for m in review.metrics if m.metric == "members.new")
+    assert (members.value, members.previous) == (10, 5)
+    reach = next(m for m in review.metrics if m.metric == "reach")
+    assert (reach.value, reach.previous) == (None, None)

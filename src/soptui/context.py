@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from soptui.config import Language, Settings, language_from_locale, load_settings, merged, setting_problem
@@ -25,9 +26,11 @@ from soptui.paths import Paths, resolve_paths
 from soptui.playbooks.cache import ValidatedCache
 from soptui.playbooks.library import Library, Source, bundled_source, load_library
 from soptui.playbooks.problems import Problem
-from soptui.recorder import Identity, Recorder
 from soptui.team import TeamLayout, access_problem, check_team, group_members, path_problems
 from soptui.text import visible
+
+if TYPE_CHECKING:
+    from soptui.recorder import Recorder
 
 __all__ = [
     "CommandError",
@@ -312,5 +315,8 @@ def make_ledger(context: Context, journal: JournalStore, clock: Clock = utc_now)
 
 def make_recorder(context: Context, journal: JournalStore, clock: Clock = utc_now) -> Recorder:
     """A recorder acting as the context's operator, for commands that write."""
+    # Imported here: commands that only read (review, due, search) never build one.
+    from soptui.recorder import Identity, Recorder
+
     identity = Identity.of(context.operator, context.login)
     return Recorder(journal, context.library, context.zone, identity, clock)

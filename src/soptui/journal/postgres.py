@@ -32,7 +32,7 @@ import hashlib
 import json
 import select
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -776,17 +776,25 @@ class PostgresJournal:
         end: datetime,
         late_until: datetime | None = None,
         late_periods: Sequence[tuple[str, str]] = (),
+        steps: Sequence[tuple[str, str]] | None = None,
     ) -> list[RecordedValue]:
         """Values recorded by completions in [start, end) that were not undone (for metrics),
         and those recorded later, until ``late_until``, in runs whose period lies in one of
-        ``late_periods`` (see the SQLite journal)."""
+        ``late_periods``; with ``steps``, only of those (playbook id, step id) pairs (see the
+        SQLite journal)."""
         undone = self._undone_between(start, late_until or end)
         values = (
             "SELECT uuid, at, playbook_id, playbook_hash, run_id, step_id, "
             "(payload::json -> 'value')::text AS value FROM events WHERE at >= %s AND at < %s "
             "AND kind = 'step.done' AND strpos(payload, '\"value\"') > 0"
         )
-        rows = self._query(f"{values} ORDER BY at, seq", (start, end))
+        pairs: tuple[str, ...] = ()
+        if steps is not None:
+            if not steps:
+                return []
+            values += f" AND (playbook_id, step_id) IN (VALUES {', '.join('(%s, %s)' for _ in steps)})"
+            pairs = tuple(item for pair in steps for item in pair)
+        rows = self._query(f"{values} ORDER BY at, seq", (start, end, *pairs))
         if late_until is not None and late_until > end and late_periods:
             # Periods compare as plain strings (2026-11-02, 2026-W45, 2026-11), not in the locale's order.
             ranges = " OR ".join(
@@ -795,7 +803,7 @@ class PostgresJournal:
             bounds = [item for first, last in late_periods for item in (len(first), first, last)]
             rows += self._query(
                 f"{values} AND run_id IN (SELECT run_id FROM runs WHERE {ranges}) ORDER BY at, seq",
-                (end, late_until, *bounds),
+                (end, late_until, *pairs, *bounds),
             )
         found = []
         for r in rows:
@@ -811,6 +819,15 @@ class PostgresJournal:
                 )
             )
         return found
+
+    def value_steps(self, start: datetime, end: datetime) -> set[tuple[str, str, str]]:
+        """What the values recorded in [start, end) could measure (see the SQLite journal)."""
+        rows = self._query(
+            "SELECT DISTINCT playbook_hash, playbook_id, step_id FROM events WHERE at >= %s AND at < %s "
+            "AND kind = 'step.done' AND strpos(payload, '\"value\"') > 0 AND playbook_hash IS NOT NULL",
+            (start, end),
+        )
+        return {(str(r["playbook_hash"]), str(r["playbook_id"] or ""), str(r["step_id"] or "")) for r in rows}
 
     def _undone_between(self, start: datetime, end: datetime) -> set[str]:
         rows = self._query(
@@ -952,11 +969,15 @@ class PostgresJournal:
         )
         return [_run_row(r) for r in rows]
 
-    def first_periods(self) -> dict[str, str]:
-        """Each routine's earliest period with a run."""
+    def first_periods(self, playbook_ids: Collection[str]) -> dict[str, str]:
+        """The earliest period with a run of each of these routines (see the SQLite journal)."""
+        ids = sorted(playbook_ids)
+        if not ids:
+            return {}
         rows = self._query(
-            'SELECT playbook_id, min(period COLLATE "C") AS first FROM runs WHERE period IS NOT NULL '
-            "GROUP BY playbook_id"
+            'SELECT playbook_id, min(period COLLATE "C") AS first FROM runs '
+            "WHERE playbook_id = ANY(%s) AND period IS NOT NULL GROUP BY playbook_id",
+            (ids,),
         )
         return {r["playbook_id"]: r["first"] for r in rows}
 

@@ -21,7 +21,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -778,10 +778,12 @@ class Journal:
         end: datetime,
         late_until: datetime | None = None,
         late_periods: Sequence[tuple[str, str]] = (),
+        steps: Sequence[tuple[str, str]] | None = None,
     ) -> list[RecordedValue]:
         """Values recorded by completions in [start, end) that were not undone (for metrics),
         and those recorded later, until ``late_until``, in runs whose period lies in one of
         ``late_periods`` (inclusive ``(first, last)`` ranges of one form: ``2026-11-02`` …).
+        With ``steps``, only completions of those (playbook id, step id) pairs.
 
         Reviews look back months: the values and undo targets come out of the JSON payloads
         in SQL, so no event object is built per row.
@@ -791,13 +793,19 @@ class Journal:
             "SELECT uuid, at, playbook_id, playbook_hash, run_id, step_id, json_extract(payload, '$.value') "
             "FROM events WHERE at >= ? AND at < ? AND kind = 'step.done' AND instr(payload, '\"value\"') > 0"
         )
-        rows = self._query(values, (utc_text(start), utc_text(end)))
+        pairs: tuple[str, ...] = ()
+        if steps is not None:
+            if not steps:
+                return []
+            values += f" AND (playbook_id, step_id) IN (VALUES {', '.join('(?, ?)' for _ in steps)})"
+            pairs = tuple(item for pair in steps for item in pair)
+        rows = self._query(values, (utc_text(start), utc_text(end), *pairs))
         if late_until is not None and late_until > end and late_periods:
             ranges = " OR ".join("(length(period) = ? AND period BETWEEN ? AND ?)" for _ in late_periods)
             bounds = [item for first, last in late_periods for item in (len(first), first, last)]
             rows += self._query(
                 f"{values} AND run_id IN (SELECT run_id FROM runs WHERE {ranges})",
-                (utc_text(end), utc_text(late_until), *bounds),
+                (utc_text(end), utc_text(late_until), *pairs, *bounds),
             )
         found = []
         for r in rows:
@@ -809,6 +817,16 @@ class Journal:
                 raise _unreadable(_("event {uuid}").format(uuid=r[0]), error) from None
             found.append(RecordedValue(at, r[2], r[3], r[4], r[5], r[6]))
         return found
+
+    def value_steps(self, start: datetime, end: datetime) -> set[tuple[str, str, str]]:
+        """The (playbook version hash, playbook id, step id) of every completion recorded with
+        a value in [start, end): what those values could measure, without reading them."""
+        rows = self._query(
+            "SELECT DISTINCT playbook_hash, playbook_id, step_id FROM events WHERE at >= ? AND at < ? "
+            "AND kind = 'step.done' AND instr(payload, '\"value\"') > 0 AND playbook_hash IS NOT NULL",
+            (utc_text(start), utc_text(end)),
+        )
+        return {(str(r[0]), str(r[1] or ""), str(r[2] or "")) for r in rows}
 
     def _undone_between(self, window: tuple[str, str]) -> set[str]:
         """The uuids of events cancelled by undos recorded in the window."""
@@ -957,12 +975,20 @@ class Journal:
         )
         return [_run_row(r) for r in rows]
 
-    def first_periods(self) -> dict[str, str]:
-        """Each routine's earliest period with a run."""
+    def first_periods(self, playbook_ids: Collection[str]) -> dict[str, str]:
+        """The earliest period with a run of each of these routines (those with one).
+
+        One index search per routine: grouping the whole runs table reads every run."""
+        ids = sorted(playbook_ids)
+        if not ids:
+            return {}
         rows = self._query(
-            "SELECT playbook_id, min(period) AS first FROM runs WHERE period IS NOT NULL GROUP BY playbook_id"
+            f"WITH ids(id) AS (VALUES {', '.join('(?)' for _ in ids)}) "
+            "SELECT id, (SELECT min(period) FROM runs WHERE playbook_id = id AND period IS NOT NULL) "
+            "FROM ids",
+            tuple(ids),
         )
-        return {r["playbook_id"]: r["first"] for r in rows}
+        return {r[0]: r[1] for r in rows if r[1] is not None}
 
     def recent_incidents(self, limit: int = 500) -> list[RunRow]:
         """Incidents, open and resolved, newest first (at most ``limit``)."""
