@@ -726,3 +726,39 @@ def test_an_imported_instance_must_be_named_after_its_anchor_day(
     else:
         _versions, events = parse_lines(lines, "export.jsonl")
         assert {e.run_id for e in events if e.kind == "run.opened"} == {run_id}
+
+
+def test_the_review_folds_only_the_instances_that_can_count_in_its_week(tmp_path: Path) -> None:
+    """A journey finished before the week counts only for its steps due in the week; one over
+    long ago is not even folded (five years of journeys would be folded for every review)."""
+    from soptui.review import build_review, week_range
+
+    clock = Clock(datetime(2026, 9, 1, 9, tzinfo=SHANGHAI))
+    recorder = recorder_for(tmp_path, library_from(tmp_path, launch=LAUNCH), clock=clock)
+    old = recorder.start_instance("launch", date(2026, 9, 20), time(20), "over in September")
+    early = recorder.start_instance("launch", date(2026, 11, 24), time(20), "done ahead of time")
+    for state in (old, early):
+        for step in ("plan", "announce", "remind", "live", "recap"):
+            recorder.complete(state.run_id, step)
+        assert recorder.ledger.state(state.run_id).is_closed
+    clock.now = datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)
+    running = recorder.start_instance("launch", date(2026, 12, 24), time(20), "running")
+    folded: list[str] = []
+    fold_rows = recorder.ledger.fold_rows
+
+    def counting(rows):  # type: ignore[no-untyped-def]
+        folded.extend(row.run_id for row in rows)
+        return fold_rows(rows)
+
+    recorder.ledger.fold_rows = counting  # type: ignore[method-assign]
+    clock.now = datetime(2026, 11, 30, 10, tzinfo=SHANGHAI)
+    review = build_review(recorder.ledger, week_range("2026-W48"))
+    assert old.run_id not in folded and {early.run_id, running.run_id} <= set(folded)
+    rows = {j.label: (j.on_time, j.late, j.missed, j.pending) for j in review.journeys}
+    assert rows == {"T-1h": (1, 0, 0, 0), "T0": (1, 0, 0, 0), "T+3": (1, 0, 0, 0)}  # done ahead: on time
+    assert review.journey_counts is not None
+    counts = review.journey_counts
+    assert (counts.active, counts.started, counts.finished) == (1, 1, 0)  # the running one, started on Monday
+    september = build_review(recorder.ledger, week_range("2026-W38"))  # 09-14 … 09-20
+    assert {j.label for j in september.journeys} == {"T-1h", "T0"}
+    assert old.run_id in folded

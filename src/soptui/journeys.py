@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from soptui.journal import JournalError
+from soptui.journal import JournalError, RunRow
 from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.models import Playbook, Step
 from soptui.recorder import Recorder
-from soptui.run_ids import instance_key, instance_run_id
+from soptui.run_ids import instance_key, instance_run_id, parse_run_id
 from soptui.runs import RunState, StepState
 from soptui.schedule import parse_anchor, period_of, period_start, step_due
 
@@ -126,8 +126,12 @@ def journey_item(ledger: Ledger, run: RunState, now: datetime) -> JourneyItem | 
 
 def instances(ledger: Ledger, now: datetime | None = None, *, everything: bool = False) -> list[JourneyItem]:
     """Active instances (with ``everything``, finished ones too), by anchor. Reads only."""
+    return items_of(ledger, ledger.journal.instance_runs(active_only=not everything), now)
+
+
+def items_of(ledger: Ledger, rows: list[RunRow], now: datetime | None = None) -> list[JourneyItem]:
+    """The instances stored as ``rows``, by anchor."""
     moment = (now or ledger.clock()).astimezone(ledger.zone)
-    rows = ledger.journal.instance_runs(active_only=not everything)
     items = []
     for state in ledger.fold_rows(rows):  # one batched read, not a query per instance
         item = journey_item(ledger, state, moment)
@@ -135,6 +139,28 @@ def instances(ledger: Ledger, now: datetime | None = None, *, everything: bool =
             items.append(item)
     items.sort(key=lambda i: (i.anchor, i.anchor_time or time(0), i.run.run_id))
     return items
+
+
+def may_count(ledger: Ledger, row: RunRow, start: datetime, end: datetime) -> bool:
+    """Whether instance ``row`` can count in a review of [start, end) (a finished journey of
+    years ago is not folded for this week's review): open, opened or closed since
+    ``start``, or with a step of its playbook version due in the range. Judged without
+    reading its events: from the anchor day its id carries (the anchor's time moves a due
+    time by less than a day, hence the day's margin) and all of its steps."""
+    if row.closed_at is None or row.closed_at >= start or row.opened_at >= start:
+        return True
+    parsed = parse_run_id(row.run_id)
+    if parsed is None or parsed.anchor is None:
+        return True  # folded as before, and judged there
+    try:
+        playbook = ledger.playbook_version(row.playbook_hash, row.playbook_id)
+    except ActionError:
+        return True
+    calendar, zone, margin = ledger.library.calendar, ledger.zone, timedelta(days=1)
+    return any(
+        start - margin <= step_due(playbook, step, parsed.anchor, None, zone, calendar) < end + margin
+        for step in playbook.steps
+    )
 
 
 def journey_items(ledger: Ledger, now: datetime | None = None) -> list[JourneyItem]:

@@ -178,13 +178,14 @@ def _journeys(
 ) -> tuple[list[JourneyStats], JourneyCounts | None]:
     """Each step of each instance that fell due in the range: on time, late, missed or still to
     come; and how many instances were active, started and finished in it."""
-    from soptui.journeys import instances
+    from soptui.journeys import items_of, may_count
 
-    items = instances(ledger, now, everything=True)
-    if not items:
+    rows = ledger.journal.instance_runs(active_only=False)
+    if not rows:
         return [], None
     zone = ledger.zone
     start, end = _instant(rng.start, zone), _instant(rng.end + timedelta(days=1), zone)
+    items = items_of(ledger, [row for row in rows if may_count(ledger, row, start, end)], now)
     counts: dict[tuple[str, str], list[int]] = {}
     order: list[tuple[str, str]] = []
     titles: dict[str, tuple[str, bool]] = {}
