@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from soptui import __version__
+from soptui.collector import held_back
 from soptui.errors import CommandError, UsageError
 from soptui.i18n import N_, Language, _, activate
 from soptui.review_sections import SECTIONS
@@ -762,6 +763,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     activate(_language_hint(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
+    with held_back():  # start-up builds what it keeps: see soptui.collector
+        return _run(args, parser)
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     context: Context | None = None
     try:
         from soptui.context import Context  # after parsing: --version and --help stay fast

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from soptui.collector import release
 from soptui.context import CommandError, Context, UsageError, journal_exists, open_journal
 from soptui.i18n import _
 from soptui.journal import JournalError, JournalReadOnly, open_journal_at
@@ -57,6 +58,7 @@ def serve(context: Context, host: str, port: int, allow_actions: bool, public_ur
         else:
             print(_("Anyone with this link can read the journal. Press Ctrl+C to stop."), flush=True)
 
+    release()  # serving runs for days: collect garbage cycles at the usual pace (soptui.collector)
     options = ServeOptions(host=host, port=port, app_command=command, public_url=public_url)
     try:
         run(options, new_token(), announce)

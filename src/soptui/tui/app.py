@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from soptui.playbooks.watch import Stamp
     from soptui.review import ReviewRange
 
-from soptui import severities
+from soptui import collector, severities
 from soptui.files import write_private
 from soptui.i18n import N_, _, activate, duration_text
 from soptui.journal import JournalError
@@ -155,8 +155,9 @@ class SoptuiApp(App[int]):
         self._screens_ready = True
         self._check_size(self.size.width, self.size.height)
         # What start-up built lives as long as the app: keep it out of the garbage collector's full
-        # passes, which otherwise stall a key press now and then (135 ms, ticking 200 groups).
-        self.call_after_refresh(gc.freeze)
+        # passes, which otherwise stall a key press now and then (135 ms, ticking 200 groups),
+        # and collect at the usual pace from now on (soptui.collector held it back).
+        self.call_after_refresh(self._settle_collector)
 
     def _check_journal(self) -> None:
         journal = self.services.recorder.journal
@@ -227,6 +228,11 @@ class SoptuiApp(App[int]):
         if said:
             self.notify(visible("\n".join(said)), title=_("Playbooks reloaded"), markup=False, timeout=8)
         self.screen.post_message(JournalChanged())
+
+    @staticmethod
+    def _settle_collector() -> None:
+        gc.freeze()
+        collector.release()
 
     def on_unmount(self) -> None:
         gc.unfreeze()
