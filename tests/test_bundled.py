@@ -149,3 +149,19 @@ def test_headless_modules_never_import_textual_or_rich() -> None:
 def test_domain_modules_never_load_the_store(module: str) -> None:
     """Loading a library or folding a run needs no sqlite3 (the store sits below, not beside)."""
     assert "sqlite3" not in imported_by([module])
+
+
+def test_the_read_side_never_loads_the_write_side() -> None:
+    """Reading (the ledger, the review, journeys, the read-only commands' modules) needs no
+    recorder: `soptui review` and `soptui due` never load the code that writes."""
+    code = (
+        "import sys\n"
+        "import soptui.ledger, soptui.review, soptui.review.render, soptui.journeys, soptui.agenda\n"
+        "import soptui.commands.review_commands, soptui.context\n"
+        "print('soptui.recorder' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -85,6 +85,12 @@ def _special(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tupl
     return path, "symbolic link"
 
 
+def _listing(directory: Path) -> list[str]:
+    """The names in ``directory`` but SQLite's own -wal and -shm beside the journal (a
+    read-only connection creates them and cannot remove them)."""
+    return sorted(p.name for p in directory.iterdir() if not p.name.endswith(("-wal", "-shm")))
+
+
 @pytest.mark.parametrize("command", list(OUTPUT_COMMANDS))
 @pytest.mark.parametrize("kind", ["fifo", "null", "full", "directory", "socket", "symlink"])
 def test_output_refuses_anything_but_a_regular_file(
@@ -92,7 +98,7 @@ def test_output_refuses_anything_but_a_regular_file(
 ) -> None:
     path, words = _special(kind, tmp_path, monkeypatch)
     before = os.lstat(path)
-    listing = sorted(p.name for p in path.parent.iterdir()) if path.parent != Path("/dev") else None
+    listing = _listing(path.parent) if path.parent != Path("/dev") else None
     code, _, err = journal_with_events(*OUTPUT_COMMANDS[command], "-o", str(path))
     assert code == 1, err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -100,7 +106,7 @@ def test_output_refuses_anything_but_a_regular_file(
     after = os.lstat(path)
     assert (after.st_mode, after.st_ino, after.st_dev) == (before.st_mode, before.st_ino, before.st_dev)
     if listing is not None:
-        assert sorted(p.name for p in path.parent.iterdir()) == listing  # no temporary file left
+        assert _listing(path.parent) == listing  # no temporary file left
     if kind == "symlink":
         assert (tmp_path / "victim.txt").read_text() == "keep me"
 
@@ -436,3 +442,11 @@ def test_copied_snippet_has_no_trailing_newline(tmp_path: Path) -> None:
     assert fill(text, {"name": "Ann"}) == "Hi Ann,\nwelcome!"
     assert fill("one line", {}) == "one line"
     assert fill("two\n\n", {}) == "two\n"  # only the one newline TOML adds
+
+
+def test_a_command_closes_the_journal_it_opened(cli: Cli, tmp_path: Path) -> None:
+    """Closed when the command ends, not whenever the garbage collector gets to it: the last
+    connection to close folds SQLite's -wal back into the journal and removes it."""
+    assert cli("done", "morning", "welcome")[0] == 0
+    assert cli("note", "morning", "closed after")[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("j.")) == ["j.sqlite3"]

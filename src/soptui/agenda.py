@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from soptui.journal import Event
 from soptui.journeys import JourneyItem, journey_items, start_due_cohorts
 from soptui.ledger import Ledger
 from soptui.playbooks.loader import LoadedPlaybook
-from soptui.recorder import Recorder
 from soptui.run_ids import routine_run_id
 from soptui.runs import RunState
 from soptui.schedule import due_at, local_midnight, next_period, period_of, period_start, periods_between
+
+if TYPE_CHECKING:  # the read side never imports the write side
+    from soptui.recorder import Recorder
 
 MISSED_LIMIT = 60
 _DAYS = {"daily": 1, "weekly": 7, "monthly": 31}

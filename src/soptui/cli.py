@@ -808,3 +808,5 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 0
     finally:
         _warn(context)  # a command that meant to show them but did not get that far
+        if context is not None:
+            context.close_journals()

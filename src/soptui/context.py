@@ -61,6 +61,8 @@ class Context:
     team_playbooks: list[Path] = field(default_factory=list)
     """Playbook directories from the team's config that passed the trust checks."""
     notices: list[str] = field(default_factory=list)
+    opened: list[JournalStore] = field(default_factory=list, repr=False)
+    """Journals opened for this invocation: closed when the command ends, whatever way it ends."""
     """Other things to tell the operator once (e.g. their time zone is overridden)."""
     warnings_taken: bool = False
     cache: ValidatedCache | None = None
@@ -222,6 +224,12 @@ class Context:
     def today(self) -> date:
         return datetime.now(self.zone).date()
 
+    def close_journals(self) -> None:
+        """Close what this invocation opened (a read-only command's journal too: an open
+        connection keeps SQLite's -wal and -shm files beside the journal)."""
+        while self.opened:
+            self.opened.pop().close()
+
     @cached_property
     def library(self) -> Library:
         """Every playbook on the search path; unchanged files come from the validated cache."""
@@ -290,6 +298,7 @@ def open_journal(context: Context, *, readonly: bool = False) -> JournalStore:
         journal = open_journal_at(context.journal_location, readonly=readonly)
     except JournalError as error:
         raise CommandError(str(error)) from None
+    context.opened.append(journal)
     for warning in journal.warnings:
         print(
             _("soptui: warning: {line}").format(line=visible(str(warning), newlines=False)),

@@ -11,21 +11,19 @@ grants the right to correct someone else's work.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from soptui.events import Event
-from soptui.followups import OUTCOMES, ActionItem, FollowUpError, find_item, items_of
+from soptui.followups import OUTCOMES, ActionItem, FollowUpError, find_item
 from soptui.i18n import N_, _
-from soptui.ledger import ActionError, Ledger
+from soptui.ledger import ActionError
 from soptui.playbooks.inputs import InputError, InputValue, parse_value
 from soptui.recorder import MAX_NOTE_CHARS, Recorder, clean_text
 from soptui.runs import RunState
 
 LEAD_ROLE = "社群经理"
 """The people.toml role that may correct anyone's recorded work (the team's lead)."""
-HANDOVER_DAYS = 7
-"""A hand-over is shown to the next operators for this long, until each acknowledges it."""
 
 
 class Coordinator:
@@ -118,7 +116,7 @@ class Coordinator:
 
     def waiting_handovers(self) -> list[Event]:
         """Hand-overs from the last week, by others, that this login has not acknowledged."""
-        return waiting_handovers(self.recorder.ledger, self.login)
+        return self.recorder.ledger.waiting_handovers(self.login)
 
     def acknowledge(self, handovers: list[Event]) -> None:
         if handovers:
@@ -127,7 +125,7 @@ class Coordinator:
     # -- follow-ups -----------------------------------------------------------------
     def action_items(self) -> list[ActionItem]:
         """Every action item the team recorded, with where it stands now."""
-        return action_items(self.recorder.ledger)
+        return self.recorder.ledger.action_items()
 
     def close_action(
         self, item_id: str, outcome: str, due: date | None = None, run_id: str | None = None
@@ -159,38 +157,6 @@ class Coordinator:
         with recorder.journal.writing(wait=recorder.write_wait):
             recorder.journal.insert_event(event)
         return replace(event)
-
-
-def waiting_handovers(ledger: Ledger, login: str) -> list[Event]:
-    """Hand-overs from the last week, by others, that ``login`` has not acknowledged."""
-    now = ledger.clock()
-    events = ledger.journal.events_of_kinds(
-        ["handover", "handover.acknowledged"], now - timedelta(days=HANDOVER_DAYS)
-    )
-    seen = {
-        str(t)
-        for e in events
-        if e.kind == "handover.acknowledged" and e.login == login
-        for t in e.payload.get("targets") or []
-    }
-    return [e for e in events if e.kind == "handover" and e.login != login and e.uuid not in seen]
-
-
-def handovers_between(ledger: Ledger, start: datetime, end: datetime) -> list[Event]:
-    return ledger.journal.events_of_kinds(["handover"], start, end)
-
-
-def action_items(ledger: Ledger) -> list[ActionItem]:
-    """Every action item the team recorded, with where it stands now."""
-    journal, library = ledger.journal, ledger.library
-    steps = [
-        (loaded.playbook.id, step.id)
-        for loaded in [*library.entries.values(), *library.hidden.values()]
-        for step in loaded.playbook.steps
-        if step.input is not None and step.input.type == "actions"
-    ]
-    completions = journal.action_completions(steps) if steps else []
-    return items_of(completions, journal.events_of_kinds(["action.closed"]))
 
 
 def _completion(state: RunState, step_id: str, group: str | None) -> Event:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from soptui.journal import JournalError, RunRow
 from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.models import Playbook, Step
-from soptui.recorder import Recorder
 from soptui.run_ids import instance_key, instance_run_id, parse_run_id
 from soptui.runs import RunState, StepState
 from soptui.schedule import parse_anchor, period_of, period_start, step_due
+
+if TYPE_CHECKING:  # the read side never imports the write side
+    from soptui.recorder import Recorder
 
 MAX_COHORTS = 60
 """At most this many missing cohorts are started at once (a journal unused for months)."""

@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from soptui.followups import ActionItem, items_of
 from soptui.i18n import _
 from soptui.journal import Event, JournalStore, RunRow
 from soptui.playbooks.library import Library
@@ -25,6 +26,8 @@ from soptui.runs import GroupTick, RunState, expected_groups, fold
 from soptui.schedule import period_index, period_of
 
 Clock = Callable[[], datetime]
+HANDOVER_DAYS = 7
+"""A hand-over is shown to the next operators for this long, until each acknowledges it."""
 MAX_KEPT_FOLDS = 64
 """Runs whose folded state a ledger keeps: two weeks of a team's daily runs with room to spare
 (a run of 200 groups is one state, however many ticks). Not more: each kept state holds its
@@ -210,3 +213,33 @@ class Ledger:
         raise ActionError(
             _("no playbook {playbook_id!r} (known: {known})").format(playbook_id=playbook_id, known=known)
         )
+
+    # -- coordination: hand-overs and action items, as the team recorded them --------------
+
+    def waiting_handovers(self, login: str) -> list[Event]:
+        """Hand-overs from the last week, by others, that ``login`` has not acknowledged."""
+        events = self.journal.events_of_kinds(
+            ["handover", "handover.acknowledged"], self.clock() - timedelta(days=HANDOVER_DAYS)
+        )
+        seen = {
+            str(t)
+            for e in events
+            if e.kind == "handover.acknowledged" and e.login == login
+            for t in e.payload.get("targets") or []
+        }
+        return [e for e in events if e.kind == "handover" and e.login != login and e.uuid not in seen]
+
+    def handovers_between(self, start: datetime, end: datetime) -> list[Event]:
+        return self.journal.events_of_kinds(["handover"], start, end)
+
+    def action_items(self) -> list[ActionItem]:
+        """Every action item the team recorded, with where it stands now."""
+        library = self.library
+        steps = [
+            (loaded.playbook.id, step.id)
+            for loaded in [*library.entries.values(), *library.hidden.values()]
+            for step in loaded.playbook.steps
+            if step.input is not None and step.input.type == "actions"
+        ]
+        completions = self.journal.action_completions(steps) if steps else []
+        return items_of(completions, self.journal.events_of_kinds(["action.closed"]))

@@ -6,7 +6,7 @@ from datetime import date
 
 from soptui.commands.run_commands import _act, _run_for, _with_recorder
 from soptui.context import CommandError, Context, UsageError, journal_exists, make_ledger, open_journal
-from soptui.coordination import Coordinator, action_items
+from soptui.coordination import Coordinator
 from soptui.followups import ActionItem, parse_due, short_id
 from soptui.i18n import N_, _
 from soptui.journal import JournalError
@@ -85,7 +85,7 @@ def actions(context: Context, mine: bool, everything: bool, as_json: bool) -> in
     items: list[ActionItem] = []
     if journal_exists(context):
         with open_journal(context, readonly=True) as journal:
-            items = action_items(make_ledger(context, journal))
+            items = make_ledger(context, journal).action_items()
     if mine:
         items = [i for i in items if i.owner == context.login]
     if not everything:

@@ -47,10 +47,9 @@ def reminder_language(context: Context) -> Language:
 
 def followups_past_due(ledger: Ledger, now: datetime) -> Sequence[FollowUp]:
     """Open follow-up action items whose due day is over (in the team's time zone)."""
-    from soptui.coordination import action_items
 
     today = now.astimezone(ledger.zone).date()
-    return [i for i in action_items(ledger) if i.overdue(today)]
+    return [i for i in ledger.action_items() if i.overdue(today)]
 
 
 def remind(context: Context, dry_run: bool, status: bool, as_json: bool) -> int:

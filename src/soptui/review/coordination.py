@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from soptui.coordination import action_items, handovers_between
 from soptui.events import Event
 from soptui.followups import ActionItem
 from soptui.i18n import N_, _
@@ -160,7 +159,7 @@ def with_coordination(review: Review, ledger: Ledger, corrections: Corrections) 
     end = datetime.combine(review.end + timedelta(days=1), time(0), zone)
     handovers = [
         HandoverRow(e.at, e.operator, e.login, str(e.payload.get("text") or ""))
-        for e in handovers_between(ledger, start, end)
+        for e in ledger.handovers_between(start, end)
     ]
     return replace(
         review,
@@ -180,7 +179,7 @@ def _followups(ledger: Ledger, start: datetime, end: datetime, now: datetime) ->
     opened: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
     overdue: dict[str, list[ActionItem]] = defaultdict(list)
-    for item in action_items(ledger):
+    for item in ledger.action_items():
         if start <= item.opened_at < end:
             opened[item.owner] += 1
         if item.status != "open" and item.closed_at is not None and start <= item.closed_at < end:
