@@ -392,3 +392,16 @@ def test_a_warm_start_never_imports_pydantic(tmp_path: Path) -> None:
     (directory / "minimal.toml").write_text(MINIMAL + "\n", encoding="utf-8")
     changed = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     assert changed.stdout.splitlines()[-1] == "True 0"  # one file changed: validated again
+
+
+def test_a_playbook_rebuilt_from_the_cache_has_every_field_as_its_constructor_would() -> None:
+    """Steps and playbooks are rebuilt without the dataclass ``__init__`` (for speed): each
+    must still hold every field, and equal what the constructor builds from those fields."""
+    library = load_library([bundled_source("zh"), bundled_source("en")], date(2026, 12, 2))
+    rebuilt = [models.Playbook.from_json(e.playbook.model_dump_json()) for e in library.entries.values()]
+    assert len(rebuilt) >= 19
+    for playbook in rebuilt:
+        for built in [playbook, *playbook.steps]:
+            names = {f.name for f in dataclasses.fields(built)}
+            assert names <= set(vars(built)), names - set(vars(built))
+            assert dataclasses.replace(built) == built

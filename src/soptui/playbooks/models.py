@@ -53,6 +53,15 @@ class Plain:
         raise NotImplementedError
 
     @classmethod
+    def _of(cls: type[P], fields: dict[str, Any]) -> P:
+        """Built from every one of its fields, without the dataclass ``__init__``: its frozen
+        checks cost as much as the rest of rebuilding a step, and start-up rebuilds
+        thousands from the cache (a test checks that ``from_data`` gives every field)."""
+        built = object.__new__(cls)
+        built.__dict__.update(fields)
+        return built
+
+    @classmethod
     def _spec_model(cls) -> Any:
         from soptui.playbooks import spec
 
@@ -205,27 +214,29 @@ class Step(Plain):
     def from_data(cls, data: Mapping[str, Any]) -> Step:
         spec = data["input"]
         offset = data["offset"]
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            role=data["role"],
-            estimate=_opt_duration(data["estimate"]),
-            details=data["details"],
-            checklist=list(data["checklist"]),
-            links=list(data["links"]),
-            optional=data["optional"],
-            input=None if spec is None else InputSpec.from_data(spec),
-            open_actions=data["open_actions"],
-            when=data["when"],
-            snippets=[Snippet.from_data(s) for s in data["snippets"]],
-            escalate_after=_opt_duration(data["escalate_after"]),
-            per_group=data["per_group"],
-            group_tags=list(data["group_tags"]),
-            sample=data["sample"],
-            flag_group=data["flag_group"],
-            offset=None if offset is None else parse_offset(offset),
-            at=_opt_time(data["at"]),
-            working_days=data["working_days"],
+        return cls._of(
+            {
+                "id": data["id"],
+                "title": data["title"],
+                "role": data["role"],
+                "estimate": _opt_duration(data["estimate"]),
+                "details": data["details"],
+                "checklist": list(data["checklist"]),
+                "links": list(data["links"]),
+                "optional": data["optional"],
+                "input": None if spec is None else InputSpec.from_data(spec),
+                "open_actions": data["open_actions"],
+                "when": data["when"],
+                "snippets": [Snippet.from_data(s) for s in data["snippets"]],
+                "escalate_after": _opt_duration(data["escalate_after"]),
+                "per_group": data["per_group"],
+                "group_tags": list(data["group_tags"]),
+                "sample": data["sample"],
+                "flag_group": data["flag_group"],
+                "offset": None if offset is None else parse_offset(offset),
+                "at": _opt_time(data["at"]),
+                "working_days": data["working_days"],
+            }
         )
 
     @cached_property
@@ -259,24 +270,26 @@ class Playbook(Plain):
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Playbook:
         due = data["due"]
-        return cls(
-            id=data["id"],
-            title=data["title"],
-            cadence=data["cadence"],
-            steps=[Step.from_data(s) for s in data["steps"]],
-            format=data["format"],
-            summary=data["summary"],
-            description=data["description"],
-            owner=data["owner"],
-            tags=list(data["tags"]),
-            estimate=_opt_duration(data["estimate"]),
-            due=None if due is None else Due.from_data(due),
-            reviewed=_opt_date(data["reviewed"]),
-            review_every=_opt_duration(data["review_every"]),
-            severities=list(data["severities"]),
-            per_group=data["per_group"],
-            working_days=data["working_days"],
-            auto_start=data["auto_start"],
+        return cls._of(
+            {
+                "format": data["format"],
+                "id": data["id"],
+                "title": data["title"],
+                "summary": data["summary"],
+                "description": data["description"],
+                "owner": data["owner"],
+                "tags": list(data["tags"]),
+                "estimate": _opt_duration(data["estimate"]),
+                "cadence": data["cadence"],
+                "due": None if due is None else Due.from_data(due),
+                "reviewed": _opt_date(data["reviewed"]),
+                "review_every": _opt_duration(data["review_every"]),
+                "severities": list(data["severities"]),
+                "per_group": data["per_group"],
+                "working_days": data["working_days"],
+                "auto_start": data["auto_start"],
+                "steps": [Step.from_data(s) for s in data["steps"]],
+            }
         )
 
     @classmethod
