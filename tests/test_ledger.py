@@ -158,3 +158,40 @@ def test_a_review_folds_a_run_again_only_when_something_was_appended_to_it(
     recorder.note(run_id, "late", "welcome")
     assert ledger.fold_rows([ledger.journal.run(run_id)])[0].steps["welcome"].notes  # type: ignore[list-item]
     assert len(reads) == 3
+
+
+def test_runs_folded_for_figures_in_batches_say_what_one_fold_says_without_their_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fold_rows reads a batch of runs at a time and lets their events go once folded; each
+    state is the one fold_row gives, but for ``events`` (what undo and the timeline need)."""
+    import dataclasses
+
+    import soptui.ledger as ledger_module
+
+    clock = Clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY, weekly=WEEKLY), clock=clock)
+    run_ids = []
+    for day in range(23, 30):
+        clock.now = datetime(2026, 11, day, 1, 0, tzinfo=UTC)
+        run_id = recorder.routine_run("morning").run_id
+        recorder.complete(run_id, "new-members", str(day))
+        recorder.skip(run_id, "topic", "busy")
+        run_ids.append(run_id)
+    run_ids.append(recorder.routine_run("weekly").run_id)
+    rows = [recorder.journal.run(run_id) for run_id in run_ids]
+    monkeypatch.setattr(ledger_module, "FOLD_BATCH", 3)
+    reads: list[int] = []
+    read_runs = recorder.ledger._read_runs
+
+    def counted(stale: list[Any]) -> Any:
+        reads.append(len(stale))
+        return read_runs(stale)
+
+    recorder.ledger._read_runs = counted  # type: ignore[method-assign]
+    states = recorder.ledger.fold_rows(rows)  # type: ignore[arg-type]
+    assert reads == [3, 3, 2]
+    for state, run_id in zip(states, run_ids, strict=True):
+        whole = recorder.ledger.state(run_id)
+        assert whole.events and state.events == []
+        assert dataclasses.replace(state, events=whole.events) == whole

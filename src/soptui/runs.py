@@ -123,8 +123,8 @@ class RunState:
     steps: dict[str, StepState] = field(default_factory=dict)
     notes: list[Event] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
-    """The run's events in journal order (a run folded with its groups' ticks apart, as the
-    review folds runs, holds the other events only)."""
+    """The run's events in journal order (a run folded with its groups' ticks apart holds
+    the other events only; one folded for figures, as the review folds runs, holds none)."""
     finished_at: datetime | None = None
     finished_by: str | None = None
     left: list[str] = field(default_factory=list)
@@ -250,8 +250,11 @@ def fold(
     events: list[Event],
     groups: dict[str, list[str]] | None = None,
     ticks: list[GroupTick] | None = None,
+    *,
+    keep_events: bool = True,
 ) -> RunState:
-    """The state of run ``run_id`` after ``events`` (in journal order).
+    """The state of run ``run_id`` after ``events`` (in journal order); without
+    ``keep_events``, ``state.events`` stays empty (figures need the state only).
 
     ``groups`` maps each per-group step to the groups it runs for (:func:`expected_groups`);
     such a step is done once every one of them is done or skipped. ``ticks``: the run's group
@@ -273,7 +276,7 @@ def fold(
         if isinstance(payload.get("passed"), list)
         else [],
         steps={s.id: StepState(s, expected=list((groups or {}).get(s.id, []))) for s in playbook.steps},
-        events=list(events),
+        events=list(events) if keep_events else [],
     )
     undone = {e.payload.get("target") for e in events if e.kind == "undo"}
     by_uuid: dict[str, Event | GroupTick] = {e.uuid: e for e in events}
