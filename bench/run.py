@@ -153,6 +153,8 @@ def p(values):
 async def main():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # start-up's writes (cohorts, presence) first
+        recorder.write_wait = 5.0  # the bench acts beside the app: wait out a presence write
         state = recorder.routine_run("morning-round")
         commit = []
         for _ in range(samples):

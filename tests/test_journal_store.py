@@ -193,3 +193,17 @@ def test_the_reviews_own_queries_use_indexes(tmp_path: Path) -> None:
             plan = " ".join(str(r[3]) for r in journal._db.execute("EXPLAIN QUERY PLAN " + sql, params))
             # SEARCH through an index; a SCAN, even along an index, reads every row.
             assert not re.search(r"\bSCAN (events|runs)\b", plan), (sql, plan)
+
+
+def test_each_connection_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    """The file is in the operating system's cache already: SQLite's own, per connection,
+    stays at PAGE_CACHE_KIB (the app holds three or four connections)."""
+    from soptui.journal.store import PAGE_CACHE_KIB
+
+    with Journal.open(tmp_path / "j.sqlite3") as journal:
+        journal.run("morning@2026-11-23")  # opens the reading connection too
+        assert journal._db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
+        assert journal._read_db is not None
+        assert journal._read_db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
+    with Journal.open(tmp_path / "j.sqlite3", readonly=True) as reader:
+        assert reader._db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
