@@ -102,12 +102,15 @@ def test_folding_ticks_apart_gives_the_same_state(
     run_id = f"morning@t{next(RUNS)}"
     at = datetime(2026, 11, 23, 1, tzinfo=UTC)
 
+    who = "Alice"
+
     def event(kind: str, step: str | None, group: str | None, payload: dict[str, object]) -> Event:
-        return Event(kind, at, "Alice", "alice", "h", "morning", digest, run_id, step, group, payload)
+        return Event(kind, at, who, who.lower(), "h", "morning", digest, run_id, step, group, payload)
 
     written = [event("run.opened", None, None, {"period": "2026-11-23"})]
     for kind, step, group, minutes, number in actions:
         at += timedelta(minutes=minutes)
+        who = ("Alice", "Bob", "陈")[number % 3]  # who acted, first first, is part of the state
         targets = [e for e in written if e.kind != "run.opened" and e.kind != "undo"]
         if kind == "done":
             written.append(event("step.done", step, group, {"value": number} if number % 3 else {}))

@@ -140,13 +140,13 @@ class RunState:
     """Who has claimed the run, by login (oldest first)."""
     amendments: list[Amendment] = field(default_factory=list)
 
+    actors: list[str] = field(default_factory=list)
+    """The display names of everyone who recorded an action in the run, first first (kept
+    apart from ``events``: a run folded for figures keeps none)."""
+
     def acted(self) -> list[str]:
         """The display names of everyone who recorded an action in the run, first first."""
-        names: dict[str, None] = {}
-        for event in self.events:
-            if event.kind != "run.opened":
-                names.setdefault(event.operator)
-        return list(names)
+        return list(self.actors)
 
     @property
     def is_incident(self) -> bool:
@@ -301,12 +301,21 @@ def fold(
             state.last_resolution = max(state.last_resolution or event.at, event.at)
     _settle_groups(state)
     _apply_conditions(state)
+    state.actors = _actors(events, ticks or [])
     for step_id in state.passed:
         # An instance started after this step's due time: not applicable, never missed.
         passed = state.steps.get(step_id)
         if passed is not None and passed.status == "pending" and not passed.groups:
             passed.status = "n/a"
     return state
+
+
+def _actors(events: list[Event], ticks: list[GroupTick]) -> list[str]:
+    """Who acted, first first: every event's operator but the opening's, ticks included."""
+    acts = [(e.seq, e.operator) for e in events if e.kind != "run.opened"]
+    if ticks:
+        acts = sorted([*acts, *((t.seq, t.operator) for t in ticks)])  # two sorted runs: a merge
+    return list(dict.fromkeys(operator for _seq, operator in acts))
 
 
 def _settle_groups(state: RunState) -> None:
