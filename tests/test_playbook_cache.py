@@ -405,3 +405,20 @@ def test_a_playbook_rebuilt_from_the_cache_has_every_field_as_its_constructor_wo
             names = {f.name for f in dataclasses.fields(built)}
             assert names <= set(vars(built)), names - set(vars(built))
             assert dataclasses.replace(built) == built
+
+
+def test_a_playbook_from_the_cache_shares_the_cached_text_as_utf8_bytes(tmp_path: Path) -> None:
+    """One copy of each canonical text in memory, in UTF-8 (a Chinese text as ``str`` takes
+    two or four bytes a character), and the file still holds it as JSON text."""
+    load_library([bundled_source("zh")], None, ValidatedCache.open(tmp_path))
+    cache = ValidatedCache.open(tmp_path)
+    library = load_library([bundled_source("zh")], None, cache)
+    for entry in library.entries.values():
+        text = entry.playbook.canonical_bytes()
+        key = next(k for k in cache.entries if k == f"Playbook:{entry.path.resolve()}")
+        assert isinstance(text, bytes) and cache.entries[key]["value"] is text
+        assert entry.playbook.model_dump_json() == text.decode()
+    on_disk = json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))
+    assert all(
+        isinstance(e["value"], str) for k, e in on_disk["entries"].items() if k.startswith("Playbook:")
+    )

@@ -73,7 +73,7 @@ class GroupMark:
     reason: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class StepState:
     """Where one step stands in a run."""
 

@@ -129,7 +129,7 @@ class ValidatedCache:
             and loaded.get("version") == cache.version
             and isinstance(loaded.get("entries"), dict)
         ):
-            cache.entries = loaded["entries"]
+            cache.entries = _texts_as_bytes(loaded["entries"])
         else:
             cache.dirty = True  # missing, untrusted, corrupt or outdated: write a new one
         return cache
@@ -153,9 +153,12 @@ class ValidatedCache:
             return None
 
     def put(self, kind: str, stamp: Stamp, value: Any) -> None:
-        """Remember what validating this version of the file gave (JSON data)."""
+        """Remember what validating this version of the file gave (JSON data; a text is
+        given back by :meth:`get` as UTF-8 bytes)."""
         if self.directory is None:
             return
+        if isinstance(value, str):
+            value = value.encode()
         key = self.key(kind, stamp)
         entry = {"size": stamp.size, "mtime_ns": stamp.mtime_ns, "sha256": stamp.sha256, "value": value}
         with self.lock:
@@ -184,6 +187,7 @@ class ValidatedCache:
             {"format": CACHE_FORMAT, "version": self.version, "entries": kept},
             ensure_ascii=False,
             separators=(",", ":"),
+            default=_bytes_as_text,
         )
         try:
             _write_trusted(self.directory, text)
@@ -191,6 +195,23 @@ class ValidatedCache:
             return False
         self.dirty = False
         return True
+
+
+def _texts_as_bytes(entries: dict[str, Any]) -> dict[str, Any]:
+    """``entries`` with each text value (a playbook's canonical JSON) as UTF-8 bytes: the
+    playbooks keep these very objects, and a Chinese text takes two or four bytes a
+    character as a ``str``."""
+    for entry in entries.values():
+        if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+            entry["value"] = entry["value"].encode()
+    return entries
+
+
+def _bytes_as_text(value: object) -> str:
+    """How ``json.dumps`` writes a value kept as bytes: the text it was read as."""
+    if isinstance(value, bytes):
+        return value.decode()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
 def _read_trusted(path: Path) -> Any:

@@ -53,8 +53,7 @@ class LoadedPlaybook:
 
 def content_hash(playbook: Playbook) -> str:
     """A stable hash of what the playbook says (not how the file is formatted)."""
-    canonical = playbook.model_dump_json().encode()
-    return hashlib.sha256(canonical).hexdigest()[:16]
+    return hashlib.sha256(playbook.canonical_bytes()).hexdigest()[:16]
 
 
 class _Document:
@@ -325,7 +324,7 @@ def load_playbook(
     raw, value, problems = _cached(path, "Playbook", cache)
     if problems:
         return None, problems
-    if raw is not None and isinstance(value, str):
+    if raw is not None and isinstance(value, bytes):
         try:
             playbook = Playbook.from_json(value)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -349,7 +348,7 @@ def stored_playbook(body: str, cache: ValidatedCache | None = None) -> Playbook:
     digest = hashlib.sha256(data).hexdigest()
     stamp = Stamp(f"stored:{digest}", len(data), 0, digest)
     value = cache.get("StoredPlaybook", stamp) if cache is not None else None
-    if isinstance(value, str):
+    if isinstance(value, bytes):
         try:
             return Playbook.from_json(value)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
