@@ -6,10 +6,11 @@ an earlier one, so replaying "the events that were not undone" gives the state a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from soptui.events import UNDOABLE, Event
@@ -73,6 +74,9 @@ class GroupMark:
     reason: str | None = None
 
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
 @dataclass(slots=True)
 class StepState:
     """Where one step stands in a run."""
@@ -83,14 +87,20 @@ class StepState:
     reason: str | None = None
     by: str | None = None
     at: datetime | None = None
-    ticked: set[int] = field(default_factory=set)
-    notes: list[Event] = field(default_factory=list)
-    expected: list[str] = field(default_factory=list)
+    ticked: frozenset[int] = frozenset()
+    """The checklist items ticked (shared and immutable while none is: a week's review folds
+    thousands of steps, and an empty set costs 216 bytes)."""
+    notes: Sequence[Event] = ()
+    expected: Sequence[str] = ()
     """Per-group steps: the groups it runs for (empty: an ordinary step)."""
-    groups: dict[str, GroupMark] = field(default_factory=dict)
+    groups: Mapping[str, GroupMark] = field(default_factory=lambda: _NOTHING)
     """Per-group steps: each group's mark, by group id (groups no longer expected included)."""
-    group_claims: dict[str, Claim] = field(default_factory=dict)
-    """Per-group steps: who claimed which group (by group id)."""
+    group_claims: Mapping[str, Claim] = field(default_factory=lambda: _NOTHING)
+    """Per-group steps: who claimed which group (by group id).
+
+    The empty ones are shared and immutable, the fold makes a step its own on the first
+    note, mark or claim: a week's review folds thousands of steps, most of them ordinary
+    steps with no note, and four empty containers cost 240 bytes a step."""
     amended: bool = False
     """A correction changed what this step recorded."""
 
@@ -109,7 +119,7 @@ class StepState:
         return self.status != "pending"
 
 
-@dataclass
+@dataclass(slots=True)
 class RunState:
     """Everything known about one run, derived from its events."""
 
@@ -275,7 +285,7 @@ def fold(
         passed=[s for s in payload.get("passed", []) if isinstance(s, str)]
         if isinstance(payload.get("passed"), list)
         else [],
-        steps={s.id: StepState(s, expected=list((groups or {}).get(s.id, []))) for s in playbook.steps},
+        steps={s.id: _step_state(s, (groups or {}).get(s.id)) for s in playbook.steps},
         events=list(events) if keep_events else [],
     )
     undone = {e.payload.get("target") for e in events if e.kind == "undo"}
@@ -332,7 +342,25 @@ def _mark(state: RunState, event: Event | GroupTick) -> None:
     """A group's tick or skip on a step (a later one replaces an earlier one)."""
     step = state.steps.get(event.step_id or "")
     if step is not None and event.group_id is not None:
-        step.groups[event.group_id] = _group_mark(event)
+        _marks(step)[event.group_id] = _group_mark(event)
+
+
+def _step_state(step: Step, groups: list[str] | None) -> StepState:
+    return StepState(step, expected=list(groups)) if groups else StepState(step)
+
+
+def _marks(step: StepState) -> dict[str, GroupMark]:
+    """The step's group marks, its own to change (see StepState.group_claims)."""
+    if not isinstance(step.groups, dict):
+        step.groups = {}
+    return step.groups
+
+
+def _claims(step: StepState) -> dict[str, Claim]:
+    """The step's group claims, its own to change (see StepState.group_claims)."""
+    if not isinstance(step.group_claims, dict):
+        step.group_claims = {}
+    return step.group_claims
 
 
 def _mark_all(state: RunState, ticks: list[GroupTick], undone: set[Any]) -> None:
@@ -344,7 +372,7 @@ def _mark_all(state: RunState, ticks: list[GroupTick], undone: set[Any]) -> None
             continue
         step = steps.get(tick.step_id or "")
         if step is not None:
-            step.groups[tick.group_id] = _group_mark(tick)
+            _marks(step)[tick.group_id] = _group_mark(tick)
         if latest is None or tick.at > latest:
             latest = tick.at
     state.last_resolution = latest
@@ -375,12 +403,12 @@ def _apply(state: RunState, event: Event) -> None:
         step.by, step.at = event.operator, event.at
     elif kind == "checklist.ticked" and step:
         item = int(event.payload.get("item", -1))
-        if event.payload.get("ticked", True):
-            step.ticked.add(item)
-        else:
-            step.ticked.discard(item)
+        ticked = event.payload.get("ticked", True)
+        step.ticked = step.ticked | {item} if ticked else step.ticked - {item}
+    elif kind == "note" and step:
+        step.notes = [*step.notes, event]
     elif kind == "note":
-        (step.notes if step else state.notes).append(event)
+        state.notes.append(event)
     elif kind == "run.finished":
         state.finished_at, state.finished_by = event.at, event.operator
         state.left = list(event.payload.get("left", []))
@@ -399,9 +427,9 @@ def _claim(state: RunState, event: Event) -> None:
     if step is not None and groups:
         for group in groups:
             if claimed:
-                step.group_claims[group] = claim
+                _claims(step)[group] = claim
             elif group in step.group_claims and step.group_claims[group].login == event.login:
-                del step.group_claims[group]
+                del _claims(step)[group]
     elif claimed:
         state.claims.setdefault(event.login, claim)
     else:
@@ -423,7 +451,7 @@ def _amend(state: RunState, event: Event, target: Event | GroupTick | None) -> N
             return
         old = mark.value
         if retract:
-            del step.groups[target.group_id]
+            del _marks(step)[target.group_id]
             if step.status == "done":
                 step.status, step.by, step.at = "pending", None, None
         else:
