@@ -201,16 +201,27 @@ print(json.dumps({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
 def pilot_figures(env: dict[str, str], samples: int) -> dict[str, float]:
+    """The in-process figures, from the second of two runs: the first is the first time this
+    soptui reads the older playbook versions the journal's runs were folded with, which it
+    validates (importing pydantic) and caches; every later start finds them in the cache.
+    The first run's peak memory is kept as ``first_rss_kib``."""
+    first = _pilot(env, 5)
+    figures = _pilot(env, samples)
+    figures["first_rss_kib"] = first["rss_kib"]
+    bare = subprocess.run(
+        [PYTHON, "-c", BARE_RSS, str(HERE)], env=env, capture_output=True, text=True, timeout=120
+    )
+    figures["bare_rss_kib"] = json.loads(bare.stdout.strip().splitlines()[-1])["rss_kib"]
+    return figures
+
+
+def _pilot(env: dict[str, str], samples: int) -> dict[str, float]:
     result = subprocess.run(
         [PYTHON, "-c", PILOT, str(samples)], env=env, capture_output=True, text=True, timeout=900
     )
     if result.returncode:
         raise RuntimeError(result.stderr[-3000:])
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    bare = subprocess.run(
-        [PYTHON, "-c", BARE_RSS, str(HERE)], env=env, capture_output=True, text=True, timeout=120
-    )
-    figures["bare_rss_kib"] = json.loads(bare.stdout.strip().splitlines()[-1])["rss_kib"]
     return figures
 
 
@@ -450,6 +461,15 @@ def main() -> int:
                 f"{rss:.0f} MiB",
                 f"bare Textual app {bare_rss:.0f} MiB",
                 f"{rss / bare_rss:.2f}x (goal ≤ 2x)",
+            )
+        )
+        first_rss = figures["first_rss_kib"] / 1024
+        rows.append(
+            (
+                "peak RSS, the first start that meets older versions",
+                f"{first_rss:.0f} MiB",
+                "they are validated (pydantic) and cached once",
+                f"{first_rss / bare_rss:.2f}x (report)",
             )
         )
         written, changed = terminal_bytes(term_env)
