@@ -5,7 +5,8 @@ Each run is a fresh process that builds the app the way ``soptui`` does (setting
 through the validated cache, journal, Today) and runs it headless (Textual's ``run_test``,
 80x24) until Today has drawn and the app is idle. CPU time (``process_time``) is reported
 beside wall time: on a busy machine the CPU figures move much less than the wall clock. The
-bare app is measured in the same harness, alternating with soptui. The first soptui run
+bare app and Today's widget tree without soptui (``today_floor.py``) are measured in the
+same harness, alternating with soptui. The first soptui run
 fills the cache; the figures are medians of the N warm runs after it.
 """
 
@@ -67,6 +68,20 @@ print(json.dumps({"marks": [["bare app drawn, idle", time.process_time() - c0, t
 """
 
 
+TODAY_FLOOR = r"""
+import json, sys, time
+c0, w0 = time.process_time(), time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from today_floor import TodayFloorApp
+import asyncio
+async def main():
+    async with TodayFloorApp().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+asyncio.run(main())
+print(json.dumps({"marks": [["Today's widgets alone", time.process_time() - c0, time.perf_counter() - w0]]}))
+"""
+
+
 def run(code: str, env: dict[str, str]) -> dict[str, object]:
     out = subprocess.run([sys.executable, "-c", code, str(HERE)], env=env, capture_output=True, text=True)
     if out.returncode:
@@ -85,10 +100,12 @@ def main() -> int:
         env = {**inherited(), **soptui_env(home, copy)}
         run(SOPTUI, env)  # fills the cache (and compiles)
         run(BARE, env)
-        runs, bares = [], []
+        run(TODAY_FLOOR, env)
+        runs, bares, floors = [], [], []
         for _ in range(repeat):
             runs.append(run(SOPTUI, env))
             bares.append(run(BARE, env))
+            floors.append(run(TODAY_FLOOR, env))
     names = [name for name, _cpu, _wall in runs[0]["marks"]]  # type: ignore[index]
     print(f"{'phase (cumulative)':28} {'CPU':>8} {'wall':>8}")
     for index, name in enumerate(names):
@@ -98,8 +115,15 @@ def main() -> int:
     bare_cpu = statistics.median(b["marks"][0][1] for b in bares)  # type: ignore[index]
     bare_wall = statistics.median(b["marks"][0][2] for b in bares)  # type: ignore[index]
     print(f"{'bare app drawn, idle':28} {bare_cpu * 1000:6.0f} ms {bare_wall * 1000:6.0f} ms")
+    floor_cpu = statistics.median(f["marks"][0][1] for f in floors)  # type: ignore[index]
+    floor_wall = statistics.median(f["marks"][0][2] for f in floors)  # type: ignore[index]
+    print(f"{'Today widgets, no soptui':28} {floor_cpu * 1000:6.0f} ms {floor_wall * 1000:6.0f} ms")
     total_cpu = statistics.median(r["marks"][-1][1] for r in runs)  # type: ignore[index]
-    print(f"ratio (CPU): {total_cpu / bare_cpu:.2f}x; pydantic imported: {any(r['pydantic'] for r in runs)}")
+    print(
+        f"ratio (CPU): soptui {total_cpu / bare_cpu:.2f}x the bare app; Today's widgets alone "
+        f"{floor_cpu / bare_cpu:.2f}x; soptui {total_cpu / floor_cpu:.2f}x its widgets alone; "
+        f"pydantic imported: {any(r['pydantic'] for r in runs)}"
+    )
     return 0
 
 

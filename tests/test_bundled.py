@@ -165,3 +165,14 @@ def test_the_read_side_never_loads_the_write_side() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_app_loads_the_run_screen_on_first_use() -> None:
+    """The run screen is a fifth of what the app imports before its first frame: not loaded
+    until a run is opened (as search, review and help are)."""
+    code = "import sys\nimport soptui.tui.app\nprint('soptui.tui.screens.run' in sys.modules)\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -43,7 +43,6 @@ from soptui.tui.messages import (
 )
 from soptui.tui.plain import as_markup
 from soptui.tui.screens.modals import Pick, Prompt, ShowText
-from soptui.tui.screens.run import RunScreen
 from soptui.tui.screens.small import TooSmallScreen
 from soptui.tui.screens.today import TodayScreen
 from soptui.tui.services import Services
@@ -470,6 +469,10 @@ class SoptuiApp(App[int]):
         self.push_screen(SearchScreen(self.services))
 
     def _show_run(self, state: RunState, changes: list[str], step_id: str | None = None) -> None:
+        # Imported on first use, as the search, review and help screens are: it is a fifth of
+        # what soptui imports before its first frame (measured 19 ms).
+        from soptui.tui.screens.run import RunScreen
+
         self.push_screen(RunScreen(self.services, state, changes, step_id))
         if state.is_closed and not state.is_incident:
             self.show_summary(state)
