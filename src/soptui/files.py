@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from soptui.errors import CommandError
@@ -54,6 +53,8 @@ def write_private(path: Path, text: str) -> None:
     if reason:
         raise RefusedTarget(0, reason, str(path))
     directory = path.parent if str(path.parent) else Path(".")
+    import tempfile  # only when writing: a report to standard output does not pay for it
+
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -18,7 +18,6 @@ import errno
 import os
 import sqlite3
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -1158,6 +1157,8 @@ class Journal:
             )
         directory = target.parent if str(target.parent) else Path(".")
         try:
+            import tempfile  # only when copying a journal: start-up does not pay for it
+
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
         except OSError as error:
             raise JournalError(

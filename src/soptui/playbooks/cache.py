@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,6 +245,8 @@ def _write_trusted(directory: Path, text: str) -> None:
         raise OSError(f"{directory} is not a private directory of this user")
     # mkstemp creates the file exclusively (never through a planted link), mode 0600; the
     # rename replaces whatever the name held (a link is replaced, never followed).
+    import tempfile  # only when the cache changed: a warm start does not pay for it
+
     fd, temporary = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,8 +21,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from soptui.i18n import _, active
 from soptui.playbooks.cache import Stamp, ValidatedCache
 from soptui.playbooks.models import FORMAT_VERSION, Goal, GoalsFile, Plain, Playbook
-from soptui.playbooks.positions import Path as KeyPath
-from soptui.playbooks.positions import Position, key_positions, locate
 from soptui.playbooks.problems import Problem, dotted
 from soptui.playbooks.rules import goal_errors, playbook_errors, stale_review
 
@@ -39,6 +36,9 @@ PM = TypeVar("PM", bound=Plain)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from soptui.playbooks.positions import Path as KeyPath
+    from soptui.playbooks.positions import Position
 
 
 @dataclass
@@ -65,6 +65,9 @@ class _Document:
         self._positions: dict[KeyPath, Position] | None = None
 
     def at(self, key: KeyPath, message: str, severity: str = "error") -> Problem:
+        # The position scanner (and tomllib) load only when a problem is placed.
+        from soptui.playbooks.positions import key_positions, locate
+
         if self._positions is None:
             self._positions = key_positions(self.text)
         line, column = locate(self._positions, key)
@@ -203,6 +206,8 @@ def _read(path: Path, raw: _Raw | None = None) -> tuple[_Document | None, list[P
 
 
 def _parse(document: _Document) -> tuple[dict[str, Any] | None, list[Problem]]:
+    import tomllib  # only for a file the validated cache does not hold
+
     try:
         return tomllib.loads(document.text), []
     except tomllib.TOMLDecodeError as error:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-import tomllib
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -71,7 +70,7 @@ class _Scanner:
             if char in ('"', "'"):
                 start = self.i
                 self.string()
-                parts.append(tomllib.loads("k = " + self.text[start : self.i])["k"])
+                parts.append(_quoted_key(self.text[start : self.i]))
             else:
                 match = _BARE_KEY.match(self.text, self.i)
                 if not match:
@@ -208,8 +207,18 @@ def _escaped(text: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
+def _quoted_key(quoted: str) -> str:
+    """A quoted TOML key as its text (TOML's own rules for escapes)."""
+    import tomllib
+
+    key: str = tomllib.loads("k = " + quoted)["k"]
+    return key
+
+
 def key_positions(text: str) -> dict[Path, Position]:
     """Map each key path of an already-parsed TOML document to its (line, column)."""
+    import tomllib  # here, not at the top: a warm start imports this module but scans nothing
+
     scanner = _Scanner(text)
     with contextlib.suppress(_Stop, tomllib.TOMLDecodeError, IndexError, RecursionError):
         scanner.document()
