@@ -335,3 +335,35 @@ async def test_the_incidents_list(tmp_path: Path) -> None:
         assert table.row_count == 0
         await pilot.press("ctrl+o", "backspace", "backspace", "backspace", "enter", "enter")
         assert isinstance(app.screen, RunScreen) and app.screen.state.run_id == current.run_id
+
+
+async def test_today_under_a_run_does_not_rebuild_its_agenda_on_the_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The minute's refresh is for a Today that is shown: under a run it would rebuild the
+    agenda between two key presses (it refreshes when the run is closed anyway)."""
+    import soptui.tui.screens.today as today_module
+
+    app, _recorder = build_app(tmp_path)
+    builds: list[object] = []
+    build = today_module.build_agenda
+
+    def counted(*args: object, **kwargs: object) -> object:
+        builds.append(args)
+        return build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(today_module, "build_agenda", counted)
+    async with app.run_test(size=(80, 24)) as pilot:
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        today.refresh_if_shown()
+        assert len(builds) == 2  # the mount's and the minute's
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunScreen)
+        before = len(builds)
+        today.refresh_if_shown()
+        assert len(builds) == before
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is today and len(builds) == before + 1  # back on Today: read again

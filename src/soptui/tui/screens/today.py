@@ -151,7 +151,7 @@ class TodayScreen(Screen[None]):
         self.query_one("#agenda", OptionList).focus()
         self.call_after_refresh(self._show_handovers)
         self.set_interval(1.0, self.tick)
-        self.set_interval(60.0, self.refresh_agenda)  # due times pass even when nobody acts
+        self.set_interval(60.0, self.refresh_if_shown)  # due times pass even when nobody acts
 
     def on_screen_resume(self) -> None:
         if self._just_built:  # the first resume follows the mount at once: no second read
@@ -159,9 +159,16 @@ class TodayScreen(Screen[None]):
             return
         self.refresh_agenda()
 
+    def refresh_if_shown(self) -> None:
+        """The minute's refresh, only while Today is on top: under a run or a dialog it would
+        rebuild the agenda on the UI thread between two key presses (Today reads it again
+        when it is back on top)."""
+        if self.is_active:
+            self.refresh_agenda()
+
     def tick(self) -> None:
         """Advance the incidents' elapsed clocks (the journal is not re-read for that)."""
-        if not self.agenda or not self.agenda.incidents:
+        if not self.is_current or not self.agenda or not self.agenda.incidents:
             return
         options = self.query_one("#agenda", OptionList)
         now = self.services.now()
