@@ -54,32 +54,25 @@ mark("Today drawn, idle")
 print(json.dumps({"marks": marks, "pydantic": "pydantic" in sys.modules}))
 """
 
-BARE = r"""
+
+def drawn(module: str, app_class: str, label: str) -> str:
+    """The code that times a Textual app of bench/ drawn headless at 80x24, until idle."""
+    return rf"""
 import json, sys, time
 c0, w0 = time.process_time(), time.perf_counter()
 sys.path.insert(0, sys.argv[1])
-from bare_app import Bare
+from {module} import {app_class}
 import asyncio
 async def main():
-    async with Bare().run_test(size=(80, 24)) as pilot:
+    async with {app_class}().run_test(size=(80, 24)) as pilot:
         await pilot.pause()
 asyncio.run(main())
-print(json.dumps({"marks": [["bare app drawn, idle", time.process_time() - c0, time.perf_counter() - w0]]}))
+print(json.dumps({{"marks": [["{label}", time.process_time() - c0, time.perf_counter() - w0]]}}))
 """
 
 
-TODAY_FLOOR = r"""
-import json, sys, time
-c0, w0 = time.process_time(), time.perf_counter()
-sys.path.insert(0, sys.argv[1])
-from today_floor import TodayFloorApp
-import asyncio
-async def main():
-    async with TodayFloorApp().run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-asyncio.run(main())
-print(json.dumps({"marks": [["Today's widgets alone", time.process_time() - c0, time.perf_counter() - w0]]}))
-"""
+BARE = drawn("bare_app", "Bare", "bare app drawn, idle")
+TODAY_FLOOR = drawn("today_floor", "TodayFloorApp", "Today's widgets alone")
 
 
 def run(code: str, env: dict[str, str]) -> dict[str, object]:

@@ -515,16 +515,10 @@ class PostgresJournal:
             db.execute(f"SET LOCAL lock_timeout = '{timeout_ms}ms'")
             db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, self._lock_key))
             db.execute("SET LOCAL lock_timeout = DEFAULT")
-        except psycopg.errors.LockNotAvailable:
-            self._rollback(db)
-            if wait is None:
-                raise explain(psycopg.errors.LockNotAvailable(), self.location) from None
-            raise JournalBusy(
-                _("the journal {path} is busy: another program is writing").format(path=self.location)
-            ) from None
         except psycopg.Error as error:
-            self._rollback(db)
-            raise explain(error, self.location) from None
+            # Waiting the whole BUSY_TIMEOUT (wait None) and still not having the lock is an
+            # error to explain; a short wait that ran out is JournalBusy (the app keeps a draft).
+            raise self._failed(db, error, busy=wait is not None) from None
         return db
 
     @contextlib.contextmanager
@@ -538,17 +532,22 @@ class PostgresJournal:
             yield
             db.execute("SELECT pg_notify(%s, '')", (self._channel,))
             db.execute("COMMIT")
-        except psycopg.errors.LockNotAvailable:
-            self._rollback(db)
-            raise JournalBusy(
-                _("the journal {path} is busy: another program is writing").format(path=self.location)
-            ) from None
         except psycopg.Error as error:
-            self._rollback(db)
-            raise explain(error, self.location) from None
+            raise self._failed(db, error, busy=True) from None
         except BaseException:
             self._rollback(db)
             raise
+
+    def _failed(self, db: psycopg.Connection[Row], error: BaseException, *, busy: bool) -> JournalError:
+        """Roll back and say why: a lock not had in time is JournalBusy when ``busy``."""
+        import psycopg
+
+        self._rollback(db)
+        if busy and isinstance(error, psycopg.errors.LockNotAvailable):
+            return JournalBusy(
+                _("the journal {path} is busy: another program is writing").format(path=self.location)
+            )
+        return explain(error, self.location)
 
     @staticmethod
     def _rollback(db: psycopg.Connection[Row]) -> None:
