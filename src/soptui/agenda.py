@@ -115,9 +115,9 @@ def start_agenda_journeys(recorder: Recorder, now: datetime | None = None) -> bo
 def _current_runs(ledger: Ledger, routines: list[LoadedPlaybook], now: datetime) -> dict[str, RunState]:
     """Each routine's run of its current period, if it has one: one query for the rows and
     one batched fold (a dozen groups' copies of the routines are a hundred runs or more)."""
-    wanted = {routine_run_id(e.playbook.id, period_of(e.playbook.cadence, now.date())) for e in routines}
-    periods = sorted({period_of(e.playbook.cadence, now.date()) for e in routines})
-    rows = [row for row in ledger.journal.routine_runs(periods) if row.run_id in wanted] if periods else []
+    current = {e.playbook.id: period_of(e.playbook.cadence, now.date()) for e in routines}
+    wanted = {routine_run_id(playbook_id, period) for playbook_id, period in current.items()}
+    rows = [row for row in ledger.journal.routine_runs(sorted(set(current.values()))) if row.run_id in wanted]
     return {row.playbook_id: state for row, state in zip(rows, ledger.fold_rows(rows), strict=True)}
 
 

@@ -61,9 +61,9 @@ class Context:
     team_playbooks: list[Path] = field(default_factory=list)
     """Playbook directories from the team's config that passed the trust checks."""
     notices: list[str] = field(default_factory=list)
+    """Other things to tell the operator once (e.g. their time zone is overridden)."""
     opened: list[JournalStore] = field(default_factory=list, repr=False)
     """Journals opened for this invocation: closed when the command ends, whatever way it ends."""
-    """Other things to tell the operator once (e.g. their time zone is overridden)."""
     warnings_taken: bool = False
     cache: ValidatedCache | None = None
     """The validated-file cache the settings came through (the library uses it too)."""

@@ -85,6 +85,13 @@ def parse_utc(text: str) -> datetime:
         raise ValueError(f"{text!r} is outside {INSTANT_RANGE}") from None
 
 
+# The uuid module loads platform and more (3 ms): only what writes or imports events needs it.
+def _new_uuid() -> str:
+    from uuid import uuid4
+
+    return str(uuid4())
+
+
 @dataclass(frozen=True)
 class Event:
     """One recorded action."""
@@ -101,7 +108,7 @@ class Event:
     group_id: str | None = None
     """The member group a per-group step's tick or skip is for (groups.toml id)."""
     payload: dict[str, Any] = field(default_factory=dict)
-    uuid: str = field(default_factory=lambda: _new_uuid())
+    uuid: str = field(default_factory=_new_uuid)
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seq: int = 0
     team: str | None = None
@@ -188,13 +195,6 @@ def search_text(event: Event) -> str | None:
     """The text of ``event`` that search indexes (None when it has none)."""
     value = event.payload.get(SEARCH_FIELDS.get(event.kind, "text"))
     return value if isinstance(value, str) and value != "" else None
-
-
-# The uuid module loads platform and more (3 ms): only what writes or imports events needs it.
-def _new_uuid() -> str:
-    from uuid import uuid4
-
-    return str(uuid4())
 
 
 def _checked_uuid(text: str) -> str:

@@ -30,8 +30,8 @@ HANDOVER_DAYS = 7
 """A hand-over is shown to the next operators for this long, until each acknowledges it."""
 MAX_KEPT_FOLDS = 64
 """Runs whose folded state a ledger keeps: two weeks of a team's daily runs with room to spare
-(a run of 200 groups is one state, however many ticks). Not more: each kept state holds its
-events, and a team with a dozen group playbooks has hundreds of runs a week (measured: 512
+(a run of 200 groups is one state, however many ticks). Not more: a team with a dozen group
+playbooks has hundreds of runs a week (measured when kept states still held their events: 512
 kept runs cost 6 MiB of peak memory on the five-year bench)."""
 FOLD_BATCH = 64
 """Runs whose events are read and folded together: few queries, and a week's events never

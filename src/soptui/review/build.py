@@ -19,7 +19,6 @@ from operator import itemgetter
 from typing import TypeGuard
 from zoneinfo import ZoneInfo
 
-from soptui.journal import RunRow
 from soptui.journal.store import RecordedValue
 from soptui.ledger import ActionError, Ledger
 from soptui.playbooks.fields import MAX_NUMBER
@@ -103,48 +102,33 @@ def _instant(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone)
 
 
-class _Runs:
-    """The runs a review needs, folded once each."""
+def _routine_runs(ledger: Ledger, start: date, end: date) -> list[RunState]:
+    """The routine runs of the periods in [start, end], folded for figures (the ledger reads
+    them in batches, their groups' ticks in compact form: a week of 200 groups and eight
+    per-group steps is 11,200 of them)."""
+    periods: list[str] = []
+    for cadence in ("daily", "weekly", "monthly"):
+        periods += periods_between(cadence, start, end, limit=5000)
+    return ledger.fold_rows(ledger.journal.routine_runs(periods))
 
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self.cache: dict[str, RunState] = {}
 
-    def fold(self, row: RunRow) -> RunState:
-        if row.run_id not in self.cache:
-            self.cache[row.run_id] = self.ledger.fold_row(row)
-        return self.cache[row.run_id]
-
-    def fold_all(self, rows: list[RunRow]) -> list[RunState]:
-        """Fold many runs, reading all their events at once (their groups' ticks in compact
-        form: a week of 200 groups and eight per-group steps is 11,200 of them)."""
-        missing = [r for r in rows if r.run_id not in self.cache]
-        for row, state in zip(missing, self.ledger.fold_rows(missing), strict=True):
-            self.cache[row.run_id] = state
-        return [self.cache[r.run_id] for r in rows]
-
-    def routine(self, start: date, end: date) -> list[RunState]:
-        periods: list[str] = []
-        for cadence in ("daily", "weekly", "monthly"):
-            periods += periods_between(cadence, start, end, limit=5000)
-        return self.fold_all(self.ledger.journal.routine_runs(periods))
-
-    def incidents(self, start: date, end: date, zone: ZoneInfo) -> list[RunState]:
-        rows = self.ledger.journal.incidents_opened_between(
-            _instant(start, zone), _instant(end + timedelta(days=1), zone)
-        )
-        return self.fold_all(rows)
+def _incident_runs(ledger: Ledger, start: date, end: date) -> list[RunState]:
+    """The incidents opened in [start, end], folded for figures."""
+    zone = ledger.zone
+    rows = ledger.journal.incidents_opened_between(
+        _instant(start, zone), _instant(end + timedelta(days=1), zone)
+    )
+    return ledger.fold_rows(rows)
 
 
 def build_review(ledger: Ledger, rng: ReviewRange, now: datetime | None = None) -> Review:
     """The review of ``rng`` as of ``now``."""
     zone = ledger.zone
     now = (now or ledger.clock()).astimezone(zone)
-    runs = _Runs(ledger)
     corrections = Corrections.read(ledger)  # amendments, applied to the values
     values = _values(ledger, rng, corrections)
-    routine_runs = runs.routine(rng.start, rng.end)
-    incidents = runs.incidents(rng.start, rng.end, zone)
+    routine_runs = _routine_runs(ledger, rng.start, rng.end)
+    incidents = _incident_runs(ledger, rng.start, rng.end)
     in_range = routine_runs + incidents
     notes, people = _notes_and_people(ledger, rng)
     review = Review(
@@ -442,8 +426,7 @@ def _values(ledger: Ledger, rng: ReviewRange, corrections: Corrections) -> dict[
 
     The metrics compare the range with the one before; a goal may look back months, and
     most values measure no goal: before the compared range only the steps whose values
-    measure a goal are read (on a five-year journal a third of the rows, and most of the
-    review's time).
+    measure a goal are read (on the five-year bench journal 3,227 rows instead of 8,396).
     """
     goals = ledger.library.goals
     compared = rng.previous().start
