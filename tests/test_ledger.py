@@ -195,3 +195,21 @@ def test_runs_folded_for_figures_in_batches_say_what_one_fold_says_without_their
         whole = recorder.ledger.state(run_id)
         assert whole.events and state.events == []
         assert dataclasses.replace(state, events=whole.events) == whole
+
+
+def test_a_run_of_the_librarys_version_is_folded_without_reading_its_stored_copy(tmp_path: Path) -> None:
+    """The stored copy of a playbook version is named by its hash: a run whose hash is the
+    library's own playbook's needs no read of it (a review meets hundreds of such runs)."""
+    recorder = recorder_for(tmp_path, library_from(tmp_path, morning=DAILY))
+    run_id = recorder.routine_run("morning").run_id
+    ledger = Ledger(recorder.journal, recorder.library, recorder.zone, recorder.clock)
+    reads: list[str] = []
+    version = recorder.journal.version
+
+    def counted(content_hash: str) -> str | None:
+        reads.append(content_hash)
+        return version(content_hash)
+
+    recorder.journal.version = counted  # type: ignore[method-assign]
+    assert ledger.state(run_id).playbook is recorder.library.entries["morning"].playbook
+    assert reads == []

@@ -88,8 +88,11 @@ class Ledger:
         return self._versions[content_hash_]
 
     def _read_version(self, content_hash_: str, playbook_id: str) -> Playbook:
+        entry = self.library.entries.get(playbook_id)
+        if entry is not None and entry.content_hash == content_hash_:
+            return entry.playbook  # the library's version: its hash is the stored copy's name
         body = self.journal.version(content_hash_)
-        current = self.library.get(playbook_id)
+        current = entry.playbook if entry is not None else None
         if body is not None and current is not None and body == current.model_dump_json():
             return current  # the version in the library, validated (or cached) already
         problem = ""
