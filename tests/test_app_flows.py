@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input, OptionList, Static
 
 from soptui.journal import JournalError
+from soptui.playbooks.loader import content_hash
 from soptui.tui.screens.help import HelpScreen
 from soptui.tui.screens.modals import Confirm, Pick, Prompt, ShowText, SnippetForm
 from soptui.tui.screens.run import RunScreen
@@ -237,7 +238,7 @@ async def test_playbook_change_is_announced(tmp_path: Path) -> None:
     recorder.journal.close()
     again, rec2 = build_app(tmp_path, clock=Clock(MONDAY_9AM.replace(day=24)))
     entry = rec2.library.entries["morning"]
-    entry.playbook = changed
+    entry.playbook, entry.content_hash = changed, content_hash(changed)  # as the loader pairs them
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         messages = [str(n.message) for n in again._notifications]
