@@ -257,7 +257,9 @@ def terminal_ticks(out: Path, journal: Path, playbooks: Path, samples: int) -> l
 
     def highlighted(text: str) -> str:
         """The group under the cursor: its row reads "› · NAME · OWNER"."""
-        row = next(line for line in text.splitlines() if "› · " in line and "群" in line)
+        row = next((line for line in text.splitlines() if "› · " in line and "群" in line), None)
+        if row is None:
+            raise RuntimeError("no group row carries the cursor mark ›; the screen was:\n" + text)
         return row.split("› · ", 1)[1].split(" · ", 1)[0]
 
     try:

@@ -23,6 +23,7 @@ from soptui.runs import MARKS, StepState
 from soptui.text import visible
 from soptui.tui.commands import Command, bindings_of
 from soptui.tui.plain import with_cursor
+from soptui.tui.rows import Rows
 from soptui.tui.words import N_, localise_bindings
 
 
@@ -80,7 +81,7 @@ class GroupPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(id="group-filter", placeholder="/")
-        yield OptionList(id="group-list")
+        yield Rows(id="group-list")
 
     def on_mount(self) -> None:
         self.query_one("#group-filter", Input).display = False
@@ -112,7 +113,7 @@ class GroupPanel(Vertical):
         step = self.step
         if step is None:
             return
-        options = self.query_one("#group-list", OptionList)
+        options = self.query_one("#group-list", Rows)
         current = options.highlighted_option.id if options.highlighted_option else None
         ids = self._visible_ids()
         lines = {g: group_line(step, self.roster, g) for g in ids}
@@ -121,7 +122,7 @@ class GroupPanel(Vertical):
             self._lines = lines
             for group_id in changed:
                 prompt = with_cursor(Content(lines[group_id]), group_id == self._cursor)
-                options.replace_option_prompt(group_id, prompt)
+                options.replace_row(options.get_option_index(group_id), prompt)
             self._mark_cursor()
             return
         self._lines = lines
@@ -138,13 +139,14 @@ class GroupPanel(Vertical):
     @on(OptionList.OptionHighlighted, "#group-list")
     def _mark_cursor(self) -> None:
         """Move the cursor mark: only the row it leaves and the row it reaches are redrawn."""
-        options = self.query_one("#group-list", OptionList)
+        options = self.query_one("#group-list", Rows)
         current = options.highlighted_option.id if options.highlighted_option else None
         if current == self._cursor:
             return
         for group_id, here in ((self._cursor, False), (current, True)):
             if group_id is not None and group_id in self._lines:
-                options.replace_option_prompt(group_id, with_cursor(Content(self._lines[group_id]), here))
+                prompt = with_cursor(Content(self._lines[group_id]), here)
+                options.replace_row(options.get_option_index(group_id), prompt)
         self._cursor = current
 
     def _current(self) -> str | None:

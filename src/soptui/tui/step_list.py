@@ -11,13 +11,13 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import timedelta
 
 from textual.content import Content
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from soptui.i18n import duration_text
 from soptui.runs import MARKS, RunState, StepState
 from soptui.text import visible
 from soptui.tui.plain import with_cursor
+from soptui.tui.rows import Rows
 
 QUEUED = "⧗"
 """The mark of a step whose action is kept as a draft, waiting for the journal to accept it."""
@@ -56,7 +56,7 @@ def step_row(
     return Content.styled(label, style) if style else Content(label)
 
 
-class StepList(OptionList):
+class StepList(Rows):
     """The steps of a run; the selected one is highlighted and carries the cursor mark."""
 
     def __init__(self, words: Callable[[str], str], *, id: str | None = None) -> None:
@@ -119,7 +119,7 @@ class StepList(OptionList):
                     continue
                 prompt = row(index)
                 if str(self.get_option_at_index(index).prompt) != prompt.plain:
-                    self.replace_option_prompt_at_index(index, prompt)
+                    self.replace_row(index, prompt)
         else:
             self.clear_options()
             self.add_options([Option(row(index), id=step_id) for index, step_id in enumerate(ids)])
