@@ -47,17 +47,6 @@ def cell(text: object) -> Text:
 class ReviewScreen(Screen[None]):
     """Review one week (or any range); left/right move by a week."""
 
-    DEFAULT_CSS = """
-    ReviewScreen .trend-line {
-        width: auto;
-        margin-right: 2;
-    }
-    ReviewScreen .trend-span {
-        width: auto;
-        color: $text-muted;
-    }
-    """
-
     USER_COMMANDS = (
         Command("review.prev", "left,h", "move(-1)", N_("prev"), N_("Previous week")),
         Command("review.next", "right,l", "move(1)", N_("next"), N_("Next week")),
