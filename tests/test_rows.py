@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets.option_list import Option
@@ -66,3 +67,19 @@ async def test_a_row_replaced_before_the_list_is_drawn_takes_textuals_path() -> 
     rows = Rows(Option(Content("one"), id="a"))
     rows.replace_row(0, Content("uno"))  # not mounted: no caches to spare, no crash
     assert str(rows.get_option_at_index(0).prompt) == "uno"
+
+
+async def test_a_textual_without_the_caches_still_replaces_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = RowsApp()
+    async with app.run_test() as pilot:
+        rows = app.query_one(Rows)
+        await pilot.pause()
+
+        def renamed(index: int) -> int:
+            raise AttributeError("'Rows' object has no attribute '_get_visual'")
+
+        # As if a Textual release renamed a helper, found only after the prompt was set.
+        monkeypatch.setattr(rows, "_row_height", renamed)
+        rows.replace_row(3, Content("row three, done"))
+        await pilot.pause()
+        assert shown(rows)[3].strip() == "row three, done"

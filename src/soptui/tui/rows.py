@@ -30,20 +30,28 @@ class Rows(OptionList):
 
     def replace_row(self, index: int, prompt: Content) -> None:
         """Show ``prompt`` as the text of row ``index``, rendering only that row again."""
-        option = self.get_option_at_index(index)
-        renders = getattr(self, "_option_render_cache", None)
-        lines = getattr(self, "_line_cache", None)
-        height = getattr(lines, "heights", {}).get(index)  # None: not measured yet
-        if renders is None or height is None or not self.scrollable_content_region:
+        try:
+            replaced = self._replace_in_place(index, prompt)
+        except AttributeError:  # a Textual release renamed what this reaches into: its own way
+            replaced = False
+        if not replaced:
             self.replace_option_prompt_at_index(index, prompt)
-            return
+
+    def _replace_in_place(self, index: int, prompt: Content) -> bool:
+        """Replace the row keeping the other rows' renderings; False: not measured yet."""
+        renders = self._option_render_cache
+        height = self._line_cache.heights.get(index)  # None: not measured yet
+        if height is None or not self.scrollable_content_region:
+            return False
+        option = self.get_option_at_index(index)
         option._set_prompt(prompt)
         if self._row_height(index) != height:
             self._clear_caches()  # rows below move: measure them all again (Textual's way)
-            return
+            return True
         for key in [key for key in renders.keys() if key[0] is option]:  # noqa: SIM118 (LRUCache: no __iter__)
             renders.discard(key)
         self.refresh()  # the other rows are painted from their kept renderings
+        return True
 
     def _row_height(self, index: int) -> int:
         """How many lines row ``index`` takes at the list's width (as OptionList measures it)."""
