@@ -207,3 +207,15 @@ def test_each_connection_keeps_a_small_page_cache(tmp_path: Path) -> None:
         assert journal._read_db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
     with Journal.open(tmp_path / "j.sqlite3", readonly=True) as reader:
         assert reader._db.execute("PRAGMA cache_size").fetchone()[0] == -PAGE_CACHE_KIB
+
+
+def test_payloads_read_the_same_whatever_their_spacing() -> None:
+    from soptui.journal.store import _loads
+
+    assert _loads('{"value":3,"unit":"人"}') == {"value": 3, "unit": "人"}
+    assert _loads(' { "value" : 3 } ') == {"value": 3}  # written by hand or another tool
+    assert _loads('{"value":3} ') == {"value": 3}
+    assert _loads("{}") == {} and _loads("[1]") == {} and _loads("7") == {}
+    for broken in ('{"value":3}{', '{"value":', "not json", ""):
+        with pytest.raises(ValueError):
+            _loads(broken)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import sqlite3
 import stat
@@ -34,6 +35,8 @@ from soptui.i18n import _
 from soptui.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from json import JSONDecoder
+
     from soptui.runs import GroupTick
 
 QUICK_CHECK_LIMIT = 64 * 1024 * 1024
@@ -205,10 +208,25 @@ def _read_utc(text: str) -> datetime:
 def _loads(text: str) -> dict[str, Any]:
     if text == "{}":
         return {}  # most payloads (a group ticked without a value): no decoder needed
-    import json
+    # raw_decode skips json.loads' whitespace matching: 1 µs less per payload, and a review
+    # of a full week reads 5,000 of them. The journal writes them compact; anything else
+    # (spaces around, or not JSON) goes through json.loads, which reads it or says why not.
+    try:
+        value, end = _decoder().raw_decode(text)
+    except ValueError:
+        value, end = None, -1
+    if end != len(text):
+        import json
 
-    value = json.loads(text)
+        value = json.loads(text)
     return value if isinstance(value, dict) else {}
+
+
+@functools.cache
+def _decoder() -> JSONDecoder:
+    from json import JSONDecoder
+
+    return JSONDecoder()
 
 
 def explain(error: sqlite3.Error, path: Path) -> JournalError:
