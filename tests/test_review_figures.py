@@ -175,6 +175,26 @@ def test_day_marks_and_trend_bars(recorder: Recorder, w48: Review) -> None:
     assert "–✓✓✓!✓✓" in text and "✗" not in text
 
 
+def test_the_review_screen_draws_a_trend_line_per_metric(recorder: Recorder) -> None:
+    from dataclasses import replace
+
+    from rich.cells import cell_len
+
+    from soptui.tui.screens.review import TREND_TITLE, ReviewScreen
+
+    w47 = build_review(recorder.ledger, week_range("2026-W47"))
+    label = "[b]新人 signups[/b] \x1b[31m"  # untrusted text: never markup, never a raw escape
+    w47 = replace(w47, metrics=[replace(w47.metrics[0], label=label)])
+    [line] = ReviewScreen._trend_lines(w47)
+    bars = "· ▁ █ █ · █ █  11-16 → 11-22"
+    title = line.plain.removesuffix(bars)
+    assert title.startswith("[b]新人 signups[/b] ") and "\x1b" not in line.plain
+    assert cell_len(title) == TREND_TITLE  # the bars line up, whatever the name's script
+    [span] = [s for s in line.spans if s.style == "$text-muted"]
+    assert line.plain[span.start : span.end] == "11-16 → 11-22"
+    assert ReviewScreen._trend_lines(replace(w47, metrics=[])) == []
+
+
 # 4. Bundled goals are samples until the team has its own goals.toml --------------------------
 
 
@@ -278,3 +298,26 @@ def test_review_csv_excel_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert data.startswith(b"\xef\xbb\xbf") and data[3:] == plain.read_bytes()
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     assert main(["review", "--format", "json", "--excel"]) == 2  # --excel is for CSV
+
+
+async def test_the_review_screen_shows_the_trends_only_when_there_are_some(
+    recorder: Recorder, tmp_path: Path
+) -> None:
+    from soptui.tui.app import make_app
+    from soptui.tui.screens.review import ReviewScreen
+    from soptui.tui.services import Services
+
+    app = make_app(Services(recorder, "en", tmp_path / "reports", []))
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.action_review()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen) and screen.review is not None
+        label = screen.review.metrics[0].label
+        trends = screen.query_one("#review-trends")
+        assert trends.display  # W48 so far: Monday and Tuesday have values
+        shown = str(screen.query_one("#review-trend-lines").render())
+        assert shown.startswith(label) and "▁ █" in shown
+        screen.action_move(1)  # next week: nothing recorded, no blank line where trends would be
+        await pilot.pause()
+        assert not screen.query_one("#review-trends").display

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
@@ -28,15 +29,17 @@ from soptui.review.render import (
 )
 from soptui.run_ids import routine_period, routine_run_id
 from soptui.schedule import period_of
-from soptui.text import visible
+from soptui.text import pad, visible
 from soptui.tui.commands import Command, bindings_of
 from soptui.tui.messages import OpenRun
-from soptui.tui.plain import plain
+from soptui.tui.plain import plain, styled
 from soptui.tui.services import Services
 from soptui.tui.words import N_, localise_bindings
 
 SHOWN = 10
 """Lines per coordination section on the screen (the reports have them all)."""
+TREND_TITLE = 28
+"""Terminal cells for a metric's name before its trend (the goals' names line up with it)."""
 
 
 def cell(text: object) -> Text:
@@ -75,7 +78,8 @@ class ReviewScreen(Screen[None]):
             yield Label(self.services.t("metrics"), classes="section")
             yield DataTable(id="review-metrics", cursor_type="row")
             yield Label(id="review-compared", classes="subtle")
-            yield VerticalScroll(id="review-trends")
+            with VerticalScroll(id="review-trends"):
+                yield Static(id="review-trend-lines")
             yield Label(self.services.t("goals"), classes="section")
             yield VerticalScroll(id="review-goals")
             yield Label(self.services.t("incidents"), classes="section")
@@ -136,23 +140,9 @@ class ReviewScreen(Screen[None]):
             )
         compared = "\n".join(filter(None, [self._compared(review), coordination.amended_note(review)]))
         self.query_one("#review-compared", Label).update(plain(compared))
-        trends = self.query_one("#review-trends", VerticalScroll)
-        trends.remove_children()
-        shown = [(day, n) for n, day in enumerate(review.days) if review.has_come(day)]
-        span = f"{shown[0][0]:%m-%d} → {shown[-1][0]:%m-%d}" if shown else ""
-        for m in review.metrics:
-            values = [m.per_period[n] for _, n in shown]
-            if sum(v is not None for v in values) >= 2:  # a trend needs two values
-                # Drawn by hand: a day without a value is ·, days still to come are not drawn.
-                line = " ".join(trend(review, m.per_period)[: len(shown)])
-                trends.mount(
-                    Horizontal(
-                        Label(plain(m.label, newlines=False), classes="goal-title"),
-                        Label(plain(line, newlines=False), classes="trend-line"),
-                        Label(plain(span, newlines=False), classes="trend-span"),
-                        classes="goal-row",
-                    )
-                )
+        trends = self._trend_lines(review)
+        self.query_one("#review-trend-lines", Static).update(Content("\n").join(trends))
+        self.query_one("#review-trends").display = bool(trends)  # no blank line without them
         goals = self.query_one("#review-goals", VerticalScroll)
         goals.remove_children()
         for g in [g for g in review.goals if not g.sample]:
@@ -254,6 +244,23 @@ class ReviewScreen(Screen[None]):
             if len(lines) > SHOWN:
                 body.insert(0 if latest else len(body), f"… +{len(lines) - SHOWN}")
             section.update(plain("\n".join([self.services.t(heading), *body])))
+
+    @staticmethod
+    def _trend_lines(review: Review) -> list[Content]:
+        """A line per metric with two values or more: its name, a bar a day, and the days shown.
+
+        One text for all of them, not three labels a metric: mounting widgets was most of the
+        screen's own time. A day without a value is ·; days still to come are not drawn."""
+        shown = [(day, n) for n, day in enumerate(review.days) if review.has_come(day)]
+        span = f"{shown[0][0]:%m-%d} → {shown[-1][0]:%m-%d}" if shown else ""
+        lines = []
+        for m in review.metrics:
+            values = [m.per_period[n] for _, n in shown]
+            if sum(v is not None for v in values) >= 2:  # a trend needs two values
+                bars = " ".join(trend(review, m.per_period)[: len(shown)])
+                title = Content(pad(visible(m.label, newlines=False), TREND_TITLE))
+                lines.append(title + Content(f"{bars}  ") + styled(span, "$text-muted"))
+        return lines
 
     def _compared(self, review: Review) -> str:
         """What the metrics' "previous" covers (nothing without metrics)."""
