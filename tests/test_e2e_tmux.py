@@ -101,3 +101,37 @@ def test_operator_completes_a_routine_in_a_real_terminal(tmux: Tmux, tmp_path: P
     assert all(e["operator"] == "erin" for e in events if e["type"] == "event")
     note = next(e for e in events if e.get("kind") == "note")
     assert note["payload"]["text"] == "campaign day, 活动日"
+
+
+def test_ticking_groups_down_a_scrolling_list_keeps_the_cursor_mark(tmux: Tmux, tmp_path: Path) -> None:
+    """Each tick renders again only the rows it changed (soptui.tui.rows) while the list scrolls
+    down with the cursor: in a real terminal the ticked group shows ✓ and the next one the mark ›.
+    (A repaint of the changed lines alone once left a stale mark on bench/groups.py's 200-group
+    list; this smaller list has not reproduced that, so the whole list is repainted.)"""
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    groups = "".join(f'[[groups]]\nid = "g{n:02d}"\nname = "会员{n:02d}群"\n\n' for n in range(30))
+    (playbooks / "groups.toml").write_text(groups, encoding="utf-8")
+    (playbooks / "round.toml").write_text(
+        'title = "Round"\ncadence = "daily"\n\n'
+        '[[steps]]\nid = "welcome"\ntitle = "Welcome"\nper_group = true\n'
+        'details = "Greet each newcomer.\\n\\nPin the rules.\\n\\nAnswer questions."\n',
+        encoding="utf-8",
+    )
+    env = {
+        "SOPTUI_JOURNAL": str(tmp_path / "journal.sqlite3"),
+        "SOPTUI_CONFIG_DIR": str(tmp_path / "cfg"),
+        "SOPTUI_DATA_DIR": str(tmp_path / "data"),
+        "SOPTUI_OPERATOR": "erin",
+        "LANG": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "TZ": "Asia/Shanghai",
+    }
+    exports = " ".join(f"{k}={v}" for k, v in env.items())
+    tmux.start(f"env {exports} {SOPTUI} --language en --playbooks {playbooks} run round; sleep 60", 80, 24)
+    tmux.wait_for("› · 会员00群")
+    for n in range(20):  # well past the rows the list shows at once
+        tmux.keys("Space", pause=0.05)
+        screen = tmux.wait_for(f"› · 会员{n + 1:02d}群")  # the next group, under the cursor
+        assert f"✓ 会员{n:02d}群" in screen
+        assert screen.count("›") == 2, screen  # one in the step list, one in the group list
