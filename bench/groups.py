@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from percentile import p99
 from soptui_env import soptui_env
 
 from soptui.agenda import build_agenda
@@ -161,11 +162,6 @@ def timed(action, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
         action()
         times.append(time.perf_counter() - started)
     return times
-
-
-def p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def review_screen(recorder: Recorder, repeat: int) -> list[float]:
